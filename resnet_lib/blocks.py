@@ -1,0 +1,67 @@
+"""Residual blocks, as in d2l 7.6 (the seed): ``Residual`` and ``resnet_block``."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+
+def _check_positive(**values: int) -> None:
+    for name, value in values.items():
+        if not isinstance(value, int) or value < 1:
+            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+
+
+class Residual(nn.Module):
+    """Two 3x3 convs with batch norm, plus a shortcut: ``relu(bn2(conv2(relu(bn1(conv1 x)))) + shortcut(x))``.
+
+    The shortcut is the identity, or a 1x1 conv with the same stride when ``use_1x1conv`` is set
+    (needed whenever the channels or the spatial size change).
+    """
+
+    def __init__(self, input_channels: int, num_channels: int, use_1x1conv: bool = False, strides: int = 1):
+        super().__init__()
+        _check_positive(input_channels=input_channels, num_channels=num_channels, strides=strides)
+        problems = []
+        if input_channels != num_channels:
+            problems.append(f"the channels change ({input_channels} -> {num_channels})")
+        if strides != 1:
+            problems.append(f"stride {strides} changes the height and width")
+        if problems and not use_1x1conv:
+            raise ValueError(
+                f"Residual({input_channels}, {num_channels}, strides={strides}): the identity shortcut cannot be "
+                f"added because {' and '.join(problems)}; pass use_1x1conv=True so a 1x1 conv matches the shapes."
+            )
+        self.conv1 = nn.Conv2d(input_channels, num_channels, kernel_size=3, padding=1, stride=strides)
+        self.conv2 = nn.Conv2d(num_channels, num_channels, kernel_size=3, padding=1)
+        self.conv3 = nn.Conv2d(input_channels, num_channels, kernel_size=1, stride=strides) if use_1x1conv else None
+        self.bn1 = nn.BatchNorm2d(num_channels)
+        self.bn2 = nn.BatchNorm2d(num_channels)
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        Y = F.relu(self.bn1(self.conv1(X)))
+        Y = self.bn2(self.conv2(Y))
+        if self.conv3 is not None:
+            X = self.conv3(X)
+        return F.relu(Y + X)
+
+
+def resnet_block(
+    input_channels: int, num_channels: int, num_residuals: int, first_block: bool = False
+) -> list[nn.Module]:
+    """A ResNet stage: ``num_residuals`` blocks; unless ``first_block``, the first one halves H, W (stride 2,
+    1x1 shortcut) and changes the channels to ``num_channels``."""
+    _check_positive(input_channels=input_channels, num_channels=num_channels, num_residuals=num_residuals)
+    if first_block and input_channels != num_channels:
+        raise ValueError(
+            f"first_block=True keeps the channels, but input_channels={input_channels} != "
+            f"num_channels={num_channels}; use first_block=False to let the first block change them."
+        )
+    blk: list[nn.Module] = []
+    for i in range(num_residuals):
+        if i == 0 and not first_block:
+            blk.append(Residual(input_channels, num_channels, use_1x1conv=True, strides=2))
+        else:
+            blk.append(Residual(num_channels, num_channels))
+    return blk

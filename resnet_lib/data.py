@@ -1,0 +1,301 @@
+"""Fashion-MNIST as in-memory uint8 tensors, verified, from the first source that exists; batches made on device.
+
+Full-set sources, in order: an explicit directory (argument or ``$FASHION_MNIST_DIR``), the user cache
+(torchvision's layout, where ``make data`` downloads to), Debian's ``dataset-fashion-mnist`` package, else a download
+via torchvision. A real, class-balanced sample ships inside this package (Fashion-MNIST © Zalando SE, MIT licence,
+see ``sample/LICENSE``). Run ``python -m resnet_lib.data`` to see which sources exist and verify them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import hashlib
+import os
+import sys
+import tempfile
+import warnings
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import torch
+from torch.nn import functional as F
+from torchvision.datasets.mnist import read_image_file, read_label_file
+
+CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
+FILES = {  # field -> file name, without .gz
+    "train_images": "train-images-idx3-ubyte",
+    "train_labels": "train-labels-idx1-ubyte",
+    "test_images": "t10k-images-idx3-ubyte",
+    "test_labels": "t10k-labels-idx1-ubyte",
+}
+FULL_SHA256 = {  # of the decompressed files
+    "train-images-idx3-ubyte": "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
+    "train-labels-idx1-ubyte": "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
+    "t10k-images-idx3-ubyte": "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
+    "t10k-labels-idx1-ubyte": "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
+}
+SAMPLE_DIR = Path(__file__).parent / "sample"
+DEBIAN_DIR = Path("/usr/share/datasets/fashion-mnist")
+MEAN, STD = 0.2860, 0.3530  # of the full training set's pixels in [0, 1]
+FIX_HINT = "delete it and run `make data` (or `python -m resnet_lib.data --download`), or reinstall `dataset-fashion-mnist`"
+
+
+class DataError(RuntimeError):
+    """A data file is missing, corrupt or not Fashion-MNIST; the message names the file and the fix."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """A directory that may hold the four Fashion-MNIST files (raw or ``.gz``)."""
+
+    label: str
+    path: Path
+
+    def files(self) -> dict[str, Path | None]:
+        """File name -> the path found for it (raw preferred over ``.gz``), or None."""
+        found: dict[str, Path | None] = {}
+        for name in FILES.values():
+            candidates = [self.path / name, self.path / f"{name}.gz"]
+            found[name] = next((p for p in candidates if p.is_file()), None)
+        return found
+
+    def status(self) -> str:
+        """``"complete"``, ``"absent"`` or ``"partial (missing …)"``."""
+        missing = [name for name, path in self.files().items() if path is None]
+        if not missing:
+            return "complete"
+        return "absent" if len(missing) == len(FILES) else f"partial (missing {', '.join(missing)})"
+
+
+def cache_root() -> Path:
+    """Where downloads go: ``$XDG_CACHE_HOME/resnet_lib`` (default ``~/.cache/resnet_lib``)."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "resnet_lib"
+
+
+def _cache_source() -> Source:
+    return Source("user cache", cache_root() / "FashionMNIST" / "raw")  # torchvision's layout
+
+
+def full_sources(root: str | Path | None = None) -> list[Source]:
+    """The candidate full-set sources, in the order they are tried."""
+    sources = []
+    explicit = root if root is not None else os.environ.get("FASHION_MNIST_DIR") or None
+    if explicit is not None:
+        sources.append(Source("explicit directory", Path(explicit).expanduser()))
+    sources.append(_cache_source())
+    sources.append(Source("Debian package", DEBIAN_DIR))
+    return sources
+
+
+def _show(path: Path) -> str:
+    home = str(Path.home())
+    return "~" + str(path)[len(home):] if str(path).startswith(home + os.sep) else str(path)
+
+
+@dataclass
+class FashionMNIST:
+    """Train and test images (uint8, N x 28 x 28) and labels (int64), plus where they came from."""
+
+    train_images: torch.Tensor
+    train_labels: torch.Tensor
+    test_images: torch.Tensor
+    test_labels: torch.Tensor
+    source: str
+
+    def __str__(self) -> str:
+        return f"Fashion-MNIST: {self.source}, {len(self.train_labels):,} train / {len(self.test_labels):,} test"
+
+    def subset(self, train: int | None = None, test: int | None = None) -> FashionMNIST:
+        """The first ``train`` training and ``test`` test examples (None keeps all; both sets come shuffled)."""
+        return FashionMNIST(
+            self.train_images[:train], self.train_labels[:train],
+            self.test_images[:test], self.test_labels[:test], self.source,
+        )
+
+    def to(self, device: torch.device | str) -> FashionMNIST:
+        """A copy with every tensor on ``device`` (batches are then cut there, with no host-to-device copy)."""
+        t = [x.to(device) for x in (self.train_images, self.train_labels, self.test_images, self.test_labels)]
+        return FashionMNIST(*t, source=self.source)
+
+
+def _read_verified(path: Path, sha256: str) -> torch.Tensor:
+    """Read one IDX file (raw or .gz), check the SHA-256 of its decompressed bytes, parse it with torchvision."""
+    try:
+        raw = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+    except (OSError, EOFError, zlib.error, gzip.BadGzipFile) as exc:
+        raise DataError(f"cannot read {_show(path)} ({exc}): the file is truncated or corrupt; {FIX_HINT}.") from exc
+    digest = hashlib.sha256(raw).hexdigest()
+    if digest != sha256:
+        raise DataError(
+            f"{_show(path)} is corrupt or not the Fashion-MNIST file: SHA-256 of its decompressed bytes is "
+            f"{digest[:16]}…, expected {sha256[:16]}…; {FIX_HINT}."
+        )
+    with tempfile.TemporaryDirectory() as tmp:  # torchvision's reader takes a path, not bytes
+        tmp_file = Path(tmp) / path.name.removesuffix(".gz")
+        tmp_file.write_bytes(raw)
+        reader = read_image_file if "images" in tmp_file.name else read_label_file
+        return reader(str(tmp_file))
+
+
+def _load_source(source: Source, checksums: dict[str, str]) -> FashionMNIST:
+    files = source.files()
+    tensors = {}
+    for field, name in FILES.items():
+        path = files[name]
+        if path is None:
+            raise DataError(f"{source.label} {_show(source.path)} lacks {name}(.gz); {FIX_HINT}.")
+        tensors[field] = _read_verified(path, checksums[name])
+    label = source.label if source.label == "embedded sample" else f"{source.label} ({_show(source.path)})"
+    return FashionMNIST(**tensors, source=label)
+
+
+def _sample_checksums() -> dict[str, str]:
+    lines = (SAMPLE_DIR / "SHA256SUMS").read_text().split("\n")
+    return {name: digest for digest, name in (line.split() for line in lines if line.strip())}
+
+
+def load_sample() -> FashionMNIST:
+    """The embedded sample: 3,000 train / 1,000 test real images, class-balanced, the same everywhere."""
+    return _load_source(Source("embedded sample", SAMPLE_DIR), _sample_checksums())
+
+
+def download(root: Path | None = None) -> None:
+    """Download the full set with torchvision into the user cache (needs the internet)."""
+    from torchvision.datasets import FashionMNIST as TorchvisionFashionMNIST
+
+    TorchvisionFashionMNIST(root=str(root or cache_root()), train=True, download=True)
+
+
+def load_full(root: str | Path | None = None, allow_download: bool = True) -> FashionMNIST:
+    """The full set from the first source that has it (see the module docstring).
+
+    A corrupt, truncated or partial source raises :class:`DataError`; only when no source exists and the
+    download fails does it fall back, with a warning, to the embedded sample.
+    """
+    for source in full_sources(root):
+        status = source.status()
+        if status == "complete":
+            return _load_source(source, FULL_SHA256)
+        if status != "absent" or source.label == "explicit directory":
+            raise DataError(f"{source.label} {_show(source.path)} is {status}; {FIX_HINT}, or point elsewhere.")
+    reason = "download disabled"
+    if allow_download:
+        try:
+            download()
+            return _load_source(_cache_source(), FULL_SHA256)
+        except DataError:
+            raise
+        except Exception as exc:  # offline, mirror down, …
+            reason = f"download failed: {type(exc).__name__}: {str(exc)[:120]}"
+    warnings.warn(
+        f"No full Fashion-MNIST found ({reason}); using the embedded sample (3,000 train / 1,000 test) instead. "
+        "Install Debian's dataset-fashion-mnist, set FASHION_MNIST_DIR, or run `make data` while online.",
+        stacklevel=2,
+    )
+    return load_sample()
+
+
+def load_fashion_mnist(data: Literal["sample", "full"] = "full", root: str | Path | None = None,
+                       allow_download: bool = True) -> FashionMNIST:
+    """``"sample"``: the embedded sample; ``"full"``: see :func:`load_full`."""
+    if data == "sample":
+        return load_sample()
+    if data == "full":
+        return load_full(root, allow_download)
+    raise ValueError(f"unknown data {data!r}; use 'sample' or 'full'")
+
+
+def prepare(images: torch.Tensor, image_size: int = 28, normalize: bool = True) -> torch.Tensor:
+    """uint8 (B, 28, 28) -> float (B, 1, S, S) in [0, 1] (or standardised), resized bilinearly as one batch."""
+    x = images.unsqueeze(1).float().div_(255)
+    if image_size != x.shape[-1]:
+        x = F.interpolate(x, size=(image_size, image_size), mode="bilinear", align_corners=False)
+    return (x - MEAN) / STD if normalize else x
+
+
+def batches(images: torch.Tensor, labels: torch.Tensor, batch_size: int, *, image_size: int = 28,
+            shuffle: bool = False, seed: int = 0, epoch: int = 0, device: torch.device | str | None = None,
+            normalize: bool = True, drop_last: bool = False) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    """Yield ``(x, y)`` batches cut from in-memory tensors; the order depends only on ``(seed, epoch)``."""
+    if not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+    n = len(labels)
+    if shuffle:
+        order = torch.randperm(n, generator=torch.Generator().manual_seed(seed * 1_000_003 + epoch))
+    else:
+        order = torch.arange(n)
+    stop = n - n % batch_size if drop_last else n
+    for start in range(0, stop, batch_size):
+        idx = order[start:start + batch_size].to(images.device)
+        x = images[idx].to(device) if device is not None else images[idx]
+        y = labels[idx].to(x.device)
+        yield prepare(x, image_size, normalize), y
+
+
+def make_sample(full: FashionMNIST, train_per_class: int = 300, test_per_class: int = 100,
+                seed: int = 0) -> FashionMNIST:
+    """A class-balanced random subset of ``full``, shuffled (used to build the embedded sample)."""
+    g = torch.Generator().manual_seed(seed)
+
+    def pick(labels: torch.Tensor, per_class: int) -> torch.Tensor:
+        chosen = [torch.nonzero(labels == c).flatten() for c in range(len(CLASSES))]
+        chosen = [idx[torch.randperm(len(idx), generator=g)[:per_class]] for idx in chosen]
+        joined = torch.cat(chosen)
+        return joined[torch.randperm(len(joined), generator=g)]
+
+    tr, te = pick(full.train_labels, train_per_class), pick(full.test_labels, test_per_class)
+    return FashionMNIST(full.train_images[tr], full.train_labels[tr], full.test_images[te], full.test_labels[te],
+                        source="embedded sample")
+
+
+def _idx_bytes(t: torch.Tensor) -> bytes:
+    header = bytes([0, 0, 0x08, t.dim()]) + b"".join(int(s).to_bytes(4, "big") for s in t.shape)
+    return header + t.to(torch.uint8).contiguous().numpy().tobytes()
+
+
+def write_sample(ds: FashionMNIST, directory: Path = SAMPLE_DIR) -> None:
+    """Write ``ds`` as four gzipped IDX files plus ``SHA256SUMS`` into ``directory``."""
+    sums = []
+    for field, name in FILES.items():
+        raw = _idx_bytes(getattr(ds, field))
+        (directory / f"{name}.gz").write_bytes(gzip.compress(raw, compresslevel=9, mtime=0))
+        sums.append(f"{hashlib.sha256(raw).hexdigest()}  {name}\n")
+    (directory / "SHA256SUMS").write_text("".join(sums))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Report the sources, verify the one used; ``--download`` fetches the full set, ``--write-sample`` rebuilds
+    the embedded sample from it."""
+    parser = argparse.ArgumentParser(prog="python -m resnet_lib.data", description=main.__doc__)
+    parser.add_argument("--root", help="explicit directory holding the four IDX files (raw or .gz)")
+    parser.add_argument("--download", action="store_true", help="download into the user cache if no source exists")
+    parser.add_argument("--write-sample", action="store_true", help="rebuild resnet_lib/sample from the full set")
+    args = parser.parse_args(argv)
+    print("Fashion-MNIST sources, in the order they are tried:")
+    for source in full_sources(args.root):
+        print(f"  {source.label:<19} {_show(source.path):<45} {source.status()}")
+    print(f"  {'embedded sample':<19} {'resnet_lib/sample':<45} {Source('', SAMPLE_DIR).status()}")
+    try:
+        print(f"verified {load_sample()}")
+        with warnings.catch_warnings(record=True) as fell_back:
+            warnings.simplefilter("always")
+            full = load_full(args.root, allow_download=args.download)
+    except DataError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    if fell_back:
+        print(f"no full set: {fell_back[0].message}")
+        return 1 if args.download or args.write_sample else 0  # the sample alone is usable data
+    print(f"verified {full} (SHA-256 of all four decompressed files match)")
+    if args.write_sample:
+        write_sample(make_sample(full))
+        print(f"wrote {load_sample()} to resnet_lib/sample")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,5 @@
+"""Exercises for lesson 02."""
+
+from . import Exercise
+
+EXERCISES: list[Exercise] = []

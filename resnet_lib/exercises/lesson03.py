@@ -1,0 +1,5 @@
+"""Exercises for lesson 03."""
+
+from . import Exercise
+
+EXERCISES: list[Exercise] = []
