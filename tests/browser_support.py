@@ -1,0 +1,372 @@
+"""Helpers for the real-browser test: a throwaway JupyterLab server, and checks of one notebook in its page.
+
+The page checks drive JupyterLab through ``window.jupyterapp`` (exposed by ``--LabApp.expose_app_in_browser``)
+and the keyboard; they raise :class:`BrowserCheckError` with a message that says what the page showed.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
+from urllib.parse import quote
+
+import psutil
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
+
+T = TypeVar("T")
+
+SETTINGS_FILE = Path(__file__).with_name("browser_lab_settings.json")
+CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome")
+MARKER = re.compile(r"^updated: (?P<name>[^=\s]+)=(?P<value>.*\S)\s*$", re.MULTILINE)
+
+
+class BrowserCheckError(AssertionError):
+    """A notebook did not behave in the browser as the test requires."""
+
+
+def find_chromium() -> str | None:
+    """Path of a Chromium/Chrome executable on ``PATH`` (Debian's ``chromium`` first), or ``None``."""
+    return next((path for name in CHROMIUM_NAMES if (path := shutil.which(name))), None)
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that was free a moment ago."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _no_redirect_opener() -> urllib.request.OpenerDirector:
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args: object, **kwargs: object) -> None:
+            return None
+
+    return urllib.request.build_opener(NoRedirect)
+
+
+@dataclass
+class LabServer:
+    """A running ``jupyter lab`` process serving ``root``."""
+
+    proc: subprocess.Popen[bytes]
+    port: int
+    token: str
+    root: Path
+    log: Path
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def request(self, path: str, *, token: bool = True, method: str = "GET") -> tuple[int, str, bytes]:
+        """HTTP status, ``Location`` header and body of a request (redirects are not followed)."""
+        headers = {"Authorization": f"token {self.token}"} if token else {}
+        req = urllib.request.Request(self.url + path, headers=headers, method=method)
+        try:
+            with _no_redirect_opener().open(req, timeout=10) as resp:
+                return resp.status, resp.headers.get("Location", ""), resp.read()
+        except urllib.error.HTTPError as err:
+            return err.code, err.headers.get("Location", ""), b""
+
+    def shutdown_kernels(self) -> None:
+        """Stop every kernel session (between notebooks, so that only one kernel runs at a time)."""
+        for session in json.loads(self.request("/api/sessions")[2]):
+            self.request(f"/api/sessions/{session['id']}", method="DELETE")
+
+    def page_url(self, notebook: str) -> str:
+        """URL that opens ``notebook`` (relative to ``root``) in a fresh workspace of its own."""
+        workspace = re.sub(r"[^A-Za-z0-9_-]", "-", notebook)
+        return f"{self.url}/lab/workspaces/{workspace}/tree/{quote(notebook)}?reset&token={self.token}"
+
+    def log_tail(self, chars: int = 3000) -> str:
+        return self.log.read_text(errors="replace")[-chars:]
+
+
+def _write_user_settings(settings_dir: Path) -> None:
+    for plugin, values in json.loads(SETTINGS_FILE.read_text()).items():
+        package, name = plugin.split(":")
+        target = settings_dir / package / f"{name}.jupyterlab-settings"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps(values))
+
+
+@contextmanager
+def lab_server(root: Path, workdir: Path, env: dict[str, str], timeout: float = 120) -> Iterator[LabServer]:
+    """Start JupyterLab from this Python on 127.0.0.1 with a random token, isolated config/data/settings dirs
+    under ``workdir`` and ``env`` added to the environment; always stop it and every process it started."""
+    token = secrets.token_hex(24)
+    port = free_port()
+    dirs = {name: workdir / name for name in ("config", "data", "runtime", "settings", "workspaces")}
+    for path in dirs.values():
+        path.mkdir(parents=True, exist_ok=True)
+    _write_user_settings(dirs["settings"])
+    full_env = os.environ | env | {
+        "JUPYTER_CONFIG_DIR": str(dirs["config"]),
+        "JUPYTER_DATA_DIR": str(dirs["data"]),
+        "JUPYTER_RUNTIME_DIR": str(dirs["runtime"]),
+    }
+    cmd = [
+        sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root",
+        "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
+        f"--ServerApp.token={token}", f"--ServerApp.root_dir={root}",
+        "--LabApp.expose_app_in_browser=True", "--LabApp.news_url=None",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        f"--LabApp.user_settings_dir={dirs['settings']}", f"--LabApp.workspaces_dir={dirs['workspaces']}",
+    ]
+    log = workdir / "jupyter-lab.log"
+    with log.open("wb") as log_file:
+        proc = subprocess.Popen(cmd, cwd=root, env=full_env, stdout=log_file, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+    server = LabServer(proc, port, token, root, log)
+    try:
+        _wait_until_ready(server, timeout)
+        yield server
+    finally:
+        stop_server(server)
+
+
+def _wait_until_ready(server: LabServer, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.proc.poll() is not None:
+            raise RuntimeError(f"jupyter lab exited with {server.proc.returncode}:\n{server.log_tail()}")
+        try:
+            if server.request("/api/status")[0] == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.3)
+    raise RuntimeError(f"jupyter lab did not answer within {timeout:.0f} s:\n{server.log_tail()}")
+
+
+def stop_server(server: LabServer, grace: float = 15) -> None:
+    """Ask the server to shut down (it stops its kernels), then kill whatever of its process tree is left."""
+    try:
+        tree = [psutil.Process(server.proc.pid), *psutil.Process(server.proc.pid).children(recursive=True)]
+    except psutil.NoSuchProcess:
+        tree = []
+    try:
+        server.request("/api/shutdown", method="POST")
+    except OSError:
+        pass
+    _, alive = psutil.wait_procs(tree, timeout=grace)
+    for proc in alive:
+        proc.kill()
+    _, alive = psutil.wait_procs(alive, timeout=5)
+    server.proc.wait(timeout=5)
+    if alive:
+        raise RuntimeError(f"processes of the jupyter lab server survived SIGKILL: {alive}")
+
+
+def listening_addresses(pid: int) -> set[str]:
+    """IP addresses on which process ``pid`` or any of its descendants listens for TCP connections."""
+    root = psutil.Process(pid)
+    found = set()
+    for proc in [root, *root.children(recursive=True)]:
+        try:
+            conns = proc.net_connections(kind="tcp")
+        except psutil.NoSuchProcess:
+            continue
+        found |= {c.laddr.ip for c in conns if c.status == psutil.CONN_LISTEN}
+    return found
+
+
+def host_addresses() -> list[str]:
+    """This host's IPv4 addresses outside 127.0.0.0/8."""
+    return [
+        addr.address
+        for addrs in psutil.net_if_addrs().values()
+        for addr in addrs
+        if addr.family == socket.AF_INET and not addr.address.startswith("127.")
+    ]
+
+
+# --- checks of one notebook in a JupyterLab page ------------------------------------------------------------
+
+_STATE_JS = """() => {
+  const panel = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+  if (!panel || !panel.content || !panel.sessionContext || !panel.context) return null;
+  const errors = [];
+  let codeCells = 0, executed = 0;
+  panel.content.widgets.forEach((cell, i) => {
+    if (cell.model.type !== 'code') return;
+    codeCells += 1;
+    if (cell.model.executionCount !== null) executed += 1;
+    for (const out of cell.model.outputs.toJSON()) {
+      if (out.output_type === 'error') errors.push(`cell ${i + 1}: ${out.ename}: ${out.evalue}`);
+    }
+  });
+  const images = [...panel.content.node.querySelectorAll('.jp-OutputArea-output img')]
+    .filter(img => img.complete && img.naturalWidth > 0).length;
+  const session = panel.sessionContext.session;
+  return {path: panel.context.path, status: panel.sessionContext.kernelDisplayStatus,
+          kernel: Boolean(session && session.kernel), dialog: Boolean(document.querySelector('.jp-Dialog')),
+          codeCells, executed, errors, images, runAll: window.__runAll ?? null};
+}"""
+
+_RUN_ALL_JS = """async () => {
+  window.__runAll = undefined;
+  await window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs');
+  window.jupyterapp.commands.execute('notebook:run-all-cells').then(
+    ok => { window.__runAll = String(ok); }, err => { window.__runAll = 'error: ' + err; });
+}"""
+
+_SLIDER_JS = """(handle) => {
+  const slider = handle.closest('.widget-slider');
+  const readout = slider.querySelector('.widget-readout');
+  return {now: handle.getAttribute('aria-valuenow'), max: handle.getAttribute('aria-valuemax'),
+          readout: readout ? readout.innerText.trim() : ''};
+}"""
+
+_WIDGET_ERRORS_JS = """() => [...document.querySelectorAll(
+  '.jp-Notebook .widget-output [data-mime-type="application/vnd.jupyter.stderr"]')]
+  .map(node => node.innerText.trim())"""
+
+
+@dataclass
+class NotebookRun:
+    """What Run All left in the page."""
+
+    code_cells: int
+    executed: int
+    errors: list[str]
+    images: int
+    seconds: float
+
+    def problems(self) -> list[str]:
+        found = [f"error output in {e}" for e in self.errors]
+        if self.executed < self.code_cells:
+            found.append(f"only {self.executed} of {self.code_cells} code cells ran")
+        if self.images < 1:
+            found.append("no rendered image in any output")
+        return found
+
+
+@dataclass
+class SliderChange:
+    """The first slider's readout and the latest ``updated: <name>=<value>`` line, before and after a key."""
+
+    key: str
+    readout_before: str
+    readout_after: str
+    marker_before: str | None
+    marker_after: str
+
+
+def _poll(probe: Callable[[], T | None], timeout: float, interval: float = 0.25) -> T | None:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = probe()
+        if value is not None or time.monotonic() > deadline:
+            return value
+        time.sleep(interval)
+
+
+def open_notebook(page: Page, server: LabServer, notebook: str, timeout: float = 90) -> None:
+    """Open ``notebook`` in a fresh workspace; wait until its kernel is idle (accepting a kernel dialog)."""
+    page.goto(server.page_url(notebook))
+
+    def ready() -> bool | None:
+        state = page.evaluate(_STATE_JS)
+        if state and state["dialog"]:
+            page.locator(".jp-Dialog .jp-mod-accept").first.click()
+            return None
+        ok = state and state["path"] == notebook and state["kernel"] and state["status"] == "idle"
+        return True if ok else None
+
+    if not _poll(ready, timeout, 0.5):
+        raise BrowserCheckError(f"{notebook}: no idle kernel within {timeout:.0f} s; page state: "
+                                f"{page.evaluate(_STATE_JS)}")
+
+
+def run_all_cells(page: Page, timeout: float = 240) -> NotebookRun:
+    """Clear outputs, Run All, and wait until Run All has finished and the kernel is idle."""
+    start = time.monotonic()
+    page.evaluate(_RUN_ALL_JS)
+
+    def finished() -> dict | None:
+        state = page.evaluate(_STATE_JS)
+        return state if state["runAll"] is not None and state["status"] == "idle" else None
+
+    state = _poll(finished, timeout, 0.5)
+    if state is None:
+        state = page.evaluate(_STATE_JS)
+        raise BrowserCheckError(f"Run All did not finish within {timeout:.0f} s ({state['executed']} of "
+                                f"{state['codeCells']} code cells started, kernel {state['status']})")
+    return NotebookRun(state["codeCells"], state["executed"], state["errors"], state["images"],
+                       time.monotonic() - start)
+
+
+def _latest_marker(page: Page) -> tuple[int, str | None]:
+    text = page.locator(".jp-Notebook").first.inner_text()
+    markers = [m.group(0).strip() for m in MARKER.finditer(text)]
+    return len(markers), (markers[-1] if markers else None)
+
+
+def _values_agree(marker_value: str, shown: str) -> bool:
+    try:
+        decimals = len(shown.split("e")[0].partition(".")[2])
+        return math.isclose(float(marker_value), float(shown), rel_tol=1e-3, abs_tol=0.51 * 10**-decimals)
+    except ValueError:
+        return marker_value.strip() == shown.strip()
+
+
+def move_first_slider(page: Page, timeout: float = 60) -> SliderChange:
+    """Focus the first slider's handle, press an arrow key, and wait for a new ``updated: <name>=<value>``
+    line whose value is what the slider now shows."""
+    handle = page.locator(".jp-Notebook .widget-slider .noUi-handle").first
+    if not _poll(lambda: handle.count() > 0 and handle.is_visible() or None, 30):
+        raise BrowserCheckError("no ipywidgets slider (.widget-slider) was rendered")
+    handle.scroll_into_view_if_needed()
+    before = handle.evaluate(_SLIDER_JS)
+    count_before, marker_before = _latest_marker(page)
+    at_max = before["now"] is not None and before["now"] == before["max"]
+    key = "ArrowLeft" if at_max else "ArrowRight"
+    handle.focus()
+    page.keyboard.press(key)
+
+    def new_marker() -> str | None:
+        count, latest = _latest_marker(page)
+        return latest if latest is not None and (count, latest) != (count_before, marker_before) and \
+            latest != marker_before else None
+
+    marker_after = _poll(new_marker, timeout)
+    after = handle.evaluate(_SLIDER_JS)
+    if marker_after is None:
+        raise BrowserCheckError(
+            f"no new 'updated: <name>=<value>' line within {timeout:.0f} s after pressing {key} on the first "
+            f"slider (readout {before['readout']!r} -> {after['readout']!r}); latest marker before: "
+            f"{marker_before!r}; error text in widget outputs: {page.evaluate(_WIDGET_ERRORS_JS)}")
+    value = MARKER.match(marker_after)["value"]
+    shown = after["readout"] or after["now"] or ""
+    if not _values_agree(value, shown):
+        raise BrowserCheckError(f"marker {marker_after!r} does not match the slider's value {shown!r}")
+    return SliderChange(key, before["readout"], after["readout"], marker_before, marker_after)
+
+
+@contextmanager
+def screenshot_on_failure(page: Page, path: Path) -> Iterator[None]:
+    """Save a screenshot of ``page`` to ``path`` if the block raises."""
+    try:
+        yield
+    except Exception:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(path))
+        raise

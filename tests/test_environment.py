@@ -1,0 +1,32 @@
+"""environment.yml (conda, Binder) and pyproject.toml must list the same runtime packages."""
+
+import re
+import tomllib
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+CONDA_TO_PIP = {"pytorch-cpu": "torch", "pytorch": "torch"}
+CONDA_ONLY = {"python", "pip"}
+
+
+def names(requirements: list[str]) -> dict[str, str]:
+    parsed = (re.match(r"^([A-Za-z0-9_.-]+)\s*(.*)$", r.strip()).groups() for r in requirements)
+    return {CONDA_TO_PIP.get(n.lower(), n.lower()): spec.replace(" ", "") for n, spec in parsed}
+
+
+def test_environment_yml_matches_pyproject():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    conda = [d for d in env["dependencies"] if isinstance(d, str)]
+    conda_names = {k: v for k, v in names(conda).items() if k not in CONDA_ONLY}
+    assert conda_names == names(project["dependencies"])  # same packages, same lower bounds
+    pip_section = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
+    assert any(line.endswith("-e .") for line in pip_section), "environment.yml must install resnet_lib itself"
+
+
+def test_python_floor_agrees():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    assert f"python{project['requires-python']}" in env["dependencies"]

@@ -1,0 +1,41 @@
+"""Committed notebooks are the product and nbval's reference: check they are clean and follow CONTRIBUTING.md."""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
+MACHINE_PATH = re.compile(r"(/work/|/tmp/|/root/|/home/\w+/|ipykernel_\d+)")
+
+
+def test_there_are_notebooks():
+    assert NOTEBOOKS, "notebooks/ holds no .ipynb: nbval would have nothing to run"
+
+
+def code_cells(path: Path) -> list[dict]:
+    return [c for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code"]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_executed_top_to_bottom_without_errors(path):
+    cells = code_cells(path)
+    assert [c["execution_count"] for c in cells] == list(range(1, len(cells) + 1))
+    for i, cell in enumerate(cells):
+        for out in cell["outputs"]:
+            assert out["output_type"] != "error", f"code cell {i} holds an error output"
+            text = json.dumps(out.get("text", "")) + json.dumps(out.get("data", {}).get("text/plain", ""))
+            assert not MACHINE_PATH.search(text), f"code cell {i} output shows a machine path"
+            assert "image/svg+xml" not in out.get("data", {}), "keep figures PNG (SVG reruns differ under nbval)"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_follows_the_conventions(path):
+    cells = code_cells(path)
+    sources = ["".join(c["source"]) for c in cells]
+    assert "active_preset()" in sources[0], "the first code cell reads the preset through resnet_lib"
+    assert sum(s.splitlines()[0:1] == ["# NBVAL_CHECK_OUTPUT"] for s in sources) >= 5
+    assert sum(len(re.findall(r"^assert ", s, re.M)) for s in sources) >= 2
+    assert path.stat().st_size < 1_000_000
+    assert "widgets" in "".join(sources)
