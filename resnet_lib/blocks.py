@@ -1,4 +1,5 @@
-"""Residual blocks, as in d2l 7.6 (the seed): ``Residual`` and ``resnet_block``."""
+"""Residual blocks, as in d2l 7.6 (the seed): ``Residual`` and ``resnet_block``; plus the pre-activation
+variant ``PreActResidual`` (He et al. 2016)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,21 @@ def _check_positive(**values: int) -> None:
             raise ValueError(f"{name} must be a positive integer, got {value!r}")
 
 
+def _check_block_args(name: str, input_channels: int, num_channels: int, use_1x1conv: bool, strides: int) -> None:
+    """Positive sizes, and a 1x1 shortcut whenever the identity cannot be added (channels or H, W change)."""
+    _check_positive(input_channels=input_channels, num_channels=num_channels, strides=strides)
+    problems = []
+    if input_channels != num_channels:
+        problems.append(f"the channels change ({input_channels} -> {num_channels})")
+    if strides != 1:
+        problems.append(f"stride {strides} changes the height and width")
+    if problems and not use_1x1conv:
+        raise ValueError(
+            f"{name}({input_channels}, {num_channels}, strides={strides}): the identity shortcut cannot be "
+            f"added because {' and '.join(problems)}; pass use_1x1conv=True so a 1x1 conv matches the shapes."
+        )
+
+
 class Residual(nn.Module):
     """Two 3x3 convs with batch norm, plus a shortcut: ``relu(bn2(conv2(relu(bn1(conv1 x)))) + shortcut(x))``.
 
@@ -22,17 +38,7 @@ class Residual(nn.Module):
 
     def __init__(self, input_channels: int, num_channels: int, use_1x1conv: bool = False, strides: int = 1):
         super().__init__()
-        _check_positive(input_channels=input_channels, num_channels=num_channels, strides=strides)
-        problems = []
-        if input_channels != num_channels:
-            problems.append(f"the channels change ({input_channels} -> {num_channels})")
-        if strides != 1:
-            problems.append(f"stride {strides} changes the height and width")
-        if problems and not use_1x1conv:
-            raise ValueError(
-                f"Residual({input_channels}, {num_channels}, strides={strides}): the identity shortcut cannot be "
-                f"added because {' and '.join(problems)}; pass use_1x1conv=True so a 1x1 conv matches the shapes."
-            )
+        _check_block_args("Residual", input_channels, num_channels, use_1x1conv, strides)
         self.conv1 = nn.Conv2d(input_channels, num_channels, kernel_size=3, padding=1, stride=strides)
         self.conv2 = nn.Conv2d(num_channels, num_channels, kernel_size=3, padding=1)
         self.conv3 = nn.Conv2d(input_channels, num_channels, kernel_size=1, stride=strides) if use_1x1conv else None
@@ -45,6 +51,28 @@ class Residual(nn.Module):
         if self.conv3 is not None:
             X = self.conv3(X)
         return F.relu(Y + X)
+
+
+class PreActResidual(nn.Module):
+    """The pre-activation block (He et al. 2016): ``conv2(relu(bn2(conv1(relu(bn1 x))))) + shortcut(x)``.
+
+    BN and ReLU come *before* each conv and nothing follows the addition, so the identity path runs from block
+    to block untouched. Same arguments, checks and output shapes as :class:`Residual`.
+    """
+
+    def __init__(self, input_channels: int, num_channels: int, use_1x1conv: bool = False, strides: int = 1):
+        super().__init__()
+        _check_block_args("PreActResidual", input_channels, num_channels, use_1x1conv, strides)
+        self.bn1 = nn.BatchNorm2d(input_channels)
+        self.conv1 = nn.Conv2d(input_channels, num_channels, kernel_size=3, padding=1, stride=strides)
+        self.bn2 = nn.BatchNorm2d(num_channels)
+        self.conv2 = nn.Conv2d(num_channels, num_channels, kernel_size=3, padding=1)
+        self.conv3 = nn.Conv2d(input_channels, num_channels, kernel_size=1, stride=strides) if use_1x1conv else None
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        Y = self.conv1(F.relu(self.bn1(X)))
+        Y = self.conv2(F.relu(self.bn2(Y)))
+        return Y + (X if self.conv3 is None else self.conv3(X))
 
 
 def resnet_block(
