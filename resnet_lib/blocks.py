@@ -14,7 +14,9 @@ def _check_positive(**values: int) -> None:
             raise ValueError(f"{name} must be a positive integer, got {value!r}")
 
 
-def _check_block_args(name: str, input_channels: int, num_channels: int, use_1x1conv: bool, strides: int) -> None:
+def _check_block_args(
+    name: str, input_channels: int, num_channels: int, use_1x1conv: bool, strides: int
+) -> None:
     """Positive sizes, and a 1x1 shortcut whenever the identity cannot be added (channels or H, W change)."""
     _check_positive(input_channels=input_channels, num_channels=num_channels, strides=strides)
     problems = []
@@ -67,7 +69,8 @@ class PreActResidual(nn.Module):
         self.conv1 = nn.Conv2d(input_channels, num_channels, kernel_size=3, padding=1, stride=strides)
         self.bn2 = nn.BatchNorm2d(num_channels)
         self.conv2 = nn.Conv2d(num_channels, num_channels, kernel_size=3, padding=1)
-        self.conv3 = nn.Conv2d(input_channels, num_channels, kernel_size=1, stride=strides) if use_1x1conv else None
+        shortcut = nn.Conv2d(input_channels, num_channels, kernel_size=1, stride=strides)
+        self.conv3 = shortcut if use_1x1conv else None
 
     def forward(self, X: torch.Tensor) -> torch.Tensor:
         Y = self.conv1(F.relu(self.bn1(X)))
