@@ -1,0 +1,143 @@
+import math
+
+import matplotlib
+import pytest
+import torch
+import torchvision
+from torch import nn
+
+from resnet_lib.architecture import (
+    conv_bias_parameters,
+    count_flops,
+    count_parameters,
+    d2l_alexnet,
+    draw_architecture,
+    input_size_explorer,
+    shortcut_bn_parameters,
+    size_report,
+    stage_parameters,
+    stage_shapes,
+    stages,
+    torchvision_resnet18,
+    weighted_layers,
+)
+from resnet_lib.models import resnet18
+
+matplotlib.use("Agg")  # headless: the widget and the diagram draw without a display
+
+
+def test_the_18_are_17_main_path_convs_and_1_linear_and_the_3_shortcuts_are_excluded():
+    layers = weighted_layers(resnet18())
+    main = [layer for layer in layers if layer.main_path]
+    off = [layer for layer in layers if not layer.main_path]
+    assert len(main) == 18
+    assert sum("conv" in layer.description for layer in main) == 17
+    assert [layer.description.startswith("linear") for layer in main].count(True) == 1
+    assert len(off) == 3 and all(layer.description.startswith("1x1 conv") for layer in off)
+    assert all(layer.name.endswith("conv3") for layer in off)
+
+
+def test_stage_parameters_partition_the_net():
+    net = resnet18()
+    per_stage = dict(stage_parameters(net))
+    assert list(per_stage) == ["b1 stem", "b2", "b3", "b4", "b5", "head"]
+    assert sum(per_stage.values()) == count_parameters(net)
+    assert per_stage["b1 stem"] == count_parameters(net[0])
+    assert per_stage["head"] == 512 * 10 + 10  # pool and flatten have no parameters
+
+
+def test_stages_rejects_a_net_of_another_layout():
+    with pytest.raises(ValueError, match="seed-style ResNet"):
+        stages(nn.Sequential(nn.Linear(2, 2)))
+
+
+def test_gap_to_torchvision_is_conv_biases_minus_shortcut_bn():
+    ours, tv = resnet18(), torchvision_resnet18(in_channels=1, num_classes=10)
+    convs = [m for m in ours.modules() if isinstance(m, nn.Conv2d)]
+    assert conv_bias_parameters(ours) == sum(m.out_channels for m in convs)
+    assert shortcut_bn_parameters(tv) == 2 * (128 + 256 + 512)
+    gap = conv_bias_parameters(ours) - shortcut_bn_parameters(tv)
+    assert count_parameters(ours) - count_parameters(tv) == gap
+    assert tv.conv1.in_channels == 1 and tv.fc.out_features == 10
+
+
+def test_flops_of_a_conv_and_a_linear_follow_the_textbook_formula():
+    conv = nn.Conv2d(3, 8, kernel_size=3, padding=1)
+    assert count_flops(conv, (3, 10, 10)).total == 2 * (8 * 10 * 10) * (3 * 3 * 3)
+    mlp = nn.Sequential(nn.Flatten(), nn.Linear(12, 5))
+    flops = count_flops(mlp, (1, 3, 4))
+    assert flops.total == 2 * 12 * 5 and flops.macs == 12 * 5
+    assert flops.per_child == {"0": 0, "1": 2 * 12 * 5}
+
+
+def test_count_flops_leaves_the_model_untouched():
+    net = resnet18()
+    net.train()
+    count_flops(net, (1, 32, 32))
+    assert net.training and all(p.device.type == "cpu" for p in net.parameters())
+
+
+def test_count_flops_rejects_a_batched_shape():
+    with pytest.raises(ValueError, match="channels, height, width"):
+        count_flops(nn.Conv2d(1, 1, 3), (1, 1, 28, 28))
+
+
+@pytest.mark.parametrize(
+    ("builder", "weights"),
+    [(torchvision.models.resnet18, torchvision.models.ResNet18_Weights.IMAGENET1K_V1),
+     (torchvision.models.alexnet, torchvision.models.AlexNet_Weights.IMAGENET1K_V1)],
+)
+def test_macs_match_the_numbers_torchvision_publishes_as_gflops(builder, weights):
+    assert round(count_flops(builder(), (3, 224, 224)).macs / 1e9, 3) == weights.meta["_ops"]
+
+
+def test_d2l_alexnet_layout_and_input_check():
+    net = d2l_alexnet().eval()
+    layer_sizes = [(1, 96, 11), (96, 256, 5), (256, 384, 3), (384, 384, 3), (384, 256, 3)]
+    expected = sum(cin * cout * k * k + cout for cin, cout, k in layer_sizes)
+    expected += sum(i * o + o for i, o in [(6400, 4096), (4096, 4096), (4096, 10)])
+    assert count_parameters(net) == expected
+    assert net(torch.zeros(2, 1, 224, 224)).shape == (2, 10)
+    with pytest.raises(ValueError, match="Resize the images to 224"):
+        net(torch.zeros(2, 1, 96, 96))
+
+
+@pytest.mark.parametrize("size", [16, 28, 32, 33, 64, 65, 96, 224])
+def test_last_feature_map_side_is_size_over_32_rounded_up(size):
+    assert size_report(size).final_side == math.ceil(size / 32)
+
+
+def test_size_report_flops_add_up_and_grow_with_the_input():
+    small, big = size_report(96), size_report(224)
+    assert sum(big.stage_flops) == big.total_flops
+    assert big.total_flops > small.total_flops
+    assert "collapsed to 1x1 from b5" in str(size_report(28))
+    assert "collapsed" not in str(small)
+
+
+def test_stage_shapes_rejects_a_bad_size():
+    with pytest.raises(ValueError, match="image_size must be a positive integer"):
+        stage_shapes(resnet18(), 0)
+
+
+def test_diagram_is_labelled_from_the_model_itself():
+    fig = draw_architecture(resnet18(width=32), 224)
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert "256x7x7" in texts and "b5" in texts
+    assert any("linear 256->10" in t for t in texts)
+    fig = draw_architecture(resnet18(), 28)
+    assert "512x1x1" in [t.get_text() for t in fig.axes[0].texts]
+
+
+def test_slider_callback_prints_marker_and_report(capsys):
+    explorer = input_size_explorer(value=96)
+    assert "updated: input_size=96" in capsys.readouterr().out
+    slider = explorer.children[0]
+    slider.value = 28
+    out = capsys.readouterr().out
+    assert "updated: input_size=28" in out and "last feature map (b5): 1x1" in out
+
+
+def test_slider_rejects_a_value_off_its_grid():
+    with pytest.raises(ValueError, match="on the grid"):
+        input_size_explorer(value=97)
