@@ -235,6 +235,10 @@ _SLIDER_JS = """(handle) => {
           readout: readout ? readout.innerText.trim() : ''};
 }"""
 
+# text of the innermost output areas (an Output widget's area sits inside its cell's), never of cell sources
+_OUTPUT_TEXT_JS = """() => [...document.querySelectorAll('.jp-Notebook .jp-OutputArea-output')]
+  .filter(node => !node.querySelector('.jp-OutputArea-output')).map(node => node.innerText).join('\\n')"""
+
 _WIDGET_ERRORS_JS = """() => [...document.querySelectorAll(
   '.jp-Notebook .widget-output [data-mime-type="application/vnd.jupyter.stderr"]')]
   .map(node => node.innerText.trim())"""
@@ -315,7 +319,7 @@ def run_all_cells(page: Page, timeout: float = 240) -> NotebookRun:
 
 
 def _latest_marker(page: Page) -> tuple[int, str | None]:
-    text = page.locator(".jp-Notebook").first.inner_text()
+    text = page.evaluate(_OUTPUT_TEXT_JS)
     markers = [m.group(0).strip() for m in MARKER.finditer(text)]
     return len(markers), (markers[-1] if markers else None)
 
