@@ -1,0 +1,92 @@
+"""Lesson 02's block explorer: tracing a block into its two branches, the table, the diagram, the widget."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import pytest  # noqa: E402
+import torch  # noqa: E402
+from torch import nn  # noqa: E402
+
+from resnet_lib.block_explorer import BlockExplorer, draw_block, make_block, trace_block  # noqa: E402
+from resnet_lib.blocks import PreActResidual, Residual  # noqa: E402
+
+
+def count(module: nn.Module) -> int:
+    return sum(p.numel() for p in module.parameters())
+
+
+@pytest.mark.parametrize("kind", ["Residual", "PreActResidual"])
+@pytest.mark.parametrize(
+    ("cin", "cout", "use_1x1", "stride"), [(3, 3, False, 1), (3, 6, True, 2), (5, 2, True, 3)]
+)
+def test_trace_matches_the_module(kind, cin, cout, use_1x1, stride):
+    block = make_block(kind, cin, cout, use_1x1, stride)
+    layout = trace_block(block, (2, cin, 7, 7))
+    assert layout.output_shape == tuple(block.eval()(torch.rand(2, cin, 7, 7)).shape)
+    assert layout.params == count(block)
+    assert len(layout.shortcut) == (1 if use_1x1 else 0)
+    convs = [s for s in layout.branch if s.label.startswith("conv 3x3")]
+    assert len(convs) == 2 and (f"stride {stride}" in convs[0].label) == (stride != 1)
+
+
+def test_branch_order_differs_between_post_and_pre_activation():
+    post = [s.label for s in trace_block(Residual(3, 3), (1, 3, 4, 4)).branch]
+    pre = [s.label for s in trace_block(PreActResidual(3, 3), (1, 3, 4, 4)).branch]
+    assert post == ["conv 3x3, 3->3", "BN(3)", "ReLU", "conv 3x3, 3->3", "BN(3)"]
+    assert pre == ["BN(3)", "ReLU", "conv 3x3, 3->3", "BN(3)", "ReLU", "conv 3x3, 3->3"]
+    assert [s.label for s in trace_block(Residual(3, 3), (1, 3, 4, 4)).after] == ["ReLU"]
+    assert trace_block(PreActResidual(3, 3), (1, 3, 4, 4)).after == []
+
+
+def test_trace_leaves_the_block_untouched():
+    block = Residual(3, 3).train()
+    before = {k: v.clone() for k, v in block.state_dict().items()}
+    trace_block(block, (4, 3, 6, 6))
+    assert block.training
+    assert all(torch.equal(before[k], v) for k, v in block.state_dict().items())  # BN running stats too
+
+
+def test_trace_rejects_a_module_without_one_addition():
+    with pytest.raises(ValueError, match="exactly one addition"):
+        trace_block(nn.Conv2d(3, 3, 3), (1, 3, 5, 5))
+
+
+def test_unknown_kind_and_mismatch_are_value_errors():
+    with pytest.raises(ValueError, match="unknown block kind"):
+        make_block("Bottleneck", 3, 3)
+    with pytest.raises(ValueError, match="use_1x1conv=True"):
+        make_block("Residual", 3, 6)
+
+
+def test_diagram_has_a_box_per_step():
+    layout = trace_block(Residual(3, 6, True, 2))
+    fig = draw_block(layout)
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    boxes = [t for t in texts if t]  # x, the branch, the shortcut, +, the steps after it
+    assert len(boxes) == 1 + len(layout.branch) + 1 + 1 + len(layout.after)
+    assert any("conv 1x1" in t for t in texts) and "(4, 6, 3, 3)" in fig.axes[0].get_title()
+
+
+def test_widget_slider_updates_text_and_figure():
+    explorer = BlockExplorer()
+    explorer.show()
+    first_figure, first_text = explorer.figure, explorer.text
+    assert first_text.startswith("updated: input_channels=3") and "output (4, 3, 6, 6)" in first_text
+    explorer.controls["use_1x1conv"].value = True
+    explorer.controls["num_channels"].value = 8
+    assert explorer.text.startswith("updated: num_channels=8") and "output (4, 8, 6, 6)" in explorer.text
+    assert explorer.figure is not first_figure
+    explorer.controls["strides"].value = 2
+    assert "output (4, 8, 3, 3)" in explorer.text
+    assert f"{count(Residual(3, 8, True, 2)):,} parameters" in explorer.text
+
+
+def test_widget_shows_the_error_for_a_mismatched_block():
+    explorer = BlockExplorer()
+    explorer.show()
+    explorer.controls["num_channels"].value = 5
+    assert explorer.text.startswith("updated: num_channels=5")
+    assert "ValueError" in explorer.text and "use_1x1conv=True" in explorer.text and explorer.figure is None
+    explorer.controls["kind"].value = "PreActResidual"
+    assert "PreActResidual(3, 5" in explorer.text
