@@ -1,5 +1,73 @@
-"""Exercises for lesson 02."""
+"""Exercises for lesson 02 (the residual block). Each checker computes the right answer from the blocks."""
 
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from ..blocks import PreActResidual, Residual
 from . import Exercise
 
-EXERCISES: list[Exercise] = []
+
+def _is_int(answer: object, expected: int) -> bool:
+    return isinstance(answer, int) and not isinstance(answer, bool) and answer == expected
+
+
+def _count(module: nn.Module) -> int:
+    return sum(p.numel() for p in module.parameters())
+
+
+def _shape(block: nn.Module, shape: tuple[int, ...]) -> tuple[int, ...]:
+    with torch.no_grad():
+        return tuple(block.eval()(torch.rand(shape)).shape)
+
+
+def zero_gamma_output_sum() -> float:
+    """Sum of the output of ``Residual(2, 2)`` with bn2's gamma = 0 (eval mode) on the fixed input
+    ``torch.linspace(-1, 1, 32).reshape(1, 2, 4, 4)``."""
+    block = Residual(2, 2).eval()
+    nn.init.zeros_(block.bn2.weight)
+    with torch.no_grad():
+        return block(torch.linspace(-1, 1, 32).reshape(1, 2, 4, 4)).sum().item()
+
+
+EXERCISES: list[Exercise] = [
+    Exercise(
+        "02.1",
+        "What output shape does Residual(6, 12, use_1x1conv=True, strides=2) give for an input of shape "
+        "(2, 6, 10, 10)? Answer with a tuple of ints.",
+        lambda a: isinstance(a, tuple) and a == _shape(Residual(6, 12, True, 2), (2, 6, 10, 10)),
+        "the channels become num_channels; a 3x3 conv with padding 1 and stride 2 maps a side n to "
+        "floor((n + 2 - 3) / 2) + 1.",
+    ),
+    Exercise(
+        "02.2",
+        "And for an odd side: Residual(3, 6, use_1x1conv=True, strides=2) on (4, 3, 7, 7)? (tuple)",
+        lambda a: isinstance(a, tuple) and a == _shape(Residual(3, 6, True, 2), (4, 3, 7, 7)),
+        "both branches must agree: the 3x3 conv (padding 1) gives floor((7 + 2 - 3) / 2) + 1, the 1x1 conv "
+        "(padding 0) gives floor((7 - 1) / 2) + 1. Are they equal?",
+    ),
+    Exercise(
+        "02.3",
+        "How many parameters does Residual(3, 6, use_1x1conv=True, strides=2) have? (int)",
+        lambda a: _is_int(a, _count(Residual(3, 6, True, 2))),
+        "conv1: 3*3*3*6 + 6, conv2: 3*3*6*6 + 6, the 1x1 conv: 3*6 + 6, two BNs with 2*6 each.",
+    ),
+    Exercise(
+        "02.4",
+        "Set bn2's gamma of Residual(2, 2) to 0 and feed it torch.linspace(-1, 1, 32).reshape(1, 2, 4, 4) in "
+        "eval mode. What is the sum of the output? (float)",
+        lambda a: isinstance(a, float) and abs(a - zero_gamma_output_sum()) < 1e-4,
+        "with gamma = 0 (and beta = 0) the branch adds nothing, so the block computes relu(x): the negative "
+        "inputs become 0 and the positive ones pass unchanged.",
+    ),
+    Exercise(
+        "02.5",
+        "How many more parameters does Residual(64, 128, use_1x1conv=True, strides=2) have than "
+        "PreActResidual(64, 128, use_1x1conv=True, strides=2)? (int)",
+        lambda a: _is_int(a, _count(Residual(64, 128, True, 2)) - _count(PreActResidual(64, 128, True, 2))),
+        "the convs are the same; only the first BN differs: it normalises the block's output channels in "
+        "Residual (after conv1) but its input channels in PreActResidual (before conv1); a BN has 2 "
+        "parameters per channel.",
+    ),
+]

@@ -1,0 +1,34 @@
+import pytest
+import torch
+
+from resnet_lib import check_exercise
+
+RIGHT = {
+    "02.1": (2, 12, 5, 5),
+    "02.2": (4, 6, 4, 4),  # floor((7 + 2 - 3) / 2) + 1 == floor((7 - 1) / 2) + 1 == 4
+    "02.3": (3 * 3 * 3 * 6 + 6) + (3 * 3 * 6 * 6 + 6) + (3 * 6 + 6) + 2 * 2 * 6,
+    "02.4": torch.linspace(-1, 1, 32).clamp_min(0).sum().item(),  # relu(x)
+    "02.5": 2 * (128 - 64),
+}
+WRONG = {
+    "02.1": [(2, 12, 10, 10), (2, 6, 5, 5)],
+    "02.2": [(4, 6, 3, 3), (4, 3, 4, 4)],
+    "02.3": [RIGHT["02.3"] + 1, RIGHT["02.3"] - 24],
+    "02.4": [torch.linspace(-1, 1, 32).sum().item(), RIGHT["02.4"] + 0.1],
+    "02.5": [0, -128],
+}
+
+
+@pytest.mark.parametrize("key", sorted(RIGHT))
+def test_right_answer_passes_and_wrong_ones_fail(key, capsys):
+    assert check_exercise(key, RIGHT[key])
+    for wrong in WRONG[key]:
+        assert check_exercise(key, wrong) is False
+    assert "Hint:" in capsys.readouterr().out
+
+
+def test_malformed_answers_are_wrong_not_crashes():
+    assert check_exercise("02.1", [2, 12, 5, 5]) is False
+    assert check_exercise("02.3", str(RIGHT["02.3"])) is False
+    assert check_exercise("02.4", None) is False
+    assert check_exercise("02.5", True) is False
