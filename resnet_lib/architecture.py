@@ -9,7 +9,9 @@ and torchvision's model table quote MACs under the name "FLOPs" — divide by 2 
 
 from __future__ import annotations
 
+import base64
 import copy
+import io
 import math
 from dataclasses import dataclass
 from functools import lru_cache
@@ -18,7 +20,6 @@ import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import torch
 import torchvision
-from IPython.display import display
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch
 from torch import nn
@@ -251,7 +252,7 @@ class SizeReport:
         rows.append(f"last feature map (b5): {side}x{side}")
         if side == 1:
             first = next(name for name, shape in self.shapes if shape[-1] == 1)
-            rows.append(f"collapsed to 1x1 from {first} on: later 3x3 convs see mostly zero padding, "
+            rows.append(f"collapsed to 1x1 from {first} on: its 3x3 convs see mostly zero padding, "
                         "and global pooling has nothing left to pool")
         return "\n".join(rows)
 
@@ -267,10 +268,18 @@ def size_report(image_size: int) -> SizeReport:
     return SizeReport(image_size, shapes, per_child[:5] + [sum(per_child[5:])], flops.total)
 
 
+def _png_output(fig: Figure, text: str) -> dict[str, object]:
+    """A display_data output holding ``fig`` as a PNG (set on an Output widget directly: no capture)."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    png = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return {"output_type": "display_data", "data": {"image/png": png, "text/plain": text}, "metadata": {}}
+
+
 def input_size_explorer(value: int = 96, min_size: int = 16, max_size: int = 224,
                         step: int = 4) -> widgets.VBox:
-    """A slider over the input size; each move prints ``updated: input_size=<n>``, the size report and the
-    architecture diagram at that size into the widget's output area."""
+    """A slider over the input size; each move writes ``updated: input_size=<n>``, the size report and the
+    architecture diagram at that size into the widget's output area (its ``outputs``, set directly)."""
     if not min_size <= value <= max_size or (value - min_size) % step:
         raise ValueError(f"value {value} must lie in [{min_size}, {max_size}] on the grid "
                          f"{min_size} + k * {step}; pick another value or step")
@@ -281,13 +290,11 @@ def input_size_explorer(value: int = 96, min_size: int = 16, max_size: int = 224
         net = resnet18()
 
     def show(size: int) -> None:
-        out.clear_output(wait=True)
-        with out:
-            print(f"updated: input_size={size}")
-            print(size_report(size))
-            fig = draw_architecture(net, size)
-            display(fig)
-            plt.close(fig)
+        fig = draw_architecture(net, size)
+        text = f"updated: input_size={size}\n{size_report(size)}\n"
+        out.outputs = ({"output_type": "stream", "name": "stdout", "text": text},
+                       _png_output(fig, f"<ResNet-18 diagram, {size}x{size} input>"))
+        plt.close(fig)
 
     slider.observe(lambda change: show(change["new"]), names="value")
     show(value)

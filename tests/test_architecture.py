@@ -1,3 +1,4 @@
+import base64
 import math
 
 import matplotlib
@@ -129,13 +130,15 @@ def test_diagram_is_labelled_from_the_model_itself():
     assert "512x1x1" in [t.get_text() for t in fig.axes[0].texts]
 
 
-def test_slider_callback_prints_marker_and_report(capsys):
+def test_slider_moves_rewrite_the_output_area_with_marker_report_and_diagram():
     explorer = input_size_explorer(value=96)
-    assert "updated: input_size=96" in capsys.readouterr().out
-    slider = explorer.children[0]
+    slider, out = explorer.children
+    assert out.outputs[0]["text"].startswith("updated: input_size=96\n")
     slider.value = 28
-    out = capsys.readouterr().out
-    assert "updated: input_size=28" in out and "last feature map (b5): 1x1" in out
+    text, figure = out.outputs
+    assert text["text"].startswith("updated: input_size=28\n")
+    assert "last feature map (b5): 1x1" in text["text"]
+    assert base64.b64decode(figure["data"]["image/png"]).startswith(b"\x89PNG")
 
 
 def test_slider_rejects_a_value_off_its_grid():
