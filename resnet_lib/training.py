@@ -1,0 +1,205 @@
+"""Train a classifier on Fashion-MNIST: the seed's SGD loop, improvements behind flags, nothing lost.
+
+:class:`Recipe` says what to run (``Recipe.from_preset(preset)`` is the seed's plain SGD; ``improved=True``
+adds momentum, weight decay, label smoothing, a one-cycle learning rate and flips). :func:`train` runs it and
+returns a :class:`History`; with ``checkpoint=`` it saves every epoch (see :mod:`resnet_lib.checkpoint`) and
+``resume=True`` continues from the last complete one. Ctrl-C and a NaN/inf loss stop it early, history kept.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import time
+import warnings
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+from torch.optim.lr_scheduler import OneCycleLR
+
+from .checkpoint import load_checkpoint, save_checkpoint
+from .data import FashionMNIST, batches
+from .device import pick_device
+from .presets import Preset
+from .progress import Progress, make_progress
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """What a run does. The defaults are the seed's: plain SGD, lr 0.05, 10 epochs, batch 256, 96 px."""
+
+    lr: float = 0.05
+    epochs: int = 10
+    batch_size: int = 256
+    image_size: int = 96
+    momentum: float = 0.0
+    weight_decay: float = 0.0
+    label_smoothing: float = 0.0
+    one_cycle: bool = False  # per batch, lr warms up to ``lr`` then anneals to ~0 (torch's OneCycleLR)
+    augment: bool = False  # random horizontal flips
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.lr, (int, float)) or not self.lr > 0 or not math.isfinite(self.lr):
+            raise ValueError(f"lr must be a positive number, got {self.lr!r}; the seed uses 0.05")
+        for name in ("epochs", "batch_size", "image_size"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+        for name in ("momentum", "weight_decay", "label_smoothing"):
+            if not 0 <= getattr(self, name) < 1:
+                raise ValueError(f"{name} must be in [0, 1), got {getattr(self, name)!r}")
+
+    @classmethod
+    def from_preset(cls, preset: Preset, improved: bool = False) -> Recipe:
+        """The seed's recipe at the preset's size; ``improved`` switches on every improvement."""
+        size = {"epochs": preset.epochs, "batch_size": preset.batch_size, "image_size": preset.image_size}
+        if not improved:
+            return cls(lr=preset.lr, **size)
+        return cls(lr=2 * preset.lr, momentum=0.9, weight_decay=5e-4, label_smoothing=0.1, one_cycle=True,
+                   augment=True, **size)
+
+    def key(self) -> str:
+        """Every field as sorted JSON: part of a checkpoint's identity, so a changed recipe is not resumed."""
+        return json.dumps(asdict(self), sort_keys=True)
+
+
+@dataclass
+class History:
+    """Per-epoch numbers of a run, plus what produced them; ``save``/``load`` round-trip through JSON."""
+
+    train_loss: list[float] = field(default_factory=list)
+    train_acc: list[float] = field(default_factory=list)
+    test_acc: list[float] = field(default_factory=list)
+    examples_per_s: list[float] = field(default_factory=list)
+    wall_s: list[float] = field(default_factory=list)  # seconds per epoch (training + evaluation)
+    info: dict[str, Any] = field(default_factory=dict)  # recipe, device, data, model
+    stopped: str | None = None  # why the run ended early, if it did
+
+    @property
+    def epochs_done(self) -> int:
+        return len(self.test_acc)
+
+    def add(self, **epoch: float) -> None:
+        """Append one epoch: ``add(train_loss=…, train_acc=…, test_acc=…, examples_per_s=…, wall_s=…)``."""
+        for name in ("train_loss", "train_acc", "test_acc", "examples_per_s", "wall_s"):
+            getattr(self, name).append(float(epoch[name]))
+
+    def summary(self) -> str:
+        """The seed's closing line: ``loss …, train acc …, test acc …, … examples/sec on <device>``."""
+        if not self.epochs_done:
+            return f"no complete epoch ({self.stopped or 'not run'})"
+        return (f"loss {self.train_loss[-1]:.3f}, train acc {self.train_acc[-1]:.3f}, test acc "
+                f"{self.test_acc[-1]:.3f}, {self.examples_per_s[-1]:.1f} examples/sec "
+                f"on {self.info.get('device')}")
+
+    def save(self, path: str | Path) -> None:
+        Path(path).write_text(json.dumps(asdict(self), indent=1) + "\n")
+
+    @classmethod
+    def load(cls, path: str | Path) -> History:
+        return cls(**json.loads(Path(path).read_text()))
+
+
+def _augment(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    flip = torch.rand(len(x), generator=generator).to(x.device) < 0.5
+    return torch.where(flip[:, None, None, None], x.flip(-1), x)
+
+
+def _model_info(net: nn.Module) -> str:
+    return f"{type(net).__name__}, {sum(p.numel() for p in net.parameters()):,} parameters"
+
+
+@torch.no_grad()
+def evaluate(net: nn.Module, images: torch.Tensor, labels: torch.Tensor, image_size: int,
+             batch_size: int = 512, device: torch.device | None = None) -> torch.Tensor:
+    """Predicted class of every image (on the CPU), with the model in eval mode."""
+    device = device or next(net.parameters()).device
+    net.eval()
+    preds = []
+    with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
+        for x, _ in batches(images, labels, batch_size, image_size=image_size, device=device):
+            preds.append(net(x.contiguous(memory_format=_memory_format(device))).argmax(1).cpu())
+    return torch.cat(preds) if preds else torch.empty(0, dtype=torch.long)
+
+
+def _memory_format(device: torch.device) -> torch.memory_format:
+    return torch.channels_last if device.type == "cuda" else torch.contiguous_format
+
+
+def train(net: nn.Module, data: FashionMNIST, recipe: Recipe, *, device: str | None = None,
+          checkpoint: str | Path | None = None, resume: bool = False, identity: str = "",
+          progress: Progress | bool = True) -> History:
+    """Train ``net`` on ``data`` with ``recipe``; return the :class:`History` (also when stopped early).
+
+    ``checkpoint``: a directory; each epoch end is saved there atomically, and ``resume=True`` continues from
+    the last complete checkpoint. ``identity`` (e.g. the preset name) must match the checkpoint's to resume.
+    """
+    dev = pick_device(device)  # ValueError for an unknown device
+    net.to(dev, memory_format=_memory_format(dev))
+    data = data.to(dev)
+    optimizer = torch.optim.SGD(net.parameters(), lr=recipe.lr, momentum=recipe.momentum,
+                                weight_decay=recipe.weight_decay)
+    steps = recipe.epochs * math.ceil(len(data.train_labels) / recipe.batch_size)
+    scheduler = None
+    if recipe.one_cycle:
+        scheduler = OneCycleLR(optimizer, recipe.lr, total_steps=steps, cycle_momentum=False)
+    loss_fn = nn.CrossEntropyLoss(label_smoothing=recipe.label_smoothing)
+    history = History(info={"recipe": asdict(recipe), "device": str(dev), "data": str(data),
+                            "model": _model_info(net)})
+    saved = {"model": net, "optimizer": optimizer, "scheduler": scheduler,
+             "identity": f"{identity}|{recipe.key()}"}
+    if checkpoint is not None and resume:
+        payload = load_checkpoint(checkpoint, **saved)
+        if payload is not None:
+            history = History(**payload["history"])
+    show = make_progress() if progress is True else progress or None
+    amp = torch.autocast(dev.type, dtype=torch.bfloat16) if dev.type == "cuda" else contextlib.nullcontext()
+    try:
+        for epoch in range(history.epochs_done, recipe.epochs):
+            start, total_loss, correct, seen = time.perf_counter(), 0.0, 0, 0
+            flips = torch.Generator().manual_seed(recipe.seed * 1_000_003 + epoch)
+            net.train()
+            if show:
+                show.start_epoch(epoch, recipe.epochs, steps // recipe.epochs)
+            for x, y in batches(data.train_images, data.train_labels, recipe.batch_size,
+                                image_size=recipe.image_size, shuffle=True, seed=recipe.seed, epoch=epoch):
+                x = _augment(x, flips) if recipe.augment else x
+                with amp:
+                    logits = net(x.contiguous(memory_format=_memory_format(dev)))
+                    loss = loss_fn(logits, y)
+                if not torch.isfinite(loss):
+                    history.stopped = (f"loss became {loss.item()} in epoch {epoch + 1} after {seen:,} "
+                                       f"examples; lower the learning rate (now {recipe.lr}) and start again")
+                    warnings.warn(history.stopped, stacklevel=2)
+                    return history
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                optimizer.step()
+                if scheduler is not None:
+                    scheduler.step()
+                total_loss += loss.item() * len(y)
+                correct += (logits.argmax(1) == y).sum().item()
+                seen += len(y)
+                if show:
+                    show.step(total_loss / seen, correct / seen)
+            train_s = time.perf_counter() - start
+            preds = evaluate(net, data.test_images, data.test_labels, recipe.image_size, device=dev)
+            test_acc = (preds == data.test_labels.cpu()).float().mean().item()
+            history.add(train_loss=total_loss / seen, train_acc=correct / seen, test_acc=test_acc,
+                        examples_per_s=seen / train_s, wall_s=time.perf_counter() - start)
+            if show:
+                show.end_epoch(history)
+            if checkpoint is not None:
+                save_checkpoint(checkpoint, **saved, history=asdict(history), epoch=epoch + 1)
+    except KeyboardInterrupt:
+        history.stopped = f"interrupted during epoch {history.epochs_done + 1}; the history so far is kept"
+        print(history.stopped)
+    finally:
+        if show:
+            show.close()
+    return history
