@@ -228,6 +228,14 @@ _RUN_ALL_JS = """async () => {
     ok => { window.__runAll = String(ok); }, err => { window.__runAll = 'error: ' + err; });
 }"""
 
+_CLOSE_JS = """() => {
+  if (!window.jupyterapp) return;
+  for (const widget of [...window.jupyterapp.shell.widgets('main')]) {
+    if (widget.context) widget.context.model.dirty = false;
+    widget.dispose();
+  }
+}"""
+
 _SLIDER_JS = """(handle) => {
   const slider = handle.closest('.widget-slider');
   const readout = slider.querySelector('.widget-readout');
@@ -239,9 +247,11 @@ _SLIDER_JS = """(handle) => {
 _OUTPUT_TEXT_JS = """() => [...document.querySelectorAll('.jp-Notebook .jp-OutputArea-output')]
   .filter(node => !node.querySelector('.jp-OutputArea-output')).map(node => node.innerText).join('\\n')"""
 
-_WIDGET_ERRORS_JS = """() => [...document.querySelectorAll(
+# a traceback shown inside an Output widget (a widget callback raised); the cell outputs never show it
+_WIDGET_TRACEBACKS_JS = """() => [...document.querySelectorAll(
   '.jp-Notebook .widget-output [data-mime-type="application/vnd.jupyter.stderr"]')]
-  .map(node => node.innerText.trim())"""
+  .map(node => node.innerText.trim()).filter(text => text.includes('Traceback'))
+  .map(text => text.split('\\n').filter(line => line.trim()).pop())"""
 
 
 @dataclass
@@ -251,11 +261,13 @@ class NotebookRun:
     code_cells: int
     executed: int
     errors: list[str]
+    widget_tracebacks: list[str]
     images: int
     seconds: float
 
     def problems(self) -> list[str]:
         found = [f"error output in {e}" for e in self.errors]
+        found += [f"traceback in a widget's output: {e}" for e in self.widget_tracebacks]
         if self.executed < self.code_cells:
             found.append(f"only {self.executed} of {self.code_cells} code cells ran")
         if self.images < 1:
@@ -284,8 +296,12 @@ def _poll(probe: Callable[[], T | None], timeout: float, interval: float = 0.25)
 
 
 def open_notebook(page: Page, server: LabServer, notebook: str, timeout: float = 90) -> None:
-    """Open ``notebook`` in a fresh workspace; wait until its kernel is idle (accepting a kernel dialog)."""
-    page.goto(server.page_url(notebook))
+    """Open ``notebook`` and wait until its kernel is idle (accepting a kernel dialog). The first call loads
+    JupyterLab into ``page`` with a fresh workspace; later ones reuse it (loading it takes seconds)."""
+    if page.evaluate("() => Boolean(window.jupyterapp)"):
+        page.evaluate("path => window.jupyterapp.commands.execute('docmanager:open', {path})", notebook)
+    else:
+        page.goto(server.page_url(notebook))
 
     def ready() -> bool | None:
         state = page.evaluate(_STATE_JS)
@@ -298,6 +314,11 @@ def open_notebook(page: Page, server: LabServer, notebook: str, timeout: float =
     if not _poll(ready, timeout, 0.5):
         raise BrowserCheckError(f"{notebook}: no idle kernel within {timeout:.0f} s; page state: "
                                 f"{page.evaluate(_STATE_JS)}")
+
+
+def close_documents(page: Page) -> None:
+    """Close every document in the main area, discarding changes (the page stays loaded for the next one)."""
+    page.evaluate(_CLOSE_JS)
 
 
 def run_all_cells(page: Page, timeout: float = 240) -> NotebookRun:
@@ -314,14 +335,14 @@ def run_all_cells(page: Page, timeout: float = 240) -> NotebookRun:
         state = page.evaluate(_STATE_JS)
         raise BrowserCheckError(f"Run All did not finish within {timeout:.0f} s ({state['executed']} of "
                                 f"{state['codeCells']} code cells started, kernel {state['status']})")
-    return NotebookRun(state["codeCells"], state["executed"], state["errors"], state["images"],
+    tracebacks = page.evaluate(_WIDGET_TRACEBACKS_JS)
+    return NotebookRun(state["codeCells"], state["executed"], state["errors"], tracebacks, state["images"],
                        time.monotonic() - start)
 
 
-def _latest_marker(page: Page) -> tuple[int, str | None]:
-    text = page.evaluate(_OUTPUT_TEXT_JS)
-    markers = [m.group(0).strip() for m in MARKER.finditer(text)]
-    return len(markers), (markers[-1] if markers else None)
+def _latest_marker(page: Page) -> str | None:
+    markers = [m.group(0).strip() for m in MARKER.finditer(page.evaluate(_OUTPUT_TEXT_JS))]
+    return markers[-1] if markers else None
 
 
 def _values_agree(marker_value: str, shown: str) -> bool:
@@ -334,30 +355,34 @@ def _values_agree(marker_value: str, shown: str) -> bool:
 
 def move_first_slider(page: Page, timeout: float = 60) -> SliderChange:
     """Focus the first slider's handle, press an arrow key, and wait for a new ``updated: <name>=<value>``
-    line whose value is what the slider now shows."""
+    line whose value is what the slider now shows; fail at once if a traceback appears in a widget output."""
     handle = page.locator(".jp-Notebook .widget-slider .noUi-handle").first
     if not _poll(lambda: handle.count() > 0 and handle.is_visible() or None, 30):
         raise BrowserCheckError("no ipywidgets slider (.widget-slider) was rendered")
     handle.scroll_into_view_if_needed()
     before = handle.evaluate(_SLIDER_JS)
-    count_before, marker_before = _latest_marker(page)
+    marker_before = _latest_marker(page)
+    tracebacks_before = len(page.evaluate(_WIDGET_TRACEBACKS_JS))
     at_max = before["now"] is not None and before["now"] == before["max"]
     key = "ArrowLeft" if at_max else "ArrowRight"
     handle.focus()
     page.keyboard.press(key)
 
-    def new_marker() -> str | None:
-        count, latest = _latest_marker(page)
-        return latest if latest is not None and (count, latest) != (count_before, marker_before) and \
-            latest != marker_before else None
+    def outcome() -> tuple[str | None, list[str]] | None:
+        latest, tracebacks = _latest_marker(page), page.evaluate(_WIDGET_TRACEBACKS_JS)
+        if latest is not None and latest != marker_before:
+            return latest, []
+        return (None, tracebacks[tracebacks_before:]) if len(tracebacks) > tracebacks_before else None
 
-    marker_after = _poll(new_marker, timeout)
+    marker_after, raised = _poll(outcome, timeout) or (None, [])
     after = handle.evaluate(_SLIDER_JS)
+    readouts = f"{before['readout']!r} -> {after['readout']!r}"
+    moved = f"after pressing {key} on the first slider (readout {readouts})"
+    if raised:
+        raise BrowserCheckError(f"the widget callback raised {moved}: {raised}")
     if marker_after is None:
-        raise BrowserCheckError(
-            f"no new 'updated: <name>=<value>' line within {timeout:.0f} s after pressing {key} on the first "
-            f"slider (readout {before['readout']!r} -> {after['readout']!r}); latest marker before: "
-            f"{marker_before!r}; error text in widget outputs: {page.evaluate(_WIDGET_ERRORS_JS)}")
+        raise BrowserCheckError(f"no new 'updated: <name>=<value>' line within {timeout:.0f} s {moved}; "
+                                f"latest one before: {marker_before!r}")
     value = MARKER.match(marker_after)["value"]
     shown = after["readout"] or after["now"] or ""
     if not _values_agree(value, shown):
