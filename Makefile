@@ -35,7 +35,7 @@ nbval: $(STAMP)  ## nbval only (NB=notebooks/02_residual_block.ipynb for one)
 
 notebooks: $(STAMP)  ## re-execute notebooks in place with the cpu preset (how committed outputs are made)
 	RESNET_PRESET=$${RESNET_PRESET:-cpu} $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
-	  --ExecutePreprocessor.timeout=3600 --ExecutePreprocessor.store_widget_state=False $(NB)
+	  --ExecutePreprocessor.timeout=3600 $(NB)
 
 data: $(STAMP)  ## fetch (if needed) and verify the full Fashion-MNIST
 	$(BIN)/python -m resnet_lib.data --download

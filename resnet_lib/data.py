@@ -41,7 +41,9 @@ FULL_SHA256 = {  # of the decompressed files
 SAMPLE_DIR = Path(__file__).parent / "sample"
 DEBIAN_DIR = Path("/usr/share/datasets/fashion-mnist")
 MEAN, STD = 0.2860, 0.3530  # of the full training set's pixels in [0, 1]
-FIX_HINT = "delete it and run `make data` (or `python -m resnet_lib.data --download`), or reinstall `dataset-fashion-mnist`"
+FIX_HINT = (
+    "delete it and run `make data` (or `python -m resnet_lib.data --download`), or reinstall `dataset-fashion-mnist`"
+)
 
 
 class DataError(RuntimeError):

@@ -120,7 +120,8 @@ def test_no_source_and_offline_falls_back_to_sample_with_warning(isolated):
 
 @needs_debian
 def test_download_lands_in_the_cache_and_is_used(isolated, monkeypatch):
-    monkeypatch.setattr(data, "download", lambda root=None: link_debian_files(data.cache_root() / "FashionMNIST" / "raw"))
+    cache = data.cache_root() / "FashionMNIST" / "raw"
+    monkeypatch.setattr(data, "download", lambda root=None: link_debian_files(cache))
     assert load_fashion_mnist("full").source.startswith("user cache")
 
 

@@ -1,9 +1,9 @@
 """environment.yml (conda, Binder) and pyproject.toml must list the same runtime packages."""
 
 import re
-import tomllib
 from pathlib import Path
 
+import tomllib
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
