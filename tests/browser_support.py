@@ -218,11 +218,16 @@ _STATE_JS = """() => {
   const session = panel.sessionContext.session;
   return {path: panel.context.path, status: panel.sessionContext.kernelDisplayStatus,
           kernel: Boolean(session && session.kernel), dialog: Boolean(document.querySelector('.jp-Dialog')),
-          codeCells, executed, errors, images, runAll: window.__runAll ?? null};
+          codeCells, executed, errors, images,
+          runAll: window.__runAll ?? null, died: Boolean(window.__kernelDied)};
 }"""
 
 _RUN_ALL_JS = """async () => {
   window.__runAll = undefined;
+  window.__kernelDied = false;
+  window.jupyterapp.shell.currentWidget.sessionContext.statusChanged.connect((_, status) => {
+    if (status === 'autorestarting' || status === 'dead') window.__kernelDied = true;
+  });
   await window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs');
   window.jupyterapp.commands.execute('notebook:run-all-cells').then(
     ok => { window.__runAll = String(ok); }, err => { window.__runAll = 'error: ' + err; });
@@ -328,6 +333,9 @@ def run_all_cells(page: Page, timeout: float = 240) -> NotebookRun:
 
     def finished() -> dict | None:
         state = page.evaluate(_STATE_JS)
+        if state["died"]:
+            raise BrowserCheckError(f"the kernel died during Run All ({state['executed']} of "
+                                    f"{state['codeCells']} code cells started)")
         return state if state["runAll"] is not None and state["status"] == "idle" else None
 
     state = _poll(finished, timeout, 0.5)
