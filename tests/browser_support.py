@@ -34,7 +34,8 @@ T = TypeVar("T")
 
 SETTINGS_FILE = Path(__file__).with_name("browser_lab_settings.json")
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome")
-MARKER = re.compile(r"^updated: (?P<name>[^=\s]+)=(?P<value>.*\S)\s*$", re.MULTILINE)
+# ``updated: <name>=<value>``, optionally followed by more text (e.g. other settings) after a space
+MARKER = re.compile(r"^updated: (?P<name>[^=\s]+)=(?P<value>\S+)(?:[ \t].*)?$", re.MULTILINE)
 
 
 class BrowserCheckError(AssertionError):
@@ -63,12 +64,11 @@ def _no_redirect_opener() -> urllib.request.OpenerDirector:
 
 @dataclass
 class LabServer:
-    """A running ``jupyter lab`` process serving ``root``."""
+    """A running ``jupyter lab`` process, its address, token and log file."""
 
     proc: subprocess.Popen[bytes]
     port: int
     token: str
-    root: Path
     log: Path
 
     @property
@@ -91,11 +91,11 @@ class LabServer:
             self.request(f"/api/sessions/{session['id']}", method="DELETE")
 
     def page_url(self, notebook: str) -> str:
-        """URL that opens ``notebook`` (relative to ``root``) in a fresh workspace of its own."""
-        workspace = re.sub(r"[^A-Za-z0-9_-]", "-", notebook)
-        return f"{self.url}/lab/workspaces/{workspace}/tree/{quote(notebook)}?reset&token={self.token}"
+        """URL that opens ``notebook`` (relative to the server's root) in a freshly reset workspace."""
+        return f"{self.url}/lab/workspaces/browser-test/tree/{quote(notebook)}?reset&token={self.token}"
 
     def log_tail(self, chars: int = 3000) -> str:
+        """The end of the server's log, for error messages."""
         return self.log.read_text(errors="replace")[-chars:]
 
 
@@ -134,7 +134,7 @@ def lab_server(root: Path, workdir: Path, env: dict[str, str], timeout: float = 
     with log.open("wb") as log_file:
         proc = subprocess.Popen(cmd, cwd=root, env=full_env, stdout=log_file, stderr=subprocess.STDOUT,
                                 start_new_session=True)
-    server = LabServer(proc, port, token, root, log)
+    server = LabServer(proc, port, token, log)
     try:
         _wait_until_ready(server, timeout)
         yield server
@@ -322,7 +322,11 @@ def open_notebook(page: Page, server: LabServer, notebook: str, timeout: float =
 
 
 def close_documents(page: Page) -> None:
-    """Close every document in the main area, discarding changes (the page stays loaded for the next one)."""
+    """Dismiss open dialogs and close every document in the main area, discarding changes (the page stays
+    loaded for the next notebook)."""
+    for _ in range(3):
+        if page.locator(".jp-Dialog").count():
+            page.keyboard.press("Escape")
     page.evaluate(_CLOSE_JS)
 
 
@@ -394,7 +398,7 @@ def move_first_slider(page: Page, timeout: float = 60) -> SliderChange:
     value = MARKER.match(marker_after)["value"]
     shown = after["readout"] or after["now"] or ""
     if not _values_agree(value, shown):
-        raise BrowserCheckError(f"marker {marker_after!r} does not match the slider's value {shown!r}")
+        raise BrowserCheckError(f"value {value!r} in {marker_after!r} is not the slider's value {shown!r}")
     return SliderChange(key, before["readout"], after["readout"], marker_before, marker_after)
 
 

@@ -13,7 +13,7 @@ import shutil
 import socket
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 import nbformat
 import pytest
@@ -66,7 +66,7 @@ SELFTEST = {
 }
 
 
-def _missing(what: str) -> None:
+def _missing(what: str) -> NoReturn:
     """Skip on a user's machine, fail under CI: the browser test must not silently vanish there."""
     if os.environ.get("CI", "").lower() not in ("", "0", "false"):
         pytest.fail(f"{what} (CI is set, so the browser test cannot be skipped)")
@@ -87,9 +87,10 @@ def lab(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
     root = work / "root"
     shutil.copytree(ROOT / "notebooks", root / "notebooks")
     _write_selftest(root / "selftest")
+    failed_before = request.session.testsfailed
     with lab_server(root, work / "lab", {"RESNET_PRESET": "smoke"}) as server:
         yield server
-        if request.session.testsfailed:
+        if request.session.testsfailed > failed_before:
             ARTIFACTS.mkdir(exist_ok=True)
             shutil.copy(server.log, ARTIFACTS / "jupyter-lab.log")
 
