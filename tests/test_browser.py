@@ -62,6 +62,7 @@ SELFTEST = {
     # starts at its maximum, so the check has to move it left
     "working_slider.ipynb": [PRESET_CELL, IMAGE_CELL, SLIDER_CELL.format(value=10, body=WORKS)],
     "broken_callback.ipynb": [IMAGE_CELL, SLIDER_CELL.format(value=3, body=BREAKS)],
+    "silent_callback.ipynb": [IMAGE_CELL, SLIDER_CELL.format(value=3, body="pass")],
     "failing_cell.ipynb": ["1 / 0", "print('never runs')"],
 }
 
@@ -158,6 +159,14 @@ def test_checks_catch_a_broken_widget_callback(page: Page, lab: LabServer) -> No
     with pytest.raises(BrowserCheckError, match="the widget callback raised") as caught:
         move_first_slider(page, timeout=30)
     assert "RuntimeError: broken callback" in str(caught.value)
+    assert "'3' -> '4'" in str(caught.value), "the slider itself should have moved"
+
+
+def test_checks_catch_a_callback_that_prints_no_marker(page: Page, lab: LabServer) -> None:
+    open_notebook(page, lab, "selftest/silent_callback.ipynb")
+    assert run_all_cells(page, timeout=60).problems() == []
+    with pytest.raises(BrowserCheckError, match=r"no new 'updated: <name>=<value>' line within 5 s") as caught:
+        move_first_slider(page, timeout=5)
     assert "'3' -> '4'" in str(caught.value), "the slider itself should have moved"
 
 
