@@ -11,10 +11,10 @@ from dataclasses import dataclass
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import torch
-from IPython.display import display
 from torch import fx, nn
 from torch.fx.passes.shape_prop import ShapeProp
 
+from .architecture import _png_output
 from .blocks import PreActResidual, Residual
 from .style import COLORS
 
@@ -157,10 +157,14 @@ class BlockExplorer:
     def __init__(self, input_channels: int = 3, num_channels: int = 3, strides: int = 1,
                  use_1x1conv: bool = False, kind: str = "Residual", size: int = 6):
         self.size = size
+
+        def slider(value: int, top: int, label: str) -> widgets.IntSlider:  # redraws on release, not on drag
+            return widgets.IntSlider(value=value, min=1, max=top, description=label, continuous_update=False)
+
         self.controls = {
-            "input_channels": widgets.IntSlider(value=input_channels, min=1, max=16, description="in chans"),
-            "num_channels": widgets.IntSlider(value=num_channels, min=1, max=16, description="out chans"),
-            "strides": widgets.IntSlider(value=strides, min=1, max=3, description="stride"),
+            "input_channels": slider(input_channels, 16, "in channels"),
+            "num_channels": slider(num_channels, 16, "out channels"),
+            "strides": slider(strides, 3, "stride"),
             "use_1x1conv": widgets.Checkbox(value=use_1x1conv, description="1x1 conv shortcut"),
             "kind": widgets.ToggleButtons(options=list(BLOCKS), value=kind),
         }
@@ -176,12 +180,10 @@ class BlockExplorer:
         return {name: control.value for name, control in self.controls.items()}
 
     def update(self, name: str = "input_channels", value: object = None) -> None:
-        """Rebuild the block from the controls and redraw; print ``updated: <name>=<value>`` first."""
+        """Rebuild the block from the controls and redraw; write ``updated: <name>=<value>`` first."""
         args = self.state()
         value = args[name] if value is None else value
         shape = (4, args["input_channels"], self.size, self.size)  # the seed's batch of 4
-        if self.figure is not None:
-            plt.close(self.figure)
         try:
             block = make_block(args.pop("kind"), **args)
         except ValueError as err:
@@ -191,12 +193,11 @@ class BlockExplorer:
             layout = trace_block(block, shape)
             self.text = f"updated: {name}={value}\n{describe(layout)}"
             self.figure = draw_block(layout)
-            plt.close(self.figure)  # shown once, below, not again by the inline backend
-        self.output.clear_output(wait=True)
-        with self.output:
-            print(self.text)
-            if self.figure is not None:
-                display(self.figure)
+            plt.close(self.figure)  # shown in the widget only, not again by the inline backend
+        outputs = [{"output_type": "stream", "name": "stdout", "text": self.text + "\n"}]
+        if self.figure is not None:
+            outputs.append(_png_output(self.figure, f"<block diagram, output {layout.output_shape}>"))
+        self.output.outputs = tuple(outputs)  # set, not captured: the same in a kernel, nbclient and tests
 
     def show(self) -> widgets.VBox:
         """Draw once and return the widget (the last expression of a cell displays it)."""

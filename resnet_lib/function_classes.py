@@ -16,13 +16,13 @@ import copy
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import torch
-from IPython.display import display
 from torch import nn
 from torch.nn import functional as F
 
+from .architecture import _png_output
 from .blocks import Residual, _check_positive
 from .data import batches, prepare
-from .style import COLORS
+from .style import COLORS, variant_style
 
 FAMILIES = {True: "nested", False: "non-nested"}
 GRID_POINTS = 4000
@@ -111,8 +111,11 @@ class FunctionClassExplorer:
     """Widget: a class-size slider and a nested/non-nested toggle redraw :func:`plot_function_classes`."""
 
     def __init__(self, size: int = 3, nested: bool = False, max_size: int = 12):
+        if not 1 <= size <= max_size:
+            raise ValueError(f"size must be between 1 and max_size={max_size}, got {size!r}")
         self.max_size = max_size
-        self.slider = widgets.IntSlider(value=size, min=1, max=max_size, description="class size")
+        self.slider = widgets.IntSlider(value=size, min=1, max=max_size, description="class size",
+                                         continuous_update=False)
         self.toggle = widgets.ToggleButtons(options=[("non-nested", False), ("nested", True)], value=nested)
         self.output = widgets.Output()
         self.text = ""
@@ -122,20 +125,18 @@ class FunctionClassExplorer:
         self.widget = widgets.VBox([self.slider, self.toggle, self.output])
 
     def update(self, name: str = "size", value: object = None) -> None:
-        """Redraw for the current controls; print ``updated: <name>=<value>`` first."""
+        """Redraw for the current controls; write ``updated: <name>=<value>`` first."""
         size, nested = self.slider.value, self.toggle.value
-        value = self.slider.value if value is None else value
+        value = {"size": size, "nested": nested}[name] if value is None else value
         self.text = (f"updated: {name}={value}\n{FAMILIES[nested]} class with {size} piece(s), breakpoints "
                      f"{[round(b, 4) for b in breakpoints(size, nested)]}, best RMS error "
                      f"{best_error(size, nested):.4f}")
-        if self.figure is not None:
-            plt.close(self.figure)
         self.figure = plot_function_classes(size, nested, self.max_size)
-        plt.close(self.figure)  # shown once, below, not again by the inline backend
-        self.output.clear_output(wait=True)
-        with self.output:
-            print(self.text)
-            display(self.figure)
+        plt.close(self.figure)  # shown in the widget only, not again by the inline backend
+        self.output.outputs = (  # set directly, not captured: works the same in a kernel, nbclient and tests
+            {"output_type": "stream", "name": "stdout", "text": self.text + "\n"},
+            _png_output(self.figure, f"<function classes, {FAMILIES[nested]}, size {size}>"),
+        )
 
     def show(self) -> widgets.VBox:
         """Draw once and return the widget (the last expression of a cell displays it)."""
@@ -204,3 +205,24 @@ def evaluate(net: nn.Module, images: torch.Tensor, labels: torch.Tensor) -> tupl
     outputs = net(prepare(images))
     loss = F.cross_entropy(outputs, labels).item()
     return outputs, loss, (outputs.argmax(1) == labels).float().mean().item()
+
+
+def plot_insertion_training(curves: dict[str, list[float]], before: float, window: int = 10) -> plt.Figure:
+    """Training loss per step (running mean over ``window`` steps) of the nets with an inserted layer, keyed
+    ``"plain"`` / ``"residual"`` (both have BN: dashed, as in the palette), against the loss ``before`` of the
+    trained net before the insertion."""
+    _check_positive(window=window)
+    if not curves or set(curves) - {"plain", "residual"}:
+        raise ValueError(f"curves must be keyed 'plain' and/or 'residual', got {list(curves)}")
+    fig, ax = plt.subplots(figsize=(6, 3.4), dpi=80)
+    for name, losses in curves.items():
+        steps = torch.tensor(losses)
+        smooth = steps.unfold(0, min(window, len(steps)), 1).mean(1)
+        ax.plot(range(len(steps) - len(smooth) + 1, len(steps) + 1), smooth,
+                **variant_style(residual=name == "residual", batch_norm=True), label=f"{name} layer inserted")
+    ax.axhline(before, color=COLORS["reference"], linestyle=":", label="trained net before insertion")
+    ax.set(title="the same training budget after inserting a layer", xlabel="SGD step",
+           ylabel=f"training loss (mean of {window} steps)")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig

@@ -79,6 +79,8 @@ def test_widget_slider_updates_text_and_figure():
     assert explorer.figure is not first_figure
     explorer.controls["strides"].value = 2
     assert "output (4, 8, 3, 3)" in explorer.text
+    text, image = explorer.output.outputs  # what the widget shows: the marker line first, then the diagram
+    assert text["text"].startswith("updated: strides=2\n") and "image/png" in image["data"]
     assert f"{count(Residual(3, 8, True, 2)):,} parameters" in explorer.text
 
 
@@ -88,5 +90,6 @@ def test_widget_shows_the_error_for_a_mismatched_block():
     explorer.controls["num_channels"].value = 5
     assert explorer.text.startswith("updated: num_channels=5")
     assert "ValueError" in explorer.text and "use_1x1conv=True" in explorer.text and explorer.figure is None
+    assert len(explorer.output.outputs) == 1 and "use_1x1conv=True" in explorer.output.outputs[0]["text"]
     explorer.controls["kind"].value = "PreActResidual"
     assert "PreActResidual(3, 5" in explorer.text

@@ -49,9 +49,11 @@ def test_nested_errors_never_rise_but_non_nested_ones_do():
 
 
 @pytest.mark.parametrize("bad", [0, 13])
-def test_plot_rejects_sizes_out_of_range(bad):
+def test_plot_and_explorer_reject_sizes_out_of_range(bad):
     with pytest.raises(ValueError, match="size must be between 1 and max_size=12"):
         fc.plot_function_classes(bad, nested=True)
+    with pytest.raises(ValueError, match="size must be between 1 and max_size=12"):
+        fc.FunctionClassExplorer(size=bad)
 
 
 def test_explorer_slider_and_toggle_redraw():
@@ -62,6 +64,8 @@ def test_explorer_slider_and_toggle_redraw():
     explorer.slider.value = 5
     assert explorer.text.startswith("updated: size=5") and "5 piece(s)" in explorer.text
     assert explorer.figure is not first
+    text, image = explorer.output.outputs  # what the widget shows: the marker line first, then the figure
+    assert text["text"].startswith("updated: size=5\n") and "image/png" in image["data"]
     assert f"{fc.best_error(5, False):.4f}" in explorer.text
     explorer.toggle.value = True
     assert explorer.text.startswith("updated: nested=True")
@@ -101,3 +105,13 @@ def test_train_lowers_the_loss_on_a_tiny_set():
     losses = fc.train(net, images, labels, epochs=4, batch_size=8)
     _, end, accuracy = fc.evaluate(net, images, labels)
     assert len(losses) == 4 * 4 and end < start and 0 <= accuracy <= 1
+
+
+def test_insertion_training_plot_smooths_and_checks_names():
+    curves = {"plain": [3.0, 2.0, 1.0, 0.0], "residual": [1.0, 1.0]}
+    fig = fc.plot_insertion_training(curves, before=0.5, window=2)
+    plain, residual = fig.axes[0].get_lines()[:2]
+    assert list(plain.get_ydata()) == [2.5, 1.5, 0.5] and list(plain.get_xdata()) == [2, 3, 4]
+    assert list(residual.get_ydata()) == [1.0]
+    with pytest.raises(ValueError, match="keyed 'plain' and/or 'residual'"):
+        fc.plot_insertion_training({"deep": [1.0]}, before=0.5)

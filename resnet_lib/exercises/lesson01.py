@@ -45,8 +45,8 @@ EXERCISES: list[Exercise] = [
         "Which class sizes m in 1..12 give an equal-pieces class that contains the equal-pieces class with "
         "3 pieces? Answer with a set of ints.",
         lambda a: isinstance(a, set) and a == uniform_sizes_containing(3),
-        "a grid of m equal pieces has breakpoints at -1 + 2k/m; it contains the 3-piece grid when it has "
-        "breakpoints at -1/3 and 1/3, that is when 3 divides m.",
+        "a grid of m equal pieces has breakpoints at -1 + 2k/m; it contains the 3-piece grid when both "
+        "-1/3 and 1/3 are among them. For which m does -1 + 2k/m = -1/3 have a whole-number k?",
     ),
     Exercise(
         "01.2",
@@ -69,7 +69,7 @@ EXERCISES: list[Exercise] = [
         "A plain conv layer can also start as the identity: nn.init.dirac_ on its weight, zero bias, then "
         "ReLU. Insert it after the max-pool of small_cnn(4): what is max |change of the output|? (float)",
         lambda a: isinstance(a, float) and abs(a - dirac_layer_change()) <= 1e-6,
-        "dirac_ puts a 1 at the centre of the kernel from channel i to channel i, so the conv copies its "
-        "input; the max-pool's output is non-negative, so the ReLU after it changes nothing either.",
+        "dirac_ puts a 1 at the centre of the kernel from channel i to channel i and 0 elsewhere: what does "
+        "such a conv do to its input? And what does a ReLU do to the (non-negative) max-pool output?",
     ),
 ]
