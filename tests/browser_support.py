@@ -380,11 +380,17 @@ def move_first_slider(page: Page, timeout: float = 60) -> SliderChange:
     handle.focus()
     page.keyboard.press(key)
 
+    def shown() -> str:
+        state = handle.evaluate(_SLIDER_JS)
+        return state["readout"] or state["now"] or ""
+
     def outcome() -> tuple[str | None, list[str]] | None:
         latest, tracebacks = _latest_marker(page), page.evaluate(_WIDGET_TRACEBACKS_JS)
-        if latest is not None and latest != marker_before:
-            return latest, []
-        return (None, tracebacks[tracebacks_before:]) if len(tracebacks) > tracebacks_before else None
+        if len(tracebacks) > tracebacks_before:
+            return None, tracebacks[tracebacks_before:]
+        # a marker for another value (say, a late initial one) is not the answer: keep waiting
+        fresh = latest is not None and latest != marker_before
+        return (latest, []) if fresh and _values_agree(MARKER.match(latest)["value"], shown()) else None
 
     marker_after, raised = _poll(outcome, timeout) or (None, [])
     after = handle.evaluate(_SLIDER_JS)
@@ -393,12 +399,9 @@ def move_first_slider(page: Page, timeout: float = 60) -> SliderChange:
     if raised:
         raise BrowserCheckError(f"the widget callback raised {moved}: {raised}")
     if marker_after is None:
-        raise BrowserCheckError(f"no new 'updated: <name>=<value>' line within {timeout:.0f} s {moved}; "
-                                f"latest one before: {marker_before!r}")
-    value = MARKER.match(marker_after)["value"]
-    shown = after["readout"] or after["now"] or ""
-    if not _values_agree(value, shown):
-        raise BrowserCheckError(f"value {value!r} in {marker_after!r} is not the slider's value {shown!r}")
+        raise BrowserCheckError(
+            f"no new 'updated: <name>=<value>' line for the slider's value {shown()!r} within {timeout:.0f} "
+            f"s {moved}; latest line before: {marker_before!r}, now: {_latest_marker(page)!r}")
     return SliderChange(key, before["readout"], after["readout"], marker_before, marker_after)
 
 

@@ -57,12 +57,13 @@ display(slider, out)
 with out:
     print(f"updated: k={{slider.value}}")"""
 WORKS = 'print(f"updated: k={change.new}")'
+WRONG = 'print(f"updated: k={change.new + 1}")'
 BREAKS = 'raise RuntimeError("broken callback")'
 SELFTEST = {
     # starts at its maximum, so the check has to move it left
     "working_slider.ipynb": [PRESET_CELL, IMAGE_CELL, SLIDER_CELL.format(value=10, body=WORKS)],
     "broken_callback.ipynb": [IMAGE_CELL, SLIDER_CELL.format(value=3, body=BREAKS)],
-    "silent_callback.ipynb": [IMAGE_CELL, SLIDER_CELL.format(value=3, body="pass")],
+    "wrong_marker.ipynb": [IMAGE_CELL, SLIDER_CELL.format(value=3, body=WRONG)],
     "failing_cell.ipynb": ["1 / 0", "print('never runs')"],
 }
 
@@ -162,12 +163,14 @@ def test_checks_catch_a_broken_widget_callback(page: Page, lab: LabServer) -> No
     assert "'3' -> '4'" in str(caught.value), "the slider itself should have moved"
 
 
-def test_checks_catch_a_callback_that_prints_no_marker(page: Page, lab: LabServer) -> None:
-    open_notebook(page, lab, "selftest/silent_callback.ipynb")
+def test_checks_catch_a_marker_with_the_wrong_value(page: Page, lab: LabServer) -> None:
+    """A new output line is not enough: it must carry the value the slider now shows."""
+    open_notebook(page, lab, "selftest/wrong_marker.ipynb")
     assert run_all_cells(page, timeout=60).problems() == []
-    with pytest.raises(BrowserCheckError, match=r"no new 'updated: <name>=<value>' line within 5 s") as caught:
+    expected = r"no new 'updated: <name>=<value>' line for the slider's value '4' within 5 s"
+    with pytest.raises(BrowserCheckError, match=expected) as caught:
         move_first_slider(page, timeout=5)
-    assert "'3' -> '4'" in str(caught.value), "the slider itself should have moved"
+    assert "now: 'updated: k=5'" in str(caught.value)
 
 
 def test_checks_catch_an_error_output(page: Page, lab: LabServer) -> None:
