@@ -248,9 +248,9 @@ _SLIDER_JS = """(handle) => {
           readout: readout ? readout.innerText.trim() : ''};
 }"""
 
-# text of the innermost output areas (an Output widget's area sits inside its cell's), never of cell sources
-_OUTPUT_TEXT_JS = """() => [...document.querySelectorAll('.jp-Notebook .jp-OutputArea-output')]
-  .filter(node => !node.querySelector('.jp-OutputArea-output')).map(node => node.innerText).join('\\n')"""
+# text of every cell's output area (widgets and Output widgets included), never of cell sources
+_OUTPUT_TEXT_JS = """() => [...document.querySelectorAll('.jp-Notebook .jp-Cell-outputArea')]
+  .map(node => node.innerText).join('\\n')"""
 
 # a traceback shown inside an Output widget (a widget callback raised); the cell outputs never show it
 _WIDGET_TRACEBACKS_JS = """() => [...document.querySelectorAll(
