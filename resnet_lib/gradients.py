@@ -1,0 +1,149 @@
+"""Gradient magnitudes in deep nets: comparable plain/residual MLPs of any depth, the gradient that reaches each
+layer, and the chain-of-Jacobians product behind it.
+
+A net is ``stem -> depth blocks -> head`` on flattened 28x28 images, every block ``width`` wide:
+
+* plain:    ``h = relu(Linear(h))``,  or ``h = relu(BN(Linear(h)))`` with batch norm;
+* residual: ``h = h + Linear(relu(h))``, or ``h = h + BN(Linear(relu(h)))`` (pre-activation branches).
+
+Linear weights use He (Kaiming) initialisation and zero biases. ``zero_init_gamma`` starts every residual branch's
+BN scale at 0, so each block is the identity at initialisation (torchvision's ``zero_init_residual``).
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from .blocks import _check_positive
+
+
+def _he_linear(n_in: int, n_out: int) -> nn.Linear:
+    layer = nn.Linear(n_in, n_out)
+    nn.init.kaiming_normal_(layer.weight, nonlinearity="relu")
+    nn.init.zeros_(layer.bias)
+    return layer
+
+
+class Block(nn.Module):
+    """One layer of a :class:`DeepMLP`: plain ``relu([BN](Linear h))`` or residual ``h + [BN](Linear relu(h))``."""
+
+    def __init__(self, width: int, residual: bool, batch_norm: bool, zero_init_gamma: bool = False):
+        super().__init__()
+        self.residual = residual
+        self.linear = _he_linear(width, width)
+        self.bn = nn.BatchNorm1d(width) if batch_norm else None
+        if zero_init_gamma and self.bn is not None:
+            nn.init.zeros_(self.bn.weight)
+
+    def forward(self, h: torch.Tensor) -> torch.Tensor:
+        if self.residual:
+            branch = self.linear(F.relu(h))
+            return h + (self.bn(branch) if self.bn is not None else branch)
+        z = self.linear(h)
+        return F.relu(self.bn(z) if self.bn is not None else z)
+
+
+class DeepMLP(nn.Module):
+    """``stem (in_features -> width) -> depth Blocks -> head (width -> classes)``; see the module docstring."""
+
+    def __init__(self, depth: int, width: int = 32, residual: bool = False, batch_norm: bool = False,
+                 zero_init_gamma: bool = False, in_features: int = 784, classes: int = 10):
+        super().__init__()
+        _check_positive(depth=depth, width=width, in_features=in_features, classes=classes)
+        if zero_init_gamma and not (residual and batch_norm):
+            raise ValueError(
+                "zero_init_gamma=True needs residual=True and batch_norm=True: it zeroes the BN scale of each "
+                "residual branch (in a plain net it would zero every layer's output); pass zero_init_gamma=False."
+            )
+        self.depth, self.width = depth, width
+        self.residual, self.batch_norm, self.zero_init_gamma = residual, batch_norm, zero_init_gamma
+        self.stem = _he_linear(in_features, width)
+        self.head = nn.Linear(width, classes)  # built before the blocks: same seed, same stem and head at any depth
+        self.blocks = nn.ModuleList(Block(width, residual, batch_norm, zero_init_gamma) for _ in range(depth))
+
+    def variant(self) -> str:
+        """A short name such as ``"residual+BN, γ=0"`` or ``"plain"``."""
+        name = ("residual" if self.residual else "plain") + ("+BN" if self.batch_norm else "")
+        return name + (", γ=0" if self.zero_init_gamma else "")
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.trunk(x)[-1])
+
+    def trunk(self, x: torch.Tensor) -> list[torch.Tensor]:
+        """The stem's output and every block's output: ``depth + 1`` tensors ``h_0 … h_depth``."""
+        if x.dim() < 2 or x[0].numel() != self.stem.in_features:
+            raise ValueError(
+                f"expected a batch of inputs with {self.stem.in_features} features each (e.g. (B, 1, 28, 28) "
+                f"images), got shape {tuple(x.shape)}; build the net with in_features={x[0].numel() if x.dim() else 1}."
+            )
+        hs = [self.stem(x.flatten(1))]
+        for block in self.blocks:
+            hs.append(block(hs[-1]))
+        return hs
+
+
+def grad_norms(model: DeepMLP, x: torch.Tensor, y: torch.Tensor, dtype: torch.dtype = torch.float64) -> torch.Tensor:
+    """The norm of ``d loss / d h_l`` for every layer output ``h_0 … h_depth`` on one batch (cross-entropy).
+
+    Measured on a copy of ``model`` in training mode (BN uses batch statistics, as in training) and, by default,
+    in float64 so that gradients of 1e±80 at depth 1000 neither overflow nor underflow. ``model`` is untouched.
+    """
+    if len(x) != len(y) or len(y) < 2:
+        raise ValueError(f"need a batch of at least 2 matching inputs and labels, got {len(x)} and {len(y)}")
+    probe = copy.deepcopy(model).to(dtype).train()
+    hs = probe.trunk(x.to(dtype))
+    loss = F.cross_entropy(probe.head(hs[-1]), y)
+    grads = torch.autograd.grad(loss, hs)
+    return torch.stack([g.norm() for g in grads]).detach().to(torch.float64)
+
+
+def first_last_ratio(norms: torch.Tensor) -> float:
+    """``|grad at h_0| / |grad at h_depth|``: above 1 the gradient grows toward the input, below 1 it vanishes."""
+    if norms.dim() != 1 or len(norms) < 2:
+        raise ValueError(f"expected a 1-d profile of at least 2 layer norms, got shape {tuple(norms.shape)}")
+    return float(norms[0] / norms[-1])
+
+
+def jacobian_chain(depth: int, width: int = 32, gain: float = 1.0, residual: bool = False,
+                   branch_scale: float = 1.0, seed: int = 0) -> torch.Tensor:
+    """The chain rule in numbers: send a unit vector back through ``depth`` random layer Jacobians.
+
+    Each plain factor is ``J = W D`` (``W`` Gaussian with std ``gain * sqrt(2 / width)``, ``D`` a random 0/1 ReLU
+    mask); a residual factor is ``I + branch_scale * W D``. Returns the vector's norm after 0, 1, …, depth factors.
+    """
+    _check_positive(depth=depth, width=width)
+    if not (gain > 0 and branch_scale >= 0 and math.isfinite(gain * branch_scale)):
+        raise ValueError(f"gain must be > 0 and branch_scale >= 0, got gain={gain!r}, branch_scale={branch_scale!r}")
+    g = torch.Generator().manual_seed(seed)
+    v = torch.randn(width, generator=g, dtype=torch.float64)
+    v /= v.norm()
+    norms = [1.0]
+    for _ in range(depth):
+        w = torch.randn(width, width, generator=g, dtype=torch.float64) * gain * math.sqrt(2 / width)
+        mask = (torch.rand(width, generator=g) < 0.5).to(torch.float64)
+        back = mask * (w.T @ v)  # (W D)^T v
+        v = v + branch_scale * back if residual else back
+        norms.append(float(v.norm()))
+    return torch.tensor(norms, dtype=torch.float64)
+
+
+VARIANTS: dict[str, dict[str, bool]] = {
+    "plain": {"residual": False, "batch_norm": False},
+    "plain+BN": {"residual": False, "batch_norm": True},
+    "residual": {"residual": True, "batch_norm": False},
+    "residual+BN": {"residual": True, "batch_norm": True},
+    "residual+BN, γ=0": {"residual": True, "batch_norm": True, "zero_init_gamma": True},
+}
+
+
+def profile_at_init(depth: int, x: torch.Tensor, y: torch.Tensor, seed: int = 0, width: int = 32,
+                    **variant: bool) -> torch.Tensor:
+    """Build a fresh ``DeepMLP(depth, width, **variant)`` with ``seed`` and return its :func:`grad_norms`."""
+    torch.manual_seed(seed)
+    model = DeepMLP(depth, width, in_features=x[0].numel(), **variant)
+    return grad_norms(model, x, y)

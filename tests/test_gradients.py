@@ -1,0 +1,103 @@
+import math
+
+import pytest
+import torch
+
+from resnet_lib.gradients import (
+    VARIANTS,
+    DeepMLP,
+    first_last_ratio,
+    grad_norms,
+    jacobian_chain,
+    profile_at_init,
+)
+
+
+def _random_batch(n: int = 32, features: int = 784, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    g = torch.Generator().manual_seed(seed)
+    return torch.randn(n, features, generator=g), torch.randint(0, 10, (n,), generator=g)
+
+
+def test_grad_norms_match_a_hand_computed_case():
+    # 2 features, 1 plain block with W = diag(2, 1), identity stem and head, zero biases; batch of 2.
+    model = DeepMLP(1, width=2, in_features=2, classes=2)
+    with torch.no_grad():
+        weights = (torch.eye(2), torch.diag(torch.tensor([2.0, 1.0])), torch.eye(2))
+        for layer, weight in zip((model.stem, model.blocks[0].linear, model.head), weights, strict=True):
+            layer.weight.copy_(weight)
+            layer.bias.zero_()
+    x, y = torch.tensor([[1.0, -1.0], [-1.0, 2.0]]), torch.tensor([0, 1])
+    # logits are [2, 0] and [0, 2]; dL/dlogits = ±a with a = (1 - sigmoid(2)) / 2 (mean over the batch).
+    # dL/dh1 = [[-a, a], [a, -a]] -> norm 2a; the ReLU masks keep one entry per row, W scales it:
+    # dL/dh0 = [[-2a, 0], [0, -a]] -> norm a * sqrt(5).
+    a = (1 - 1 / (1 + math.exp(-2))) / 2
+    norms = grad_norms(model, x, y)
+    assert norms.tolist() == pytest.approx([a * math.sqrt(5), 2 * a], rel=1e-12)
+    assert first_last_ratio(norms) == pytest.approx(math.sqrt(5) / 2, rel=1e-12)
+
+
+def test_grad_norms_leave_the_model_untouched():
+    torch.manual_seed(0)
+    model = DeepMLP(3, width=8, batch_norm=True)
+    before = [p.clone() for p in model.state_dict().values()]
+    grad_norms(model, *_random_batch())
+    assert all(torch.equal(a, b) for a, b in zip(before, model.state_dict().values(), strict=True))
+    assert next(model.parameters()).dtype == torch.float32 and next(model.parameters()).grad is None
+
+
+def test_zero_init_gamma_makes_every_block_the_identity():
+    torch.manual_seed(0)
+    x, _ = _random_batch(8)
+    model = DeepMLP(20, width=16, residual=True, batch_norm=True, zero_init_gamma=True)
+    hs = model.trunk(x)
+    assert all(torch.equal(h, hs[0]) for h in hs)
+    norms = profile_at_init(20, *_random_batch(), width=16, **VARIANTS["residual+BN, γ=0"])
+    assert first_last_ratio(norms) == pytest.approx(1.0, abs=1e-12)
+
+
+def test_measured_directions_at_initialisation():
+    x, y = _random_batch()
+    ratio = {name: [first_last_ratio(profile_at_init(d, x, y, **v)) for d in (3, 120)] for name, v in VARIANTS.items()}
+    assert ratio["plain"][1] < ratio["plain"][0] and ratio["plain"][1] < 0.5  # vanishes toward the input
+    assert ratio["plain+BN"][1] > 100 * ratio["plain+BN"][0]  # explodes toward the input
+    assert 1 <= ratio["residual+BN"][1] < 100  # grows, but slowly
+
+
+def test_builder_shapes_counts_and_variant_names():
+    model = DeepMLP(5, width=32, residual=True, batch_norm=True)
+    assert model(torch.zeros(4, 1, 28, 28)).shape == (4, 10)
+    assert len(model.trunk(torch.zeros(4, 784))) == 6
+    per_block = 32 * 32 + 32 + 2 * 32  # linear + bias + BN gamma and beta
+    assert sum(p.numel() for p in model.parameters()) == 784 * 32 + 32 + 5 * per_block + 32 * 10 + 10
+    assert model.variant() == "residual+BN"
+    assert DeepMLP(2, residual=True, batch_norm=True, zero_init_gamma=True).variant() == "residual+BN, γ=0"
+    assert DeepMLP(2).variant() == "plain"
+
+
+@pytest.mark.parametrize("kwargs", [{"depth": 0}, {"depth": 3, "width": 0}, {"depth": 2.5},
+                                    {"depth": 3, "zero_init_gamma": True, "batch_norm": True},
+                                    {"depth": 3, "zero_init_gamma": True, "residual": True}])
+def test_builder_rejects_bad_arguments(kwargs):
+    with pytest.raises(ValueError):
+        DeepMLP(**kwargs)
+
+
+def test_bad_inputs_name_the_problem():
+    model = DeepMLP(2)
+    with pytest.raises(ValueError, match="784 features"):
+        model(torch.zeros(4, 1, 32, 32))
+    with pytest.raises(ValueError, match="at least 2"):
+        grad_norms(model, torch.zeros(3, 784), torch.zeros(2, dtype=torch.long))
+    with pytest.raises(ValueError, match="1-d profile"):
+        first_last_ratio(torch.ones(1))
+
+
+def test_jacobian_chain_shrinks_grows_and_keeps_the_identity():
+    assert jacobian_chain(50, gain=0.7)[-1] < 1e-3
+    assert jacobian_chain(50, gain=1.5)[-1] > 1e3
+    assert torch.equal(jacobian_chain(10, residual=True, branch_scale=0.0), torch.ones(11, dtype=torch.float64))
+    small = jacobian_chain(100, residual=True, branch_scale=0.1)
+    assert 0.5 < small[-1] < 5
+    assert len(small) == 101 and small[0] == 1.0
+    with pytest.raises(ValueError, match="gain"):
+        jacobian_chain(5, gain=0.0)
