@@ -1,0 +1,59 @@
+import math
+
+import pytest
+import torch
+
+from resnet_lib.degradation import BUDGETS, final_loss, lesson05_budget, train_losses
+from resnet_lib.gradients import DeepMLP
+from resnet_lib.presets import PRESETS
+
+
+def _easy_problem(n: int = 256) -> tuple[torch.Tensor, torch.Tensor]:
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(n, 784, generator=g)
+    return x, (x[:, 0] > 0).long()  # the label is the sign of the first feature
+
+
+def test_train_losses_fall_on_an_easy_problem_and_are_repeatable():
+    runs = []
+    for _ in range(2):
+        torch.manual_seed(0)
+        runs.append(train_losses(DeepMLP(2, width=16), *_easy_problem(), steps=30, batch_size=32, lr=0.05))
+    assert len(runs[0]) == 30 and runs[0] == runs[1]
+    assert final_loss(runs[0], 5) < 0.5 * runs[0][0]
+
+
+def test_on_step_sees_every_step_and_the_end():
+    seen = []
+    torch.manual_seed(0)
+    train_losses(DeepMLP(1, width=4), *_easy_problem(64), steps=5, batch_size=16, on_step=lambda s, m: seen.append(s))
+    assert seen == [0, 1, 2, 3, 4, 5]
+
+
+def test_a_diverging_run_stops_and_is_padded_with_nan():
+    torch.manual_seed(0)
+    losses = train_losses(DeepMLP(3, width=16), *_easy_problem(), steps=20, batch_size=32, lr=1e6)
+    assert len(losses) == 20 and math.isnan(losses[-1])
+    assert math.isnan(final_loss(losses))
+
+
+def test_bad_arguments_raise_value_errors():
+    x, y = _easy_problem(16)
+    with pytest.raises(ValueError, match="batch_size"):
+        train_losses(DeepMLP(1), x, y, steps=2, batch_size=32)
+    with pytest.raises(ValueError, match="steps"):
+        train_losses(DeepMLP(1), x, y, steps=0)
+    with pytest.raises(ValueError, match="non-empty"):
+        final_loss([])
+    with pytest.raises(ValueError, match="smoke"):
+        lesson05_budget("huge")
+
+
+def test_every_preset_has_a_budget_that_grows_with_the_preset():
+    assert set(BUDGETS) == set(PRESETS)
+    smoke, cpu = lesson05_budget("smoke"), lesson05_budget("cpu")
+    assert cpu.deep_depth == 1000 and max(cpu.profile_depths) == 1000
+    assert smoke.deep_steps <= cpu.deep_steps and len(smoke.seeds) >= 2
+    for budget in BUDGETS.values():
+        shallow, deep = budget.degradation_depths
+        assert shallow < deep and budget.train_images >= 128
