@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+import io
+
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import torch
-from IPython.display import display
 from matplotlib.axes import Axes
 
 from .data import CLASSES
@@ -60,7 +62,6 @@ class MistakeBrowser:
         self.slider = widgets.IntSlider(value=0, min=0, max=len(indices) - 1, description="mistake")
         self.output = widgets.Output()
         self.text = ""
-        self.figure: plt.Figure | None = None
         self.slider.observe(lambda change: self.update(change["new"]), names="value")
         self.widget = widgets.VBox([self.slider, self.output])
 
@@ -70,17 +71,20 @@ class MistakeBrowser:
         i = int(self.indices[position])
         truth, guess = CLASSES[int(self.labels[i])], CLASSES[int(self.preds[i])]
         self.text = f"updated: mistake={position}\ntest image {i}: true {truth}, predicted {guess}"
-        if self.figure is not None:
-            plt.close(self.figure)
-        self.figure, ax = plt.subplots(figsize=(2.2, 2.2), dpi=80)
-        ax.imshow(self.images[i], cmap="gray_r")
+        fig, ax = plt.subplots(figsize=(2.2, 2.2), dpi=80)
+        ax.imshow(self.images[i].numpy(), cmap="gray_r")
         ax.set_title(f"true {truth}\npredicted {guess}", fontsize=9)
         ax.axis("off")
-        plt.close(self.figure)  # shown once, below, not again by the inline backend
-        self.output.clear_output(wait=True)
-        with self.output:
-            print(self.text)
-            display(self.figure)
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png")
+        plt.close(fig)
+        png = base64.b64encode(buffer.getvalue()).decode("ascii")
+        # set directly rather than captured with ``with output:``, which nbclient cannot replay
+        self.output.outputs = (
+            {"output_type": "stream", "name": "stdout", "text": self.text + "\n"},
+            {"output_type": "display_data", "metadata": {},
+             "data": {"image/png": png, "text/plain": f"<test image {i}>"}},
+        )
 
     def show(self) -> widgets.VBox:
         """Draw once and return the widget (the last expression of a cell displays it)."""

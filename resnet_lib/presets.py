@@ -27,6 +27,8 @@ class Preset:
     epochs: int
     train_limit: int | None  # training images used per epoch (None = all)
     test_limit: int | None  # test images evaluated (None = all)
+    train_width: int = 64  # lesson 04: ResNet-18 stem width when training (the seed's is 64)
+    improved_epochs: int | None = None  # lesson 04: epochs of the improved recipe (None = ``epochs``)
 
     def __str__(self) -> str:
         train = "all" if self.train_limit is None else f"{self.train_limit:,}"
@@ -40,8 +42,9 @@ class Preset:
 PRESETS: dict[str, Preset] = {
     p.name: p
     for p in (
-        Preset("smoke", "CI: seconds per notebook", "sample", 28, 64, 0.05, 1, 512, 500),
-        Preset("cpu", "a 2-core laptop: minutes per notebook", "full", 28, 128, 0.05, 2, 12_000, None),
+        Preset("smoke", "CI: seconds per notebook", "sample", 28, 16, 0.05, 1, 512, 500, train_width=16),
+        Preset("cpu", "a 2-core laptop: minutes per notebook", "full", 28, 256, 0.05, 2, 30_000, None,
+               train_width=16, improved_epochs=4),
         Preset("full", "the seed's exact recipe, for a GPU", "full", 96, 256, 0.05, 10, None, None),
     )
 }

@@ -1,0 +1,50 @@
+"""Confusion matrix, most-confused pairs and the mistake browser (headless)."""
+
+import pytest
+import torch
+
+from resnet_lib.data import CLASSES
+from resnet_lib.evaluation import MistakeBrowser, confusion_matrix, mistakes_of, most_confused
+
+LABELS = torch.tensor([0, 0, 0, 6, 6, 6, 6, 2, 2, 9])
+PREDS = torch.tensor([0, 6, 6, 0, 6, 2, 0, 2, 6, 9])
+
+
+def test_confusion_matrix_counts_every_pair():
+    cm = confusion_matrix(LABELS, PREDS)
+    expected = torch.zeros(10, 10, dtype=torch.long)
+    for t, p in zip(LABELS.tolist(), PREDS.tolist(), strict=True):
+        expected[t, p] += 1
+    assert torch.equal(cm, expected) and cm.sum() == len(LABELS)
+
+
+def test_confusion_matrix_rejects_mismatched_shapes():
+    with pytest.raises(ValueError, match="same shape"):
+        confusion_matrix(LABELS, PREDS[:-1])
+
+
+def test_most_confused_lists_off_diagonal_cells_largest_first():
+    pairs = most_confused(confusion_matrix(LABELS, PREDS), k=3)
+    assert pairs[:2] == [(0, 6, 2), (6, 0, 2)]
+    assert pairs[2][2] == 1 and all(t != p for t, p, _ in pairs)
+
+
+def test_mistakes_of_finds_the_examples_of_each_pair_in_order():
+    assert mistakes_of(LABELS, PREDS, [(0, 6, 2), (6, 0, 2)]).tolist() == [1, 2, 3, 6]
+
+
+def test_mistake_browser_prints_the_marker_and_shows_the_image():
+    images = torch.randint(0, 255, (10, 28, 28), dtype=torch.uint8)
+    browser = MistakeBrowser(images, LABELS, PREDS, torch.tensor([1, 2, 3, 6]))
+    browser.show()
+    assert browser.text.startswith("updated: mistake=0")
+    browser.slider.value = 2  # observers fire synchronously outside a kernel
+    expected = ["updated: mistake=2", f"test image 3: true {CLASSES[6]}, predicted {CLASSES[0]}"]
+    assert browser.text.splitlines() == expected
+    stream, image = browser.output.outputs
+    assert stream["text"].startswith("updated: mistake=2") and image["data"]["image/png"]
+
+
+def test_mistake_browser_needs_mistakes():
+    with pytest.raises(ValueError, match="no mistakes"):
+        MistakeBrowser(torch.zeros(1, 28, 28), LABELS[:1], LABELS[:1], torch.empty(0, dtype=torch.long))

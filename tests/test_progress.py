@@ -1,0 +1,58 @@
+"""Progress reporting: log lines outside notebooks, the live-curve drawing, the notebook reporter."""
+
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+from resnet_lib import progress  # noqa: E402
+from resnet_lib.training import History  # noqa: E402
+
+
+def one_epoch() -> History:
+    history = History(info={"device": "cpu"})
+    history.add(train_loss=0.5, train_acc=0.8, test_acc=0.75, examples_per_s=1234.5, wall_s=2.0)
+    return history
+
+
+def test_outside_a_notebook_progress_is_plain_log_lines():
+    assert not progress.in_notebook()
+    assert isinstance(progress.make_progress(), progress.LogProgress)
+    stream = io.StringIO()
+    log = progress.LogProgress(stream)
+    log.start_epoch(0, 3, 10)
+    log.step(0.5, 0.8)
+    log.end_epoch(one_epoch())
+    assert stream.getvalue() == ("epoch 1/3: loss 0.500, train acc 0.800, test acc 0.750, "
+                                 "1,234.5 examples/s, 2.0 s\n")
+
+
+def test_draw_curves_draws_one_labelled_line_per_quantity():
+    fig, ax = plt.subplots()
+    progress.draw_curves(ax, {"train_loss": ([0.5, 1.0], [2.3, 1.2]), "train_acc": ([0.5, 1.0], [0.3, 0.6]),
+                              "test_acc": ([1.0], [0.65])}, epochs=4)
+    labels = [line.get_label() for line in ax.get_lines()]
+    assert labels == ["train loss", "train acc", "test acc"]
+    assert ax.get_xlim() == (0, 4) and ax.get_ylim()[1] >= 2.3  # the loss above 1 stays visible
+    plt.close(fig)
+
+
+def test_notebook_progress_adds_points_within_and_at_the_end_of_an_epoch(monkeypatch):
+    updates = []
+
+    class Handle:
+        def update(self, fig):
+            updates.append(fig)
+
+    monkeypatch.setattr("IPython.display.display", lambda *a, **k: Handle())
+    reporter = progress.NotebookProgress()
+    reporter.start_epoch(0, 2, 10)
+    for _ in range(10):
+        reporter.step(0.5, 0.8)
+    reporter.end_epoch(one_epoch())
+    xs, _ = reporter.live.curves["train_loss"]
+    assert xs == [0.2, 0.4, 0.6, 0.8, 1.0]  # POINTS_PER_EPOCH = 5
+    assert reporter.live.curves["test_acc"] == ([1], [0.75])
+    assert len(updates) == 6 and reporter.bar is None
