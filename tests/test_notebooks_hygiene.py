@@ -38,4 +38,6 @@ def test_follows_the_conventions(path):
     assert sum(s.splitlines()[0:1] == ["# NBVAL_CHECK_OUTPUT"] for s in sources) >= 5
     assert sum(len(re.findall(r"^assert ", s, re.M)) for s in sources) >= 2
     assert path.stat().st_size < 1_000_000
-    assert "widgets" in "".join(sources)
+    views = [out for cell in cells for out in cell["outputs"]
+             if "application/vnd.jupyter.widget-view+json" in out.get("data", {})]
+    assert views, "the notebook displays no ipywidgets control"
