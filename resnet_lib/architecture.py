@@ -9,9 +9,7 @@ and torchvision's model table quote MACs under the name "FLOPs" — divide by 2 
 
 from __future__ import annotations
 
-import base64
 import copy
-import io
 import math
 from dataclasses import dataclass
 from functools import lru_cache
@@ -28,6 +26,7 @@ from torch.utils.flop_counter import FlopCounterMode
 from .blocks import Residual
 from .models import layer_shapes, resnet18
 from .style import COLORS
+from .widget_output import png_output, text_output
 
 STAGE_NAMES = ("b1 stem", "b2", "b3", "b4", "b5", "head")
 
@@ -268,14 +267,6 @@ def size_report(image_size: int) -> SizeReport:
     return SizeReport(image_size, shapes, per_child[:5] + [sum(per_child[5:])], flops.total)
 
 
-def _png_output(fig: Figure, text: str) -> dict[str, object]:
-    """A display_data output holding ``fig`` as a PNG (set on an Output widget directly: no capture)."""
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png")
-    png = base64.b64encode(buffer.getvalue()).decode("ascii")
-    return {"output_type": "display_data", "data": {"image/png": png, "text/plain": text}, "metadata": {}}
-
-
 def input_size_explorer(value: int = 96, min_size: int = 16, max_size: int = 224,
                         step: int = 4) -> widgets.VBox:
     """A slider over the input size; each move writes ``updated: input_size=<n>``, the size report and the
@@ -292,8 +283,7 @@ def input_size_explorer(value: int = 96, min_size: int = 16, max_size: int = 224
     def show(size: int) -> None:
         fig = draw_architecture(net, size)
         text = f"updated: input_size={size}\n{size_report(size)}\n"
-        out.outputs = ({"output_type": "stream", "name": "stdout", "text": text},
-                       _png_output(fig, f"<ResNet-18 diagram, {size}x{size} input>"))
+        out.outputs = (text_output(text), png_output(fig, f"<ResNet-18 diagram, {size}x{size} input>"))
         plt.close(fig)
 
     slider.observe(lambda change: show(change["new"]), names="value")

@@ -14,9 +14,9 @@ import torch
 from torch import fx, nn
 from torch.fx.passes.shape_prop import ShapeProp
 
-from .architecture import _png_output
 from .blocks import PreActResidual, Residual
 from .style import COLORS
+from .widget_output import png_output, text_output
 
 BLOCKS: dict[str, type[nn.Module]] = {"Residual": Residual, "PreActResidual": PreActResidual}
 
@@ -194,9 +194,9 @@ class BlockExplorer:
             self.text = f"updated: {name}={value}\n{describe(layout)}"
             self.figure = draw_block(layout)
             plt.close(self.figure)  # shown in the widget only, not again by the inline backend
-        outputs = [{"output_type": "stream", "name": "stdout", "text": self.text + "\n"}]
+        outputs = [text_output(self.text)]
         if self.figure is not None:
-            outputs.append(_png_output(self.figure, f"<block diagram, output {layout.output_shape}>"))
+            outputs.append(png_output(self.figure, f"<block diagram, output {layout.output_shape}>"))
         self.output.outputs = tuple(outputs)  # set, not captured: the same in a kernel, nbclient and tests
 
     def show(self) -> widgets.VBox:

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import base64
-import io
-
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import torch
 from matplotlib.axes import Axes
 
 from .data import CLASSES
+from .widget_output import png_output, text_output
 
 
 def confusion_matrix(labels: torch.Tensor, preds: torch.Tensor, num_classes: int = 10) -> torch.Tensor:
@@ -75,16 +73,8 @@ class MistakeBrowser:
         ax.imshow(self.images[i].numpy(), cmap="gray_r")
         ax.set_title(f"true {truth}\npredicted {guess}", fontsize=9)
         ax.axis("off")
-        buffer = io.BytesIO()
-        fig.savefig(buffer, format="png")
+        self.output.outputs = (text_output(self.text), png_output(fig, f"<test image {i}>"))
         plt.close(fig)
-        png = base64.b64encode(buffer.getvalue()).decode("ascii")
-        # set directly rather than captured with ``with output:``, which nbclient cannot replay
-        self.output.outputs = (
-            {"output_type": "stream", "name": "stdout", "text": self.text + "\n"},
-            {"output_type": "display_data", "metadata": {},
-             "data": {"image/png": png, "text/plain": f"<test image {i}>"}},
-        )
 
     def show(self) -> widgets.VBox:
         """Draw once and return the widget (the last expression of a cell displays it)."""

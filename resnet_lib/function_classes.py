@@ -19,10 +19,10 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from .architecture import _png_output
 from .blocks import Residual, _check_positive
 from .data import batches, prepare
 from .style import COLORS, variant_style
+from .widget_output import png_output, text_output
 
 FAMILIES = {True: "nested", False: "non-nested"}
 GRID_POINTS = 4000
@@ -134,8 +134,8 @@ class FunctionClassExplorer:
         self.figure = plot_function_classes(size, nested, self.max_size)
         plt.close(self.figure)  # shown in the widget only, not again by the inline backend
         self.output.outputs = (  # set directly, not captured: works the same in a kernel, nbclient and tests
-            {"output_type": "stream", "name": "stdout", "text": self.text + "\n"},
-            _png_output(self.figure, f"<function classes, {FAMILIES[nested]}, size {size}>"),
+            text_output(self.text),
+            png_output(self.figure, f"<function classes, {FAMILIES[nested]}, size {size}>"),
         )
 
     def show(self) -> widgets.VBox:

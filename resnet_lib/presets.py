@@ -36,6 +36,7 @@ class Preset:
         return (
             f"preset '{self.name}' ({self.summary}): {self.data} data, {train} train / {test} test images, "
             f"{self.image_size} px, batch {self.batch_size}, lr {self.lr}, {self.epochs} epoch(s)"
+            + (f", ResNet-18 width {self.train_width} (the seed's: 64)" if self.train_width != 64 else "")
         )
 
 
