@@ -6,11 +6,11 @@ from __future__ import annotations
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import torch
-from IPython.display import display
 from matplotlib.axes import Axes
 
 from .gradients import first_last_ratio, profile_at_init
 from .style import variant_style
+from .widget_output import png_output, text_output
 
 DEPTHS: tuple[int, ...] = (2, 3, 5, 10, 20, 30, 50, 100, 200, 300, 500, 1000)
 
@@ -70,8 +70,5 @@ class GradientExplorer:
         draw_profile(ax, self.norms, s["residual"], s["batch_norm"], s["zero_init_gamma"])
         ax.set_title(f"gradient reaching each layer at initialisation, depth {depth}")
         fig.tight_layout()
-        with self.output:
-            self.output.clear_output(wait=True)
-            display(fig)
-            print(self.status)
+        self.output.outputs = (png_output(fig, f"<gradient profile, depth {depth}>"), text_output(self.status))
         plt.close(fig)

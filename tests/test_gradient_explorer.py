@@ -26,6 +26,8 @@ def test_initial_draw_and_slider_move(explorer):
     explorer.slider.value = 10
     assert explorer.status.startswith("updated: depth=10 ")
     assert len(explorer.norms) == 11
+    image, text = explorer.output.outputs  # what the learner sees: the new profile, then the marker line
+    assert "image/png" in image["data"] and text["text"] == explorer.status + "\n"
 
 
 def test_zero_init_toggle_only_counts_for_residual_bn(explorer):
