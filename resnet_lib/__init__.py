@@ -3,13 +3,14 @@
 from .blocks import PreActResidual, Residual, resnet_block
 from .device import pick_device
 from .exercises import check_exercise
-from .models import layer_shapes, resnet18
+from .measure import count_parameters, layer_shapes
+from .models import resnet18
 from .presets import PRESETS, Preset, active_preset, get_preset
 from .seeding import seed_everything
-from .style import COLORS, variant_style
+from .ui.style import COLORS, variant_style
 
 __all__ = [
     "COLORS", "PRESETS", "PreActResidual", "Preset", "Residual", "active_preset",
-    "check_exercise", "get_preset", "layer_shapes", "pick_device", "resnet18",
+    "check_exercise", "count_parameters", "get_preset", "layer_shapes", "pick_device", "resnet18",
     "resnet_block", "seed_everything", "variant_style",
 ]

@@ -1,5 +1,5 @@
-"""Residual blocks, as in d2l 7.6 (the seed): ``Residual`` and ``resnet_block``; plus the pre-activation
-variant ``PreActResidual`` (He et al. 2016)."""
+"""Residual blocks, as in d2l §7.6: ``Residual`` and ``resnet_block``; plus the pre-activation variant
+``PreActResidual`` (He et al. 2016)."""
 
 from __future__ import annotations
 
@@ -7,18 +7,14 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-
-def _check_positive(**values: int) -> None:
-    for name, value in values.items():
-        if not isinstance(value, int) or value < 1:
-            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+from .checks import check_positive
 
 
 def _check_block_args(
     name: str, input_channels: int, num_channels: int, use_1x1conv: bool, strides: int
 ) -> None:
     """Positive sizes, and a 1x1 shortcut whenever the identity cannot be added (channels or H, W change)."""
-    _check_positive(input_channels=input_channels, num_channels=num_channels, strides=strides)
+    check_positive(input_channels=input_channels, num_channels=num_channels, strides=strides)
     problems = []
     if input_channels != num_channels:
         problems.append(f"the channels change ({input_channels} -> {num_channels})")
@@ -83,7 +79,7 @@ def resnet_block(
 ) -> list[nn.Module]:
     """A ResNet stage: ``num_residuals`` blocks; unless ``first_block``, the first one halves H, W (stride 2,
     1x1 shortcut) and changes the channels to ``num_channels``."""
-    _check_positive(input_channels=input_channels, num_channels=num_channels, num_residuals=num_residuals)
+    check_positive(input_channels=input_channels, num_channels=num_channels, num_residuals=num_residuals)
     if first_block and input_channels != num_channels:
         raise ValueError(
             f"first_block=True keeps the channels, but input_channels={input_channels} != "

@@ -1,4 +1,5 @@
-"""The three run sizes shared by every notebook: ``smoke`` (CI), ``cpu`` (a laptop, minutes) and ``full`` (the seed).
+"""The three run sizes shared by every notebook: ``smoke`` (CI), ``cpu`` (a laptop, minutes) and ``full`` (d2l's
+recipe, for a GPU), and each lesson's budget under them.
 
 Every notebook's first cell calls :func:`active_preset`, which reads the ``RESNET_PRESET`` environment variable.
 """
@@ -27,7 +28,7 @@ class Preset:
     epochs: int
     train_limit: int | None  # training images used per epoch (None = all)
     test_limit: int | None  # test images evaluated (None = all)
-    train_width: int = 64  # lesson 04: ResNet-18 stem width when training (the seed's is 64)
+    train_width: int = 64  # lesson 04: ResNet-18 stem width when training (d2l's is 64)
     improved_epochs: int | None = None  # lesson 04: epochs of the improved recipe (None = ``epochs``)
 
     def __str__(self) -> str:
@@ -36,7 +37,7 @@ class Preset:
         return (
             f"preset '{self.name}' ({self.summary}): {self.data} data, {train} train / {test} test images, "
             f"{self.image_size} px, batch {self.batch_size}, lr {self.lr}, {self.epochs} epoch(s)"
-            + (f", ResNet-18 width {self.train_width} (the seed's: 64)" if self.train_width != 64 else "")
+            + (f", ResNet-18 width {self.train_width} (d2l's: 64)" if self.train_width != 64 else "")
         )
 
 
@@ -46,7 +47,7 @@ PRESETS: dict[str, Preset] = {
         Preset("smoke", "CI: seconds per notebook", "sample", 28, 16, 0.05, 1, 512, 500, train_width=16),
         Preset("cpu", "a 2-core laptop: minutes per notebook", "full", 28, 256, 0.05, 2, None, None,
                train_width=16, improved_epochs=3),
-        Preset("full", "the seed's exact recipe, for a GPU", "full", 96, 256, 0.05, 10, None, None),
+        Preset("full", "d2l's exact recipe, for a GPU", "full", 96, 256, 0.05, 10, None, None),
     )
 }
 
@@ -70,3 +71,32 @@ def get_preset(name: str | None = None) -> Preset:
 def active_preset() -> Preset:
     """The preset this notebook run uses (see :func:`get_preset`); notebooks call this in their first cell."""
     return get_preset(None)
+
+
+@dataclass(frozen=True)
+class Lesson05Budget:
+    """Lesson 05's sizes for one preset: profile depths, degradation runs, the 1000-layer run, the widget."""
+
+    profile_depths: tuple[int, ...]  # depths whose gradient profiles are measured at initialisation
+    probe_batch: int  # images in the batch used to measure gradients
+    train_images: int  # training images the short runs draw from
+    degradation_depths: tuple[int, int]  # (shallow, deep)
+    degradation_steps: int
+    seeds: tuple[int, ...]  # seeds of the degradation runs
+    deep_depth: int  # the "1000 layers" run
+    deep_steps: int
+
+
+LESSON05_BUDGETS: dict[str, Lesson05Budget] = {
+    "smoke": Lesson05Budget((2, 10, 30, 100, 300), 64, 2048, (4, 24), 60, (0, 1), 200, 20),
+    "cpu": Lesson05Budget((2, 10, 30, 100, 300, 1000), 128, 4096, (3, 50), 150, (0, 1), 1000, 40),
+    "full": Lesson05Budget((2, 10, 30, 100, 300, 1000), 128, 8192, (3, 50), 300, (0, 1, 2), 1000, 150),
+}
+
+
+def lesson05_budget(preset: Preset | str) -> Lesson05Budget:
+    """Lesson 05's budget for a preset (or its name: ``smoke``, ``cpu`` or ``full``)."""
+    name = preset.name if isinstance(preset, Preset) else preset
+    if name not in LESSON05_BUDGETS:
+        raise ValueError(f"no lesson-05 budget for preset {name!r}; use one of {', '.join(LESSON05_BUDGETS)}")
+    return LESSON05_BUDGETS[name]

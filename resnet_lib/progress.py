@@ -1,28 +1,12 @@
-"""See training as it happens: in Jupyter, a ``tqdm.auto`` bar per epoch and one live matplotlib figure (train
-loss, train accuracy, test accuracy) redrawn in place, a tidy stand-in for d2l's Animator; elsewhere, one log
-line per epoch.
-"""
+"""How a training run reports while it runs: the :class:`Progress` interface that :func:`resnet_lib.training.train`
+calls, one log line per epoch in a terminal, and live curves in Jupyter (drawn by :mod:`resnet_lib.ui.live`)."""
 
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
-import matplotlib.pyplot as plt
-from matplotlib.axes import Axes
-from matplotlib.figure import Figure
-
-from .style import COLORS
-
-if TYPE_CHECKING:
-    from .training import History
-
-POINTS_PER_EPOCH = 5  # running train loss/accuracy is drawn this often within an epoch
-CURVES = {  # key -> (label, colour, line style)
-    "train_loss": ("train loss", COLORS["plain"], "-"),
-    "train_acc": ("train acc", COLORS["residual"], "--"),
-    "test_acc": ("test acc", COLORS["accent"], "-"),
-}
+from .history import History
 
 
 class Progress(Protocol):
@@ -42,80 +26,6 @@ def in_notebook() -> bool:
         return False
     shell = get_ipython()
     return shell is not None and type(shell).__name__ == "ZMQInteractiveShell"
-
-
-def draw_curves(ax: Axes, curves: dict[str, tuple[list[float], list[float]]], epochs: int) -> None:
-    """Draw ``key -> (x in epochs, y)`` curves on ``ax`` with one fixed style per key."""
-    ax.clear()
-    for key, (xs, ys) in curves.items():
-        label, color, style = CURVES[key]
-        ax.plot(xs, ys, linestyle=style, color=color, marker="o" if key == "test_acc" else None, label=label)
-    top = max([1.0, *[max(ys, default=0) for _, ys in curves.values()]])
-    ax.set(xlabel="epoch", xlim=(0, epochs), ylim=(0, top), title="training progress")
-    ax.grid(alpha=0.3)
-    ax.legend(loc="center right")
-
-
-class LiveCurves:
-    """A figure that is displayed once and then updated in place (``IPython.display`` display handle)."""
-
-    def __init__(self, epochs: int, figsize: tuple[float, float] = (5.5, 3.2)):
-        from IPython.display import display
-
-        self.epochs = epochs
-        self.curves: dict[str, tuple[list[float], list[float]]] = {k: ([], []) for k in CURVES}
-        self.fig: Figure = plt.figure(figsize=figsize, dpi=80)
-        self.ax = self.fig.add_subplot()
-        plt.close(self.fig)  # shown only through the handle, never twice
-        draw_curves(self.ax, self.curves, epochs)
-        self.handle = display(self.fig, display_id=True)
-
-    def add(self, key: str, x: float, y: float) -> None:
-        self.curves[key][0].append(x)
-        self.curves[key][1].append(y)
-
-    def redraw(self) -> None:
-        draw_curves(self.ax, self.curves, self.epochs)
-        self.handle.update(self.fig)
-
-
-class NotebookProgress:
-    """A ``tqdm.auto`` bar for the current epoch and the live curves below it."""
-
-    def __init__(self) -> None:
-        self.bar: Any = None
-        self.live: LiveCurves | None = None
-        self.epoch = self.steps = self.done = 0
-
-    def start_epoch(self, epoch: int, epochs: int, steps: int) -> None:
-        from tqdm.auto import tqdm
-
-        if self.live is None:
-            self.live = LiveCurves(epochs)
-        self.epoch, self.steps, self.done = epoch, steps, 0
-        self.bar = tqdm(total=steps, desc=f"epoch {epoch + 1}/{epochs}", unit="batch", leave=False)
-
-    def step(self, loss: float, acc: float) -> None:
-        self.done += 1
-        self.bar.update()
-        every = max(1, self.steps // POINTS_PER_EPOCH)
-        if self.done % every == 0 and self.live is not None:
-            x = self.epoch + self.done / self.steps
-            self.live.add("train_loss", x, loss)
-            self.live.add("train_acc", x, acc)
-            self.live.redraw()
-            self.bar.set_postfix(loss=f"{loss:.3f}", acc=f"{acc:.3f}")
-
-    def end_epoch(self, history: History) -> None:
-        if self.live is not None:
-            self.live.add("test_acc", self.epoch + 1, history.test_acc[-1])
-            self.live.redraw()
-        self.close()
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-            self.bar = None
 
 
 class LogProgress:
@@ -143,5 +53,10 @@ class LogProgress:
 
 
 def make_progress() -> Progress:
-    """:class:`NotebookProgress` inside Jupyter, :class:`LogProgress` elsewhere."""
-    return NotebookProgress() if in_notebook() else LogProgress()
+    """Live curves and a progress bar inside Jupyter (:class:`resnet_lib.ui.live.NotebookProgress`), one log line
+    per epoch elsewhere; the notebook display is imported only inside Jupyter, so scripts need no matplotlib."""
+    if in_notebook():
+        from .ui.live import NotebookProgress
+
+        return NotebookProgress()
+    return LogProgress()

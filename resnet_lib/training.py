@@ -1,9 +1,11 @@
-"""Train a classifier on Fashion-MNIST: the seed's SGD loop, improvements behind flags, nothing lost.
+"""Training, in one place: :func:`train_step` is the one SGD step every loop in the course takes;
+:func:`train_steps` runs it over any stream of batches and records each step's loss (the lessons' short
+experiments); :func:`train` runs a whole :class:`Recipe` on Fashion-MNIST epoch by epoch (lesson 04).
 
-:class:`Recipe` says what to run (``Recipe.from_preset(preset)`` is the seed's plain SGD; ``improved=True``
-adds momentum, weight decay, label smoothing, a one-cycle learning rate and flips). :func:`train` runs it and
-returns a :class:`History`; with ``checkpoint=`` it saves every epoch (see :mod:`resnet_lib.checkpoint`) and
-``resume=True`` continues from the last complete one. Ctrl-C and a NaN/inf loss stop it early, history kept.
+:class:`Recipe` says what to run (``Recipe.from_preset(preset)`` is d2l's plain SGD; ``improved=True`` adds
+momentum, weight decay, label smoothing, a one-cycle learning rate and flips). :func:`train` returns a
+:class:`~resnet_lib.history.History`; with ``checkpoint=`` it saves every epoch (see :mod:`resnet_lib.checkpoint`)
+and ``resume=True`` continues from the last complete one. Ctrl-C and a NaN/inf loss stop it early, history kept.
 """
 
 from __future__ import annotations
@@ -13,24 +15,29 @@ import json
 import math
 import time
 import warnings
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
 
 import torch
 from torch import nn
+from torch.nn import functional as F
 from torch.optim.lr_scheduler import OneCycleLR
 
 from .checkpoint import load_checkpoint, save_checkpoint
 from .data import FashionMNIST, batches
 from .device import pick_device
+from .history import History
+from .measure import count_parameters
 from .presets import Preset
 from .progress import Progress, make_progress
+
+LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
 
 @dataclass(frozen=True)
 class Recipe:
-    """What a run does. The defaults are the seed's: plain SGD, lr 0.05, 10 epochs, batch 256, 96 px."""
+    """What a run does. The defaults are d2l's: plain SGD, lr 0.05, 10 epochs, batch 256, 96 px."""
 
     lr: float = 0.05
     epochs: int = 10
@@ -45,7 +52,7 @@ class Recipe:
 
     def __post_init__(self) -> None:
         if not isinstance(self.lr, (int, float)) or not self.lr > 0 or not math.isfinite(self.lr):
-            raise ValueError(f"lr must be a positive number, got {self.lr!r}; the seed uses 0.05")
+            raise ValueError(f"lr must be a positive number, got {self.lr!r}; d2l uses 0.05")
         for name in ("epochs", "batch_size", "image_size"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
@@ -56,7 +63,7 @@ class Recipe:
 
     @classmethod
     def from_preset(cls, preset: Preset, improved: bool = False) -> Recipe:
-        """The seed's recipe at the preset's size; ``improved`` switches on every improvement (peak lr 0.2 per
+        """d2l's recipe at the preset's size; ``improved`` switches on every improvement (peak lr 0.2 per
         256 images in a batch) and trains ``preset.improved_epochs`` epochs."""
         size = {"batch_size": preset.batch_size, "image_size": preset.image_size}
         if not improved:
@@ -69,50 +76,53 @@ class Recipe:
         return json.dumps(asdict(self), sort_keys=True)
 
 
-@dataclass
-class History:
-    """Per-epoch numbers of a run, plus what produced them; ``save``/``load`` round-trip through JSON."""
-
-    train_loss: list[float] = field(default_factory=list)
-    train_acc: list[float] = field(default_factory=list)
-    test_acc: list[float] = field(default_factory=list)
-    examples_per_s: list[float] = field(default_factory=list)
-    wall_s: list[float] = field(default_factory=list)  # seconds per epoch (training + evaluation)
-    info: dict[str, Any] = field(default_factory=dict)  # recipe, device, data, model
-    stopped: str | None = None  # why the run ended early, if it did
-
-    @property
-    def epochs_done(self) -> int:
-        return len(self.test_acc)
-
-    def add(self, **epoch: float) -> None:
-        """Append one epoch: ``add(train_loss=…, train_acc=…, test_acc=…, examples_per_s=…, wall_s=…)``."""
-        for name in ("train_loss", "train_acc", "test_acc", "examples_per_s", "wall_s"):
-            getattr(self, name).append(float(epoch[name]))
-
-    def summary(self) -> str:
-        """The seed's closing line: ``loss …, train acc …, test acc …, … examples/sec on <device>``."""
-        if not self.epochs_done:
-            return f"no complete epoch ({self.stopped or 'not run'})"
-        return (f"loss {self.train_loss[-1]:.3f}, train acc {self.train_acc[-1]:.3f}, test acc "
-                f"{self.test_acc[-1]:.3f}, {self.examples_per_s[-1]:.1f} examples/sec "
-                f"on {self.info.get('device')}")
-
-    def save(self, path: str | Path) -> None:
-        Path(path).write_text(json.dumps(asdict(self), indent=1) + "\n")
-
-    @classmethod
-    def load(cls, path: str | Path) -> History:
-        return cls(**json.loads(Path(path).read_text()))
-
-
 def _augment(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
     flip = torch.rand(len(x), generator=generator).to(x.device) < 0.5
     return torch.where(flip[:, None, None, None], x.flip(-1), x)
 
 
 def _model_info(net: nn.Module) -> str:
-    return f"{type(net).__name__}, {sum(p.numel() for p in net.parameters()):,} parameters"
+    return f"{type(net).__name__}, {count_parameters(net):,} parameters"
+
+
+def train_step(net: nn.Module, optimizer: torch.optim.Optimizer, x: torch.Tensor, y: torch.Tensor,
+               loss_fn: LossFn = F.cross_entropy,
+               amp: contextlib.AbstractContextManager | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """One SGD step on the batch ``(x, y)``: forward (inside ``amp``, e.g. bf16 autocast), loss, backward, update.
+
+    Returns ``(loss, logits)``, both detached. A NaN or infinite loss is returned without updating the weights,
+    so the caller can stop with the last good weights.
+    """
+    with amp or contextlib.nullcontext():
+        logits = net(x)
+        loss = loss_fn(logits, y)
+    if torch.isfinite(loss):
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+    return loss.detach(), logits.detach()
+
+
+def train_steps(net: nn.Module, optimizer: torch.optim.Optimizer,
+                batch_stream: Iterable[tuple[torch.Tensor, torch.Tensor]], loss_fn: LossFn = F.cross_entropy,
+                on_step: Callable[[int, nn.Module], None] | None = None) -> list[float]:
+    """Train ``net`` (in training mode) on every batch of ``batch_stream``; return the loss of every step.
+
+    ``on_step(step, net)`` is called before each step and once after the last. A loss that becomes NaN or
+    infinite is recorded and training stops there.
+    """
+    net.train()
+    losses: list[float] = []
+    for step, (x, y) in enumerate(batch_stream):
+        if on_step is not None:
+            on_step(step, net)
+        loss, _ = train_step(net, optimizer, x, y, loss_fn)
+        losses.append(loss.item())
+        if not math.isfinite(losses[-1]):
+            return losses
+    if on_step is not None:
+        on_step(len(losses), net)
+    return losses
 
 
 @torch.no_grad()
@@ -172,17 +182,13 @@ def train(net: nn.Module, data: FashionMNIST, recipe: Recipe, *, device: str | N
             for x, y in batches(data.train_images, data.train_labels, recipe.batch_size,
                                 image_size=recipe.image_size, shuffle=True, seed=recipe.seed, epoch=epoch):
                 x = _augment(x, flips) if recipe.augment else x
-                with amp:
-                    logits = net(x.contiguous(memory_format=_memory_format(dev)))
-                    loss = loss_fn(logits, y)
+                loss, logits = train_step(net, optimizer, x.contiguous(memory_format=_memory_format(dev)), y,
+                                          loss_fn, amp)
                 if not torch.isfinite(loss):
                     history.stopped = (f"loss became {loss.item()} in epoch {epoch + 1} after {seen:,} "
                                        f"examples; lower the learning rate (now {recipe.lr}) and start again")
                     warnings.warn(history.stopped, stacklevel=2)
                     return history
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                optimizer.step()
                 if scheduler is not None:
                     scheduler.step()
                 total_loss += loss.item() * len(y)

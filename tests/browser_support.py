@@ -249,8 +249,11 @@ _SLIDER_JS = """(handle) => {
 }"""
 
 # text of every cell's output area (widgets and Output widgets included), never of cell sources
+# what the output areas show, plus the hidden marker labels (class resnet-marker) that lesson widgets update
 _OUTPUT_TEXT_JS = """() => [...document.querySelectorAll('.jp-Notebook .jp-Cell-outputArea')]
-  .map(node => node.innerText).join('\\n')"""
+  .map(node => node.innerText)
+  .concat([...document.querySelectorAll('.jp-Notebook .resnet-marker')].map(node => node.textContent))
+  .join('\\n')"""
 
 # a traceback shown inside an Output widget (a widget callback raised); the cell outputs never show it
 _WIDGET_TRACEBACKS_JS = """() => [...document.querySelectorAll(

@@ -7,22 +7,19 @@ import torch
 import torchvision
 from torch import nn
 
-from resnet_lib.architecture import (
+from resnet_lib.measure import (
     conv_bias_parameters,
     count_flops,
     count_parameters,
-    d2l_alexnet,
-    draw_architecture,
-    input_size_explorer,
     shortcut_bn_parameters,
     size_report,
     stage_parameters,
     stage_shapes,
     stages,
-    torchvision_resnet18,
     weighted_layers,
 )
-from resnet_lib.models import resnet18
+from resnet_lib.models import d2l_alexnet, resnet18, torchvision_resnet18
+from resnet_lib.ui.architecture import InputSizeExplorer, draw_architecture
 
 matplotlib.use("Agg")  # headless: the widget and the diagram draw without a display
 
@@ -48,7 +45,7 @@ def test_stage_parameters_partition_the_net():
 
 
 def test_stages_rejects_a_net_of_another_layout():
-    with pytest.raises(ValueError, match="seed-style ResNet"):
+    with pytest.raises(ValueError, match="d2l-style ResNet"):
         stages(nn.Sequential(nn.Linear(2, 2)))
 
 
@@ -130,17 +127,21 @@ def test_diagram_is_labelled_from_the_model_itself():
     assert "512x1x1" in [t.get_text() for t in fig.axes[0].texts]
 
 
-def test_slider_moves_rewrite_the_output_area_with_marker_report_and_diagram():
-    explorer = input_size_explorer(value=96)
-    slider, out = explorer.children
-    assert out.outputs[0]["text"].startswith("updated: input_size=96\n")
+def test_slider_moves_rewrite_the_output_area_with_diagram_and_report_then_the_marker():
+    explorer = InputSizeExplorer(value=96)
+    slider, out, marker = explorer.show().children
+    assert marker.value == "updated: input_size=96" and "input 1x96x96" in out.outputs[1]["text"]
     slider.value = 28
-    text, figure = out.outputs
-    assert text["text"].startswith("updated: input_size=28\n")
-    assert "last feature map (b5): 1x1" in text["text"]
+    figure, text = out.outputs
+    assert marker.value == "updated: input_size=28"
+    assert "last feature map (b5): 1x1" in text["text"] and "updated" not in text["text"]
     assert base64.b64decode(figure["data"]["image/png"]).startswith(b"\x89PNG")
+
+
+def test_slider_reaches_every_size_by_default():
+    assert InputSizeExplorer().controls["input_size"].step == 1
 
 
 def test_slider_rejects_a_value_off_its_grid():
     with pytest.raises(ValueError, match="on the grid"):
-        input_size_explorer(value=97)
+        InputSizeExplorer(value=97, step=4)

@@ -8,12 +8,10 @@ import pytest  # noqa: E402
 import torch  # noqa: E402
 from torch import nn  # noqa: E402
 
-from resnet_lib.block_explorer import BlockExplorer, draw_block, make_block, trace_block  # noqa: E402
 from resnet_lib.blocks import PreActResidual, Residual  # noqa: E402
-
-
-def count(module: nn.Module) -> int:
-    return sum(p.numel() for p in module.parameters())
+from resnet_lib.lessons.block_anatomy import make_block, trace_block  # noqa: E402
+from resnet_lib.measure import count_parameters as count  # noqa: E402
+from resnet_lib.ui.block_explorer import BlockExplorer, draw_block  # noqa: E402
 
 
 @pytest.mark.parametrize("kind", ["Residual", "PreActResidual"])
@@ -71,25 +69,26 @@ def test_diagram_has_a_box_per_step():
 def test_widget_slider_updates_text_and_figure():
     explorer = BlockExplorer()
     explorer.show()
-    first_figure, first_text = explorer.figure, explorer.text
-    assert first_text.startswith("updated: input_channels=3") and "output (4, 3, 6, 6)" in first_text
+    first_figure = explorer.figure
+    assert explorer.marker.value == "updated: input_channels=3" and "output (4, 3, 6, 6)" in explorer.caption
     explorer.controls["use_1x1conv"].value = True
     explorer.controls["num_channels"].value = 8
-    assert explorer.text.startswith("updated: num_channels=8") and "output (4, 8, 6, 6)" in explorer.text
+    assert explorer.marker.value == "updated: num_channels=8" and "output (4, 8, 6, 6)" in explorer.caption
     assert explorer.figure is not first_figure
     explorer.controls["strides"].value = 2
-    assert "output (4, 8, 3, 3)" in explorer.text
-    text, image = explorer.output.outputs  # what the widget shows: the marker line first, then the diagram
-    assert text["text"].startswith("updated: strides=2\n") and "image/png" in image["data"]
-    assert f"{count(Residual(3, 8, True, 2)):,} parameters" in explorer.text
+    assert "output (4, 8, 3, 3)" in explorer.caption
+    image, text = explorer.output.outputs  # what the widget shows: the diagram, then its table
+    assert explorer.marker.value == "updated: strides=2" and "image/png" in image["data"]
+    assert text["text"] == explorer.caption + "\n"
+    assert f"{count(Residual(3, 8, True, 2)):,} parameters" in explorer.caption
 
 
 def test_widget_shows_the_error_for_a_mismatched_block():
     explorer = BlockExplorer()
     explorer.show()
     explorer.controls["num_channels"].value = 5
-    assert explorer.text.startswith("updated: num_channels=5")
-    assert "ValueError" in explorer.text and "use_1x1conv=True" in explorer.text and explorer.figure is None
+    assert explorer.marker.value == "updated: num_channels=5"
+    assert "ValueError" in explorer.caption and "use_1x1conv=True" in explorer.caption and explorer.figure is None
     assert len(explorer.output.outputs) == 1 and "use_1x1conv=True" in explorer.output.outputs[0]["text"]
     explorer.controls["kind"].value = "PreActResidual"
-    assert "PreActResidual(3, 5" in explorer.text
+    assert "PreActResidual(3, 5" in explorer.caption

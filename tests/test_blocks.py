@@ -9,7 +9,7 @@ def test_identity_block_keeps_shape():
 
 
 def test_seed_example_halves_hw_and_sets_channels():
-    # The seed's comment says "30 channels"; the output has num_channels = 6.
+    # A common misreading says "30 channels"; the output has num_channels = 6.
     assert Residual(3, 6, use_1x1conv=True, strides=2)(torch.rand(4, 3, 6, 6)).shape == (4, 6, 3, 3)
 
 

@@ -3,9 +3,9 @@ import math
 import pytest
 import torch
 
-from resnet_lib.degradation import BUDGETS, final_loss, lesson05_budget, train_losses
-from resnet_lib.gradients import DeepMLP
-from resnet_lib.presets import PRESETS
+from resnet_lib.lessons.degradation import final_loss, train_losses
+from resnet_lib.lessons.gradients import DeepMLP
+from resnet_lib.presets import LESSON05_BUDGETS, PRESETS, lesson05_budget
 
 
 def _easy_problem(n: int = 256) -> tuple[torch.Tensor, torch.Tensor]:
@@ -50,10 +50,10 @@ def test_bad_arguments_raise_value_errors():
 
 
 def test_every_preset_has_a_budget_that_grows_with_the_preset():
-    assert set(BUDGETS) == set(PRESETS)
+    assert set(LESSON05_BUDGETS) == set(PRESETS)
     smoke, cpu = lesson05_budget("smoke"), lesson05_budget("cpu")
     assert cpu.deep_depth == 1000 and max(cpu.profile_depths) == 1000
     assert smoke.deep_steps <= cpu.deep_steps and len(smoke.seeds) >= 2
-    for budget in BUDGETS.values():
+    for budget in LESSON05_BUDGETS.values():
         shallow, deep = budget.degradation_depths
         assert shallow < deep and budget.train_images >= 128

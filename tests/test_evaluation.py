@@ -4,7 +4,8 @@ import pytest
 import torch
 
 from resnet_lib.data import CLASSES
-from resnet_lib.evaluation import MistakeBrowser, confusion_matrix, mistakes_of, most_confused
+from resnet_lib.evaluation import confusion_matrix, mistakes_of, most_confused
+from resnet_lib.ui.mistakes import MistakeBrowser
 
 LABELS = torch.tensor([0, 0, 0, 6, 6, 6, 6, 2, 2, 9])
 PREDS = torch.tensor([0, 6, 6, 0, 6, 2, 0, 2, 6, 9])
@@ -33,16 +34,16 @@ def test_mistakes_of_finds_the_examples_of_each_pair_in_order():
     assert mistakes_of(LABELS, PREDS, [(0, 6, 2), (6, 0, 2)]).tolist() == [1, 2, 3, 6]
 
 
-def test_mistake_browser_prints_the_marker_and_shows_the_image():
+def test_mistake_browser_shows_the_image_and_sets_the_marker():
     images = torch.randint(0, 255, (10, 28, 28), dtype=torch.uint8)
     browser = MistakeBrowser(images, LABELS, PREDS, torch.tensor([1, 2, 3, 6]))
     browser.show()
-    assert browser.text.startswith("updated: mistake=0")
-    browser.slider.value = 2  # observers fire synchronously outside a kernel
-    expected = ["updated: mistake=2", f"test image 3: true {CLASSES[6]}, predicted {CLASSES[0]}"]
-    assert browser.text.splitlines() == expected
-    stream, image = browser.output.outputs
-    assert stream["text"].startswith("updated: mistake=2") and image["data"]["image/png"]
+    assert browser.marker.value == "updated: mistake=0"
+    browser.controls["mistake"].value = 2  # observers fire synchronously outside a kernel
+    assert browser.caption == f"test image 3: true {CLASSES[6]}, predicted {CLASSES[0]}"
+    image, stream = browser.output.outputs
+    assert browser.marker.value == "updated: mistake=2" and image["data"]["image/png"]
+    assert stream["text"] == browser.caption + "\n"
 
 
 def test_mistake_browser_needs_mistakes():

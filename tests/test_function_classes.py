@@ -9,7 +9,12 @@ from itertools import pairwise  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
 
-from resnet_lib import function_classes as fc  # noqa: E402
+from resnet_lib.lessons import function_classes as fc  # noqa: E402
+from resnet_lib.ui.function_classes import (  # noqa: E402
+    FunctionClassExplorer,
+    plot_function_classes,
+    plot_insertion_training,
+)
 
 
 def test_nested_breakpoints_extend_each_other():
@@ -51,25 +56,25 @@ def test_nested_errors_never_rise_but_non_nested_ones_do():
 @pytest.mark.parametrize("bad", [0, 13])
 def test_plot_and_explorer_reject_sizes_out_of_range(bad):
     with pytest.raises(ValueError, match="size must be between 1 and max_size=12"):
-        fc.plot_function_classes(bad, nested=True)
+        plot_function_classes(bad, nested=True)
     with pytest.raises(ValueError, match="size must be between 1 and max_size=12"):
-        fc.FunctionClassExplorer(size=bad)
+        FunctionClassExplorer(size=bad)
 
 
 def test_explorer_slider_and_toggle_redraw():
-    explorer = fc.FunctionClassExplorer(size=3, nested=False)
+    explorer = FunctionClassExplorer(size=3, nested=False)
     explorer.show()
     first = explorer.figure
-    assert explorer.text.startswith("updated: size=3") and "non-nested" in explorer.text
-    explorer.slider.value = 5
-    assert explorer.text.startswith("updated: size=5") and "5 piece(s)" in explorer.text
+    assert explorer.marker.value == "updated: size=3" and "non-nested" in explorer.caption
+    explorer.controls["size"].value = 5
+    assert explorer.marker.value == "updated: size=5" and "5 piece(s)" in explorer.caption
     assert explorer.figure is not first
-    text, image = explorer.output.outputs  # what the widget shows: the marker line first, then the figure
-    assert text["text"].startswith("updated: size=5\n") and "image/png" in image["data"]
-    assert f"{fc.best_error(5, False):.4f}" in explorer.text
-    explorer.toggle.value = True
-    assert explorer.text.startswith("updated: nested=True")
-    assert f"{fc.best_error(5, True):.4f}" in explorer.text
+    image, text = explorer.output.outputs  # what the widget shows: the figure, then its caption
+    assert text["text"] == explorer.caption + "\n" and "image/png" in image["data"]
+    assert f"{fc.best_error(5, False):.4f}" in explorer.caption
+    explorer.controls["nested"].value = True
+    assert explorer.marker.value == "updated: nested=True"
+    assert f"{fc.best_error(5, True):.4f}" in explorer.caption
     lines = explorer.figure.axes[0].get_lines()
     torch.testing.assert_close(torch.as_tensor(lines[1].get_ydata()), fc.best_fit(5, True))
 
@@ -79,10 +84,10 @@ def test_zero_init_residual_keeps_the_function_exactly_and_a_plain_layer_does_no
     net = fc.small_cnn(4)
     images = torch.randint(0, 256, (16, 28, 28), dtype=torch.uint8)
     labels = torch.randint(0, 10, (16,))
-    fc.train(net, images, labels, epochs=1, batch_size=8)
-    before, _, _ = fc.evaluate(net, images, labels)
-    with_res, _, _ = fc.evaluate(fc.insert_layer(net, fc.zero_init_residual(4)), images, labels)
-    with_plain, _, _ = fc.evaluate(fc.insert_layer(net, fc.plain_layer(4)), images, labels)
+    fc.train_inserted(net, images, labels, epochs=1, batch_size=8)
+    before, _, _ = fc.loss_and_accuracy(net, images, labels)
+    with_res, _, _ = fc.loss_and_accuracy(fc.insert_layer(net, fc.zero_init_residual(4)), images, labels)
+    with_plain, _, _ = fc.loss_and_accuracy(fc.insert_layer(net, fc.plain_layer(4)), images, labels)
     assert (with_res - before).abs().max().item() == 0
     assert (with_plain - before).abs().max().item() > 1e-3
 
@@ -101,17 +106,17 @@ def test_train_lowers_the_loss_on_a_tiny_set():
     net = fc.small_cnn(4)
     images = torch.randint(0, 256, (32, 28, 28), dtype=torch.uint8)
     labels = torch.randint(0, 10, (32,))
-    _, start, _ = fc.evaluate(net, images, labels)
-    losses = fc.train(net, images, labels, epochs=4, batch_size=8)
-    _, end, accuracy = fc.evaluate(net, images, labels)
+    _, start, _ = fc.loss_and_accuracy(net, images, labels)
+    losses = fc.train_inserted(net, images, labels, epochs=4, batch_size=8)
+    _, end, accuracy = fc.loss_and_accuracy(net, images, labels)
     assert len(losses) == 4 * 4 and end < start and 0 <= accuracy <= 1
 
 
 def test_insertion_training_plot_smooths_and_checks_names():
     curves = {"plain": [3.0, 2.0, 1.0, 0.0], "residual": [1.0, 1.0]}
-    fig = fc.plot_insertion_training(curves, before=0.5, window=2)
+    fig = plot_insertion_training(curves, before=0.5, window=2)
     plain, residual = fig.axes[0].get_lines()[:2]
     assert list(plain.get_ydata()) == [2.5, 1.5, 0.5] and list(plain.get_xdata()) == [2, 3, 4]
     assert list(residual.get_ydata()) == [1.0]
     with pytest.raises(ValueError, match="keyed 'plain' and/or 'residual'"):
-        fc.plot_insertion_training({"deep": [1.0]}, before=0.5)
+        plot_insertion_training({"deep": [1.0]}, before=0.5)

@@ -4,14 +4,16 @@ import torch
 
 matplotlib.use("Agg")
 
-from resnet_lib.gradient_explorer import DEPTHS, GradientExplorer  # noqa: E402
+from resnet_lib.ui.gradient_explorer import DEPTHS, GradientExplorer  # noqa: E402
 
 
 @pytest.fixture
 def explorer() -> GradientExplorer:
     g = torch.Generator().manual_seed(0)
-    return GradientExplorer(torch.randn(16, 784, generator=g), torch.randint(0, 10, (16,), generator=g),
-                            depths=(2, 5, 10), depth=5)
+    explorer = GradientExplorer(torch.randn(16, 784, generator=g), torch.randint(0, 10, (16,), generator=g),
+                                depths=(2, 5, 10), depth=5)
+    explorer.show()
+    return explorer
 
 
 def test_depths_run_from_2_to_1000_in_log_steps():
@@ -21,26 +23,28 @@ def test_depths_run_from_2_to_1000_in_log_steps():
 
 
 def test_initial_draw_and_slider_move(explorer):
-    assert explorer.status.startswith("updated: depth=5 residual=False batch_norm=False zero_init_gamma=False")
+    assert explorer.marker.value == "updated: depth=5"
+    assert explorer.caption.startswith("depth 5, residual=False, batch_norm=False, zero_init_gamma=False")
     assert len(explorer.norms) == 6
-    explorer.slider.value = 10
-    assert explorer.status.startswith("updated: depth=10 ")
+    explorer.controls["depth"].value = 10
+    assert explorer.marker.value == "updated: depth=10" and explorer.caption.startswith("depth 10,")
     assert len(explorer.norms) == 11
-    image, text = explorer.output.outputs  # what the learner sees: the new profile, then the marker line
-    assert "image/png" in image["data"] and text["text"] == explorer.status + "\n"
+    image, text = explorer.output.outputs  # what the learner sees: the new profile, then its caption
+    assert "image/png" in image["data"] and text["text"] == explorer.caption + "\n"
 
 
 def test_zero_init_toggle_only_counts_for_residual_bn(explorer):
-    assert explorer.zero_init.disabled
-    explorer.zero_init.value = True
+    zero_init, c = explorer.controls["zero_init_gamma"], explorer.controls
+    assert zero_init.disabled
+    zero_init.value = True
     assert explorer.settings()["zero_init_gamma"] is False
-    explorer.residual.value = True
-    explorer.batch_norm.value = True
-    assert not explorer.zero_init.disabled
-    assert "zero_init_gamma=True" in explorer.status
+    c["residual"].value = True
+    c["batch_norm"].value = True
+    assert not zero_init.disabled
+    assert "zero_init_gamma=True" in explorer.caption
     assert torch.allclose(explorer.norms, explorer.norms[0].expand(6))  # identity blocks: a flat profile
-    explorer.batch_norm.value = False
-    assert explorer.zero_init.disabled and "zero_init_gamma=False" in explorer.status
+    c["batch_norm"].value = False
+    assert zero_init.disabled and "zero_init_gamma=False" in explorer.caption
 
 
 def test_start_depth_must_be_on_the_slider():

@@ -3,7 +3,7 @@ import math
 import pytest
 import torch
 
-from resnet_lib.gradients import (
+from resnet_lib.lessons.gradients import (
     VARIANTS,
     DeepMLP,
     first_last_ratio,

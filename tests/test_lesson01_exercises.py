@@ -2,7 +2,7 @@ import pytest
 import torch
 
 from resnet_lib import check_exercise
-from resnet_lib.function_classes import grid, target
+from resnet_lib.lessons.function_classes import grid, target
 
 RIGHT = {
     "01.1": {3, 6, 9, 12},  # 3 divides m

@@ -3,7 +3,8 @@ import torch
 import torchvision
 
 from resnet_lib.blocks import Residual
-from resnet_lib.models import layer_shapes, resnet18
+from resnet_lib.measure import layer_shapes
+from resnet_lib.models import resnet18
 
 
 def n_params(module: torch.nn.Module) -> int:

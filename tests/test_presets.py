@@ -18,7 +18,7 @@ def test_smoke_uses_the_embedded_sample_and_is_smallest():
     assert smoke.train_limit is not None and smoke.train_limit <= 3000
     assert smoke.train_limit * smoke.epochs < (cpu.train_limit or 60_000) * cpu.epochs
     assert smoke.train_width <= cpu.train_width
-    assert "width 16 (the seed's: 64)" in str(cpu)  # a narrower model is never hidden
+    assert "width 16 (d2l's: 64)" in str(cpu)  # a narrower model is never hidden
 
 
 def test_environment_variable_selects(monkeypatch):

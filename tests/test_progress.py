@@ -8,7 +8,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from resnet_lib import progress  # noqa: E402
-from resnet_lib.training import History  # noqa: E402
+from resnet_lib.history import History  # noqa: E402
+from resnet_lib.ui import live  # noqa: E402
 
 
 def one_epoch() -> History:
@@ -31,7 +32,7 @@ def test_outside_a_notebook_progress_is_plain_log_lines():
 
 def test_draw_curves_draws_one_labelled_line_per_quantity():
     fig, ax = plt.subplots()
-    progress.draw_curves(ax, {"train_loss": ([0.5, 1.0], [2.3, 1.2]), "train_acc": ([0.5, 1.0], [0.3, 0.6]),
+    live.draw_curves(ax, {"train_loss": ([0.5, 1.0], [2.3, 1.2]), "train_acc": ([0.5, 1.0], [0.3, 0.6]),
                               "test_acc": ([1.0], [0.65])}, epochs=4)
     labels = [line.get_label() for line in ax.get_lines()]
     assert labels == ["train loss", "train acc", "test acc"]
@@ -47,7 +48,7 @@ def test_notebook_progress_adds_points_within_and_at_the_end_of_an_epoch(monkeyp
             updates.append(fig)
 
     monkeypatch.setattr("IPython.display.display", lambda *a, **k: Handle())
-    reporter = progress.NotebookProgress()
+    reporter = live.NotebookProgress()
     reporter.start_epoch(0, 2, 10)
     for _ in range(10):
         reporter.step(0.5, 0.8)

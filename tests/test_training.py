@@ -8,7 +8,8 @@ from torch import nn
 
 from resnet_lib import resnet18
 from resnet_lib.data import load_fashion_mnist
-from resnet_lib.training import History, Recipe, train
+from resnet_lib.history import History
+from resnet_lib.training import Recipe, train
 
 RECIPE = Recipe(lr=0.05, epochs=3, batch_size=32, image_size=16, momentum=0.9, weight_decay=5e-4,
                 label_smoothing=0.1, one_cycle=True, augment=True, seed=3)
@@ -63,7 +64,7 @@ def test_from_preset_keeps_the_seed_recipe_and_improved_changes_only_the_flags()
     from resnet_lib.presets import PRESETS
 
     full = PRESETS["full"]
-    assert Recipe.from_preset(full) == Recipe()  # the defaults are the seed's recipe
+    assert Recipe.from_preset(full) == Recipe()  # the defaults are d2l's recipe
     improved = Recipe.from_preset(full, improved=True)
     assert (improved.epochs, improved.batch_size, improved.image_size) == (10, 256, 96)
     assert improved.momentum > 0 and improved.weight_decay > 0 and improved.label_smoothing > 0

@@ -6,7 +6,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from resnet_lib.widget_output import png_output, text_output  # noqa: E402
+from resnet_lib.ui.widget_output import png_output, text_output  # noqa: E402
 
 
 def test_outputs_can_be_set_on_an_output_widget():

@@ -9,6 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ..checks import is_int
+
 
 @dataclass(frozen=True)
 class Exercise:
@@ -18,6 +20,11 @@ class Exercise:
     question: str
     check: Callable[[Any], bool]
     hint: str
+
+
+def is_int_equal(answer: object, expected: int) -> bool:
+    """True when ``answer`` is an int (not a bool) equal to ``expected``."""
+    return is_int(answer) and answer == expected
 
 
 def _registry() -> dict[str, Exercise]:

@@ -7,12 +7,8 @@ from itertools import pairwise
 import torch
 from torch import nn
 
-from ..function_classes import best_error, breakpoints, contains, error_curves, insert_layer, small_cnn
-from . import Exercise
-
-
-def _is_int(answer: object, expected: int) -> bool:
-    return isinstance(answer, int) and not isinstance(answer, bool) and answer == expected
+from ..lessons.function_classes import best_error, breakpoints, contains, error_curves, insert_layer, small_cnn
+from . import Exercise, is_int_equal
 
 
 def uniform_sizes_containing(size: int, largest: int = 12) -> set[int]:
@@ -52,7 +48,7 @@ EXERCISES: list[Exercise] = [
         "01.2",
         "What is the smallest class size at which the non-nested (equal pieces) best error goes UP compared "
         "with one piece fewer? Answer with an int.",
-        lambda a: _is_int(a, first_rise()),
+        lambda a: is_int_equal(a, first_rise()),
         "look at error_curves(12)['non-nested'] and find the first entry larger than the one before it; "
         "where does the jump of f* at x = 0 fall for an odd number of equal pieces?",
     ),

@@ -6,15 +6,8 @@ import torch
 from torch import nn
 
 from ..blocks import PreActResidual, Residual
-from . import Exercise
-
-
-def _is_int(answer: object, expected: int) -> bool:
-    return isinstance(answer, int) and not isinstance(answer, bool) and answer == expected
-
-
-def _count(module: nn.Module) -> int:
-    return sum(p.numel() for p in module.parameters())
+from ..measure import count_parameters
+from . import Exercise, is_int_equal
 
 
 def _shape(block: nn.Module, shape: tuple[int, ...]) -> tuple[int, ...]:
@@ -50,7 +43,7 @@ EXERCISES: list[Exercise] = [
     Exercise(
         "02.3",
         "How many parameters does Residual(3, 6, use_1x1conv=True, strides=2) have? (int)",
-        lambda a: _is_int(a, _count(Residual(3, 6, True, 2))),
+        lambda a: is_int_equal(a, count_parameters(Residual(3, 6, True, 2))),
         "conv1: 3*3*3*6 + 6, conv2: 3*3*6*6 + 6, the 1x1 conv: 3*6 + 6, two BNs with 2*6 each.",
     ),
     Exercise(
@@ -65,7 +58,8 @@ EXERCISES: list[Exercise] = [
         "02.5",
         "How many more parameters does Residual(64, 128, use_1x1conv=True, strides=2) have than "
         "PreActResidual(64, 128, use_1x1conv=True, strides=2)? (int)",
-        lambda a: _is_int(a, _count(Residual(64, 128, True, 2)) - _count(PreActResidual(64, 128, True, 2))),
+        lambda a: is_int_equal(
+            a, count_parameters(Residual(64, 128, True, 2)) - count_parameters(PreActResidual(64, 128, True, 2))),
         "the convs are the same; only the first BN differs: it normalises the block's output channels in "
         "Residual (after conv1) but its input channels in PreActResidual (before conv1); a BN has 2 "
         "parameters per channel.",

@@ -7,7 +7,7 @@ from typing import Any
 
 import torch
 
-from ..gradients import VARIANTS, first_last_ratio, profile_at_init
+from ..lessons.gradients import VARIANTS, first_last_ratio, profile_at_init
 from . import Exercise
 
 DIRECTIONS = ("vanish", "explode")

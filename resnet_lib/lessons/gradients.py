@@ -19,7 +19,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from .blocks import _check_positive
+from ..checks import check_positive
 
 
 def _he_linear(n_in: int, n_out: int) -> nn.Linear:
@@ -54,7 +54,7 @@ class DeepMLP(nn.Module):
     def __init__(self, depth: int, width: int = 32, residual: bool = False, batch_norm: bool = False,
                  zero_init_gamma: bool = False, in_features: int = 784, classes: int = 10):
         super().__init__()
-        _check_positive(depth=depth, width=width, in_features=in_features, classes=classes)
+        check_positive(depth=depth, width=width, in_features=in_features, classes=classes)
         if zero_init_gamma and not (residual and batch_norm):
             raise ValueError(
                 "zero_init_gamma=True needs residual=True and batch_norm=True: it zeroes the BN scale of each "
@@ -116,7 +116,7 @@ def jacobian_chain(depth: int, width: int = 32, gain: float = 1.0, residual: boo
     Each plain factor is ``J = W D`` (``W`` Gaussian with std ``gain * sqrt(2 / width)``, ``D`` a random 0/1 ReLU
     mask); a residual factor is ``I + branch_scale * W D``. Returns the vector's norm after 0, 1, …, depth factors.
     """
-    _check_positive(depth=depth, width=width)
+    check_positive(depth=depth, width=width)
     if not (gain > 0 and branch_scale >= 0 and math.isfinite(gain * branch_scale)):
         raise ValueError(f"gain must be > 0 and branch_scale >= 0, got gain={gain!r}, branch_scale={branch_scale!r}")
     g = torch.Generator().manual_seed(seed)

@@ -8,9 +8,9 @@ import matplotlib.pyplot as plt
 import torch
 from matplotlib.axes import Axes
 
-from .gradients import first_last_ratio, profile_at_init
+from ..lessons.gradients import first_last_ratio, profile_at_init
 from .style import variant_style
-from .widget_output import png_output, text_output
+from .widget_output import Explorer
 
 DEPTHS: tuple[int, ...] = (2, 3, 5, 10, 20, 30, 50, 100, 200, 300, 500, 1000)
 
@@ -30,45 +30,40 @@ def draw_profile(ax: Axes, norms: torch.Tensor, residual: bool, batch_norm: bool
     ax.set_ylabel("gradient norm |dL/dh_l|")
 
 
-class GradientExplorer:
-    """The widget. ``explorer.widget`` is what a notebook displays; ``explorer.status`` is the last marker line."""
+class GradientExplorer(Explorer):
+    """Widget: a depth slider and residual / batch-norm / zero-init-γ toggles; each change re-measures the gradient
+    profile at initialisation and redraws it."""
 
     def __init__(self, x: torch.Tensor, y: torch.Tensor, depths: tuple[int, ...] = DEPTHS, depth: int = 30,
                  seed: int = 0):
         if depth not in depths:
             raise ValueError(f"start depth {depth} is not one of the slider's depths {depths}; pick one of them")
         self.x, self.y, self.seed = x, y, seed
-        self.slider = widgets.SelectionSlider(options=list(depths), value=depth, description="depth")
-        self.residual = widgets.Checkbox(value=False, description="residual")
-        self.batch_norm = widgets.Checkbox(value=False, description="batch norm")
-        self.zero_init = widgets.Checkbox(value=False, description="zero-init γ", disabled=True)
-        self.output = widgets.Output()
-        self.status = ""
         self.norms = torch.empty(0)
-        for control in (self.slider, self.residual, self.batch_norm, self.zero_init):
-            control.observe(self.update, names="value")
-        controls = widgets.HBox([self.residual, self.batch_norm, self.zero_init])
-        self.widget = widgets.VBox([self.slider, controls, self.output])
-        self.update()
+        self.controls = {
+            "depth": widgets.SelectionSlider(options=list(depths), value=depth, description="depth"),
+            "residual": widgets.Checkbox(value=False, description="residual"),
+            "batch_norm": widgets.Checkbox(value=False, description="batch norm"),
+            "zero_init_gamma": widgets.Checkbox(value=False, description="zero-init γ", disabled=True),
+        }
+        super().__init__()
 
     def settings(self) -> dict[str, bool | int]:
         """The current configuration; zero-init γ counts only for a residual net with batch norm."""
-        zero = self.zero_init.value and not self.zero_init.disabled
-        return {"depth": self.slider.value, "residual": self.residual.value, "batch_norm": self.batch_norm.value,
+        c = self.controls
+        zero = c["zero_init_gamma"].value and not c["zero_init_gamma"].disabled
+        return {"depth": c["depth"].value, "residual": c["residual"].value, "batch_norm": c["batch_norm"].value,
                 "zero_init_gamma": zero}
 
-    def update(self, change: object = None) -> None:
-        """Re-measure and redraw; prints ``updated: depth=… residual=… batch_norm=… zero_init_gamma=…``."""
-        self.zero_init.disabled = not (self.residual.value and self.batch_norm.value)
+    def draw(self) -> tuple[plt.Figure, str]:
+        c = self.controls
+        c["zero_init_gamma"].disabled = not (c["residual"].value and c["batch_norm"].value)
         s = self.settings()
         depth = int(s.pop("depth"))
         self.norms = profile_at_init(depth, self.x, self.y, seed=self.seed, **s)
-        ratio = first_last_ratio(self.norms)
-        flags = " ".join(f"{k}={v}" for k, v in s.items())
-        self.status = f"updated: depth={depth} {flags} (first/last gradient ratio {ratio:.3g})"
         fig, ax = plt.subplots(figsize=(6, 3.2))
         draw_profile(ax, self.norms, s["residual"], s["batch_norm"], s["zero_init_gamma"])
         ax.set_title(f"gradient reaching each layer at initialisation, depth {depth}")
         fig.tight_layout()
-        self.output.outputs = (png_output(fig, f"<gradient profile, depth {depth}>"), text_output(self.status))
-        plt.close(fig)
+        flags = ", ".join(f"{k}={v}" for k, v in s.items())
+        return fig, f"depth {depth}, {flags}: first/last gradient ratio {first_last_ratio(self.norms):.3g}"

@@ -1,45 +1,16 @@
-"""Short training runs that record the loss at every step, so several variants can be compared under one budget
-(the degradation experiment of He et al. 2015, and 1000-layer training), plus lesson 05's budgets per preset."""
+"""Lesson 05's short training runs that record the loss at every step, so several variants can be compared under
+one budget (the degradation experiment of He et al. 2015, and 1000-layer training)."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
 
 import torch
 from torch import nn
-from torch.nn import functional as F
 
+from ..training import train_steps
 from .gradients import grad_norms
-
-
-@dataclass(frozen=True)
-class Budget:
-    """Lesson 05's sizes for one preset: profile depths, degradation runs, the 1000-layer run, the widget."""
-
-    profile_depths: tuple[int, ...]  # depths whose gradient profiles are measured at initialisation
-    probe_batch: int  # images in the batch used to measure gradients
-    train_images: int  # training images the short runs draw from
-    degradation_depths: tuple[int, int]  # (shallow, deep)
-    degradation_steps: int
-    seeds: tuple[int, ...]  # seeds of the degradation runs
-    deep_depth: int  # the "1000 layers" run
-    deep_steps: int
-
-
-BUDGETS: dict[str, Budget] = {
-    "smoke": Budget((2, 10, 30, 100, 300), 64, 2048, (4, 24), 60, (0, 1), 200, 20),
-    "cpu": Budget((2, 10, 30, 100, 300, 1000), 128, 4096, (3, 50), 150, (0, 1), 1000, 40),
-    "full": Budget((2, 10, 30, 100, 300, 1000), 128, 8192, (3, 50), 300, (0, 1, 2), 1000, 150),
-}
-
-
-def lesson05_budget(preset_name: str) -> Budget:
-    """The budget for preset ``smoke``, ``cpu`` or ``full``."""
-    if preset_name not in BUDGETS:
-        raise ValueError(f"no lesson-05 budget for preset {preset_name!r}; use one of {', '.join(BUDGETS)}")
-    return BUDGETS[preset_name]
 
 
 def train_losses(model: nn.Module, x: torch.Tensor, y: torch.Tensor, steps: int, batch_size: int = 128,
@@ -55,27 +26,22 @@ def train_losses(model: nn.Module, x: torch.Tensor, y: torch.Tensor, steps: int,
         raise ValueError(f"steps must be >= 1 and batch_size >= 2 (integers), got {steps!r} and {batch_size!r}")
     if len(x) != len(y) or len(y) < batch_size:
         raise ValueError(f"need at least batch_size={batch_size} matching examples, got {len(x)} and {len(y)}")
-    g = torch.Generator().manual_seed(seed)
     optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
-    model.train()
-    order, cursor, losses = torch.randperm(len(y), generator=g), 0, []
-    for step in range(steps):
-        if on_step is not None:
-            on_step(step, model)
+    losses = train_steps(model, optimizer, _shuffled_batches(x, y, steps, batch_size, seed), on_step=on_step)
+    return losses + [math.nan] * (steps - len(losses))
+
+
+def _shuffled_batches(x: torch.Tensor, y: torch.Tensor, steps: int, batch_size: int,
+                      seed: int) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    """``steps`` batches of ``(x, y)``, in an order fixed by ``seed``, reshuffled after each full pass."""
+    g = torch.Generator().manual_seed(seed)
+    order, cursor = torch.randperm(len(y), generator=g), 0
+    for _ in range(steps):
         if cursor + batch_size > len(y):
             order, cursor = torch.randperm(len(y), generator=g), 0
         idx = order[cursor:cursor + batch_size]
         cursor += batch_size
-        loss = F.cross_entropy(model(x[idx]), y[idx])
-        losses.append(loss.item())
-        if not math.isfinite(losses[-1]):
-            return losses + [math.nan] * (steps - step - 1)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-    if on_step is not None:
-        on_step(steps, model)
-    return losses
+        yield x[idx], y[idx]
 
 
 def final_loss(losses: list[float], last: int = 10) -> float:

@@ -1,0 +1,1 @@
+"""Lesson experiments: the measurements behind one lesson each (no plotting, no widgets)."""

@@ -1,0 +1,46 @@
+"""Lesson 04's pictures of what a classifier gets wrong: the confusion matrix, and a slider over the mistakes."""
+
+from __future__ import annotations
+
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
+import torch
+from matplotlib.axes import Axes
+
+from ..data import CLASSES
+from .widget_output import Explorer
+
+
+def plot_confusion(ax: Axes, cm: torch.Tensor, classes: tuple[str, ...] = CLASSES) -> None:
+    """The confusion matrix as row-normalised colours with the counts written in."""
+    rates = cm.float() / cm.sum(1, keepdim=True).clamp(min=1)
+    ax.imshow(rates, cmap="Blues", vmin=0, vmax=1)
+    for t in range(len(classes)):
+        for p in range(len(classes)):
+            ax.text(p, t, int(cm[t, p]), ha="center", va="center", fontsize=7,
+                    color="white" if rates[t, p] > 0.5 else "black")
+    ax.set_xticks(range(len(classes)), classes, rotation=45, ha="right", fontsize=8)
+    ax.set_yticks(range(len(classes)), classes, fontsize=8)
+    ax.set(xlabel="predicted class", ylabel="true class", title="confusion matrix (test set)")
+
+
+class MistakeBrowser(Explorer):
+    """Widget: a slider over misclassified test images (most-confused pairs first): image, truth, guess."""
+
+    def __init__(self, images: torch.Tensor, labels: torch.Tensor, preds: torch.Tensor,
+                 indices: torch.Tensor):
+        if len(indices) == 0:
+            raise ValueError("there are no mistakes to browse; pass the indices of misclassified examples")
+        self.images, self.labels = images.cpu(), labels.cpu()
+        self.preds, self.indices = preds.cpu(), indices.cpu()
+        self.controls = {"mistake": widgets.IntSlider(value=0, min=0, max=len(indices) - 1, description="mistake")}
+        super().__init__()
+
+    def draw(self) -> tuple[plt.Figure, str]:
+        i = int(self.indices[self.controls["mistake"].value])
+        truth, guess = CLASSES[int(self.labels[i])], CLASSES[int(self.preds[i])]
+        fig, ax = plt.subplots(figsize=(2.2, 2.2), dpi=80)
+        ax.imshow(self.images[i].numpy(), cmap="gray_r")
+        ax.set_title(f"true {truth}\npredicted {guess}", fontsize=9)
+        ax.axis("off")
+        return fig, f"test image {i}: true {truth}, predicted {guess}"

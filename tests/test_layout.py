@@ -1,0 +1,81 @@
+"""The library's layout: the core imports neither matplotlib nor ipywidgets, every widget follows one convention,
+and every training loop takes the same step."""
+
+import subprocess
+import sys
+
+import ipywidgets as widgets
+import matplotlib
+import torch
+from torch import nn
+
+from resnet_lib.training import train_step, train_steps
+from resnet_lib.ui.widget_output import MARKER_CLASS, Explorer
+
+matplotlib.use("Agg")
+
+CORE = ["models", "training", "data", "blocks", "measure", "checkpoint", "presets", "history", "progress",
+        "evaluation", "checks", "lessons.gradients", "lessons.degradation", "lessons.function_classes",
+        "lessons.block_anatomy", "exercises"]
+
+
+def test_core_and_lesson_modules_import_without_matplotlib_or_ipywidgets():
+    code = ("import sys\n" + "".join(f"import resnet_lib.{m}\n" for m in CORE)
+            + "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('matplotlib', 'ipywidgets'))\n"
+            + "print(bad)\nsys.exit(1 if bad else 0)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, f"the core pulls in {done.stdout.strip()} {done.stderr[-500:]}"
+
+
+def test_a_ui_module_does_import_them():  # the check above can fail
+    code = "import sys, resnet_lib.ui.architecture; sys.exit('matplotlib' not in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], timeout=300).returncode == 0
+
+
+class Counter(Explorer):
+    def __init__(self):
+        self.controls = {"k": widgets.IntSlider(value=1, min=0, max=5)}
+        self.draws = 0
+        super().__init__()
+
+    def draw(self):
+        self.draws += 1
+        return None, f"k is {self.controls['k'].value}"
+
+
+def test_explorer_draws_on_show_and_on_change_and_keeps_the_marker_hidden():
+    explorer = Counter()
+    assert explorer.draws == 0  # nothing is drawn until show()
+    box = explorer.show()
+    assert box.children == (explorer.controls["k"], explorer.output, explorer.marker)
+    assert explorer.marker.value == "updated: k=1" and explorer.marker.layout.display == "none"
+    assert MARKER_CLASS in explorer.marker._dom_classes
+    explorer.controls["k"].value = 4
+    assert explorer.draws == 2 and explorer.marker.value == "updated: k=4"
+    assert explorer.output.outputs == ({"output_type": "stream", "name": "stdout", "text": "k is 4\n"},)
+
+
+def test_train_step_updates_the_weights_and_skips_a_non_finite_loss():
+    torch.manual_seed(0)
+    net = nn.Linear(3, 2)
+    optimizer = torch.optim.SGD(net.parameters(), lr=0.1)
+    x, y = torch.randn(4, 3), torch.tensor([0, 1, 0, 1])
+    before = net.weight.detach().clone()
+    loss, logits = train_step(net, optimizer, x, y)
+    assert logits.shape == (4, 2) and not loss.requires_grad and not torch.equal(before, net.weight)
+    after = net.weight.detach().clone()
+    loss, _ = train_step(net, optimizer, x, y, loss_fn=lambda out, target: out.sum() * float("nan"))
+    assert torch.isnan(loss) and torch.equal(after, net.weight)  # no update from a NaN loss
+
+
+def test_train_steps_records_every_loss_calls_back_and_stops_at_nan():
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Linear(3, 2), nn.BatchNorm1d(2)).eval()
+    optimizer = torch.optim.SGD(net.parameters(), lr=0.1)
+    x, y = torch.randn(8, 3), torch.randint(0, 2, (8,))
+    seen = []
+    losses = train_steps(net, optimizer, [(x, y)] * 5, on_step=lambda step, model: seen.append(step))
+    assert len(losses) == 5 and seen == [0, 1, 2, 3, 4, 5] and net.training  # trains in training mode
+    assert losses[-1] < losses[0]
+    poisoned = [(x, y), (x * float("inf"), y), (x, y)]
+    assert len(train_steps(net, optimizer, poisoned)) == 2
