@@ -31,11 +31,15 @@ class Preset:
     train_width: int = 64  # lesson 04: ResNet-18 stem width when training (d2l's is 64)
     improved_epochs: int | None = None  # lesson 04: epochs of the improved recipe (None = ``epochs``)
 
+    def headline(self) -> str:
+        """One line naming the preset and what it is for; each notebook adds what the preset means for it."""
+        return f"preset '{self.name}' ({self.summary})"
+
     def __str__(self) -> str:
         train = "all" if self.train_limit is None else f"{self.train_limit:,}"
         test = "all" if self.test_limit is None else f"{self.test_limit:,}"
         return (
-            f"preset '{self.name}' ({self.summary}): {self.data} data, {train} train / {test} test images, "
+            f"{self.headline()}: {self.data} data, {train} train / {test} test images, "
             f"{self.image_size} px, batch {self.batch_size}, lr {self.lr}, {self.epochs} epoch(s)"
             + (f", ResNet-18 width {self.train_width} (d2l's: 64)" if self.train_width != 64 else "")
         )

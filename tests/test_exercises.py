@@ -1,4 +1,5 @@
 import pytest
+import torch
 
 from resnet_lib.exercises import _registry, check_exercise
 
@@ -13,3 +14,42 @@ def test_every_exercise_has_a_unique_well_formed_key():
 def test_unknown_key_lists_known_ones():
     with pytest.raises(ValueError, match="unknown exercise '99.9'"):
         check_exercise("99.9", 1)
+
+
+def test_two_lessons_cannot_register_the_same_key(monkeypatch):
+    from resnet_lib.exercises import Exercise, lesson01, lesson02
+
+    clash = Exercise("01.1", "a second 01.1", lambda a: True, "none")
+    monkeypatch.setattr(lesson02, "EXERCISES", [*lesson02.EXERCISES, clash])
+    assert lesson01.EXERCISES[0].key == "01.1"
+    with pytest.raises(ValueError, match="01.1"):
+        _registry()
+
+
+def test_an_unanswered_exercise_gets_no_verdict_and_no_hint(capsys):
+    assert check_exercise("01.2", None) is False
+    out = capsys.readouterr().out
+    assert "not answered yet" in out and "Hint" not in out and "✗" not in out
+
+
+def test_quiet_checks_print_nothing(capsys):
+    key = "02.3"
+    right = next(a for a in range(20_000) if _registry()[key].check(a))  # brute force: no stored answer here
+    assert check_exercise(key, right, quiet=True) and not check_exercise(key, right + 1, quiet=True)
+    assert capsys.readouterr().out == ""
+
+
+def test_natural_types_are_accepted_and_a_wrong_type_is_named():
+    from resnet_lib.exercises import AnswerTypeError, number, whole_number, whole_numbers
+
+    assert whole_number(3.0) == 3 and whole_number(torch.tensor(7)) == 7 and number(0) == 0.0
+    assert whole_numbers([2, 12, 5.0, 5]) == (2, 12, 5, 5) and whole_numbers(torch.Size([1, 2])) == (1, 2)
+    for bad, convert in ((True, whole_number), (2.5, whole_number), ("3", number), (float("nan"), number),
+                         ("2, 3", whole_numbers)):
+        with pytest.raises(AnswerTypeError, match="answer with"):
+            convert(bad)
+
+
+def test_a_wrong_type_is_reported_as_such(capsys):
+    assert check_exercise("02.3", "12") is False
+    assert "answer with a whole number" in capsys.readouterr().out

@@ -47,3 +47,9 @@ def test_unknown_name_lists_the_valid_ones(monkeypatch):
 def test_str_reports_the_recipe():
     text = str(PRESETS["full"])
     assert "full" in text and "96 px" in text and "batch 256" in text and "10 epoch" in text
+
+
+def test_headline_names_the_preset_without_lesson_04_details():
+    cpu = PRESETS["cpu"]
+    assert cpu.headline() == f"preset 'cpu' ({cpu.summary})" and str(cpu).startswith(cpu.headline())
+    assert "width" not in cpu.headline()

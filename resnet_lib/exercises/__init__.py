@@ -1,15 +1,21 @@
-"""Exercise checkers: ``check_exercise("02.1", answer)`` says right or wrong, with a hint.
+"""Exercise checkers: ``check_exercise("02.1", answer)`` says right or wrong; a hint comes only after a wrong try.
 
-Each lesson's exercises live in their own module (``lesson01`` …) as a list of :class:`Exercise`.
+Each lesson's exercises live in their own module (``lesson01`` …) as a list of :class:`Exercise`. A checker
+computes the right answer itself (never a stored number) and may convert the answer with :func:`whole_number`,
+:func:`number` or :func:`whole_numbers`, which accept the natural types (``0`` for ``0.0``, a list for a tuple)
+and raise :class:`AnswerTypeError` with a plain message when the type itself is the problem.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from ..checks import is_int
+
+LESSONS = ("lesson01", "lesson02", "lesson03", "lesson04", "lesson05")
 
 
 @dataclass(frozen=True)
@@ -22,28 +28,76 @@ class Exercise:
     hint: str
 
 
+class AnswerTypeError(TypeError):
+    """The answer has a type the exercise cannot read (its message says what to give instead)."""
+
+
+def whole_number(answer: Any) -> int:
+    """``answer`` as an int: ints, and floats or tensors holding a whole number, are accepted."""
+    value = answer.item() if hasattr(answer, "item") and getattr(answer, "numel", lambda: 1)() == 1 else answer
+    if is_int(value):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    raise AnswerTypeError(f"answer with a whole number such as 42 (got {type(answer).__name__} {answer!r})")
+
+
+def number(answer: Any) -> float:
+    """``answer`` as a finite float: ints, floats and one-element tensors are accepted."""
+    value = answer.item() if hasattr(answer, "item") and getattr(answer, "numel", lambda: 1)() == 1 else answer
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise AnswerTypeError(f"answer with a number such as 0.25 (got {type(answer).__name__} {answer!r})")
+    return float(value)
+
+
+def whole_numbers(answer: Any) -> tuple[int, ...]:
+    """``answer`` as a tuple of ints: a tuple, list or ``torch.Size`` of whole numbers is accepted."""
+    if isinstance(answer, str) or not hasattr(answer, "__iter__"):
+        raise AnswerTypeError(f"answer with a tuple of whole numbers such as (4, 6, 3, 3) (got {answer!r})")
+    return tuple(whole_number(a) for a in answer)
+
+
 def is_int_equal(answer: object, expected: int) -> bool:
-    """True when ``answer`` is an int (not a bool) equal to ``expected``."""
-    return is_int(answer) and answer == expected
+    """True when ``answer`` reads as the whole number ``expected``."""
+    return whole_number(answer) == expected
 
 
 def _registry() -> dict[str, Exercise]:
-    from . import lesson01, lesson02, lesson03, lesson04, lesson05
+    from importlib import import_module
 
-    exercises = [ex for mod in (lesson01, lesson02, lesson03, lesson04, lesson05) for ex in mod.EXERCISES]
-    return {ex.key: ex for ex in exercises}
+    registry: dict[str, Exercise] = {}
+    for lesson in LESSONS:
+        for exercise in import_module(f"{__name__}.{lesson}").EXERCISES:
+            if exercise.key in registry:
+                raise ValueError(f"exercise key {exercise.key!r} is defined twice; give each exercise its own key")
+            registry[exercise.key] = exercise
+    return registry
 
 
-def check_exercise(key: str, answer: Any) -> bool:
-    """Check ``answer`` for exercise ``key`` (e.g. ``"02.1"``), print the verdict and return it."""
+def check_exercise(key: str, answer: Any, quiet: bool = False) -> bool:
+    """Check ``answer`` for exercise ``key`` (e.g. ``"02.1"``), print the verdict and return it.
+
+    ``None`` means "not answered yet": nothing is judged and no hint is given. ``quiet=True`` prints nothing
+    (reference solutions use it, so that a Run All shows only the learner's own verdicts).
+    """
     exercises = _registry()
     if key not in exercises:
         raise ValueError(f"unknown exercise {key!r}; known exercises: {', '.join(sorted(exercises))}")
     exercise = exercises[key]
+    if answer is None:
+        if not quiet:
+            print(f"{key}: not answered yet. Replace None with your answer and run the cell again.")
+        return False
     try:
         right = bool(exercise.check(answer))
-    except Exception as exc:  # a malformed answer is a wrong answer, with the reason shown
-        print(f"✗ {key}: could not check {answer!r} ({type(exc).__name__}: {exc}). Hint: {exercise.hint}")
+    except AnswerTypeError as exc:
+        if not quiet:
+            print(f"✗ {key}: {exc}.")
         return False
-    print(f"✓ {key}: correct." if right else f"✗ {key}: not yet. Hint: {exercise.hint}")
+    except Exception as exc:  # a malformed answer is a wrong answer, with the reason shown
+        if not quiet:
+            print(f"✗ {key}: could not check {answer!r} ({type(exc).__name__}: {exc}). Hint: {exercise.hint}")
+        return False
+    if not quiet:
+        print(f"✓ {key}: correct." if right else f"✗ {key}: not yet. Hint: {exercise.hint}")
     return right
