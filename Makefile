@@ -6,8 +6,12 @@ STAMP := $(VENV)/.installed
 # e.g. make lab PIP_ARGS="--extra-index-url https://download.pytorch.org/whl/cpu" for a small CPU-only torch
 PIP_ARGS ?=
 NB ?= notebooks/*.ipynb
+BOOK_OUT ?= build/book
+# the site's JavaScript (MathJax, reveal.js), from npm; and the classroom settings JupyterLab reads as overrides
+BOOK_JS := book/node_modules/.package-lock.json
+LAB_OVERRIDES := $(VENV)/share/jupyter/lab/settings/overrides.json
 
-.PHONY: setup lab test unit nbval notebooks data bench lint clean
+.PHONY: setup lab test unit nbval notebooks data bench lint clean book
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "Python >= 3.10 is needed (found %s); set PYTHON=python3.x" % sys.version.split()[0])'
@@ -18,14 +22,14 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)  ## create/refresh .venv with the project and its test tools
 
-lab: $(STAMP)  ## open JupyterLab on the notebooks
+lab: $(STAMP) $(LAB_OVERRIDES)  ## open JupyterLab on the notebooks
 	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks
 
-test: $(STAMP) lint  ## every test: unit tests, nbval over every notebook (smoke preset), browser tests
+test: $(STAMP) lint $(BOOK_JS)  ## every test: unit tests, nbval over every notebook (smoke preset), browser tests
 	RESNET_PRESET=smoke $(BIN)/python -m pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check resnet_lib tests notebooks benchmarks
+	$(BIN)/ruff check resnet_lib tests notebooks benchmarks tools book
 
 unit: $(STAMP)  ## unit tests only
 	RESNET_PRESET=smoke $(BIN)/python -m pytest tests
@@ -42,6 +46,17 @@ data: $(STAMP)  ## fetch (if needed) and verify the full Fashion-MNIST
 
 bench: $(STAMP)  ## training-throughput benchmark: resnet_lib pipeline vs a d2l-style pipeline
 	$(BIN)/python benchmarks/train_throughput.py
+
+book: $(STAMP) $(BOOK_JS)  ## the course site and slide decks in build/book, from the committed outputs (no CDN)
+	$(BIN)/python tools/build_book.py --out $(BOOK_OUT)
+
+$(BOOK_JS): book/package.json book/package-lock.json
+	@command -v npm >/dev/null || { echo "npm (Node.js) is needed for the site's JavaScript: e.g. apt-get install npm"; exit 1; }
+	cd book && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(LAB_OVERRIDES): lab-settings/overrides.json $(STAMP)
+	mkdir -p $(@D) && cp $< $@
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts

@@ -18,7 +18,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -99,8 +99,8 @@ class LabServer:
         return self.log.read_text(errors="replace")[-chars:]
 
 
-def _write_user_settings(settings_dir: Path) -> None:
-    for plugin, values in json.loads(SETTINGS_FILE.read_text()).items():
+def _write_user_settings(settings_dir: Path, settings_file: Path) -> None:
+    for plugin, values in json.loads(settings_file.read_text()).items():
         package, name = plugin.split(":")
         target = settings_dir / package / f"{name}.jupyterlab-settings"
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -108,15 +108,18 @@ def _write_user_settings(settings_dir: Path) -> None:
 
 
 @contextmanager
-def lab_server(root: Path, workdir: Path, env: dict[str, str], timeout: float = 120) -> Iterator[LabServer]:
+def lab_server(root: Path, workdir: Path, env: dict[str, str], timeout: float = 120,
+               user_settings: Path | None = SETTINGS_FILE, extra_args: Sequence[str] = ()) -> Iterator[LabServer]:
     """Start JupyterLab from this Python on 127.0.0.1 with a random token, isolated config/data/settings dirs
-    under ``workdir`` and ``env`` added to the environment; always stop it and every process it started."""
+    under ``workdir`` (user settings from ``user_settings``, none if ``None``), ``env`` added to the environment
+    and ``extra_args`` on its command line; always stop it and every process it started."""
     token = secrets.token_hex(24)
     port = free_port()
     dirs = {name: workdir / name for name in ("config", "data", "runtime", "settings", "workspaces")}
     for path in dirs.values():
         path.mkdir(parents=True, exist_ok=True)
-    _write_user_settings(dirs["settings"])
+    if user_settings is not None:
+        _write_user_settings(dirs["settings"], user_settings)
     full_env = os.environ | env | {
         "JUPYTER_CONFIG_DIR": str(dirs["config"]),
         "JUPYTER_DATA_DIR": str(dirs["data"]),
@@ -129,6 +132,7 @@ def lab_server(root: Path, workdir: Path, env: dict[str, str], timeout: float = 
         "--LabApp.expose_app_in_browser=True", "--LabApp.news_url=None",
         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
         f"--LabApp.user_settings_dir={dirs['settings']}", f"--LabApp.workspaces_dir={dirs['workspaces']}",
+        *extra_args,
     ]
     log = workdir / "jupyter-lab.log"
     with log.open("wb") as log_file:
