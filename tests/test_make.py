@@ -10,6 +10,7 @@ import json
 import os
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -46,7 +47,8 @@ def test_make_lab_starts_a_server_that_answers_and_stops_cleanly(tmp_path):
     options = f"--no-browser --ServerApp.ip=127.0.0.1 --ServerApp.port={port} --ServerApp.port_retries=0 " \
               f"--ServerApp.token={token}"
     lab = subprocess.Popen(make_command("lab", f"LAB_ARGS={options}"), stdout=subprocess.PIPE,
-                           stderr=subprocess.STDOUT, text=True, env=make_env(JUPYTER_RUNTIME_DIR=str(tmp_path)))
+                           stderr=subprocess.STDOUT, text=True, start_new_session=True,
+                           env=make_env(JUPYTER_RUNTIME_DIR=str(tmp_path)))
     try:
         listing, deadline = None, time.monotonic() + 90
         while listing is None and lab.poll() is None and time.monotonic() < deadline:
@@ -55,17 +57,20 @@ def test_make_lab_starts_a_server_that_answers_and_stops_cleanly(tmp_path):
                     listing = json.load(r)
             except OSError:
                 time.sleep(0.3)
-        assert listing is not None, f"JupyterLab never answered; make lab said:\n{lab.communicate(timeout=30)[0]}"
-        names = {item["name"] for item in listing["content"]}
-        assert {p.name for p in (ROOT / "notebooks").glob("*.ipynb")} <= names  # it serves notebooks/
-        stop = urllib.request.Request(f"http://127.0.0.1:{port}/api/shutdown", method="POST",
-                                      headers={"Authorization": f"token {token}"})
-        urllib.request.urlopen(stop, timeout=10).close()
-        output = lab.communicate(timeout=60)[0]
+        if listing is not None:
+            stop = urllib.request.Request(f"http://127.0.0.1:{port}/api/shutdown", method="POST",
+                                          headers={"Authorization": f"token {token}"})
+            urllib.request.urlopen(stop, timeout=10).close()
+            lab.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        pass  # fails below
     finally:
-        if lab.poll() is None:
-            lab.kill()
-            lab.communicate()
+        if lab.poll() is None:  # make and the server it started
+            os.killpg(lab.pid, signal.SIGKILL)
+    output = lab.communicate()[0]
+    assert listing is not None, f"JupyterLab never answered; make lab said:\n{output}"
+    names = {item["name"] for item in listing["content"]}
+    assert {p.name for p in (ROOT / "notebooks").glob("*.ipynb")} <= names  # it serves notebooks/
     assert lab.returncode == 0, output
     assert ("--allow-root" in output) == (os.geteuid() == 0)  # as root it says why it adds --allow-root
 
