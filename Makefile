@@ -3,27 +3,45 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# e.g. make lab PIP_ARGS="--extra-index-url https://download.pytorch.org/whl/cpu" for a small CPU-only torch
+# Extra pip options, e.g. PIP_ARGS="--extra-index-url https://download.pytorch.org/whl/cpu" (a small CPU-only torch)
+# or PIP_ARGS="--no-index --find-links wheels" (offline). They are recorded in $(STAMP) and reused; a different
+# non-empty PIP_ARGS rebuilds .venv from scratch (pip would keep the torch it has).
 PIP_ARGS ?=
+INSTALLED_WITH := $(strip $(shell cat $(STAMP) 2>/dev/null))
+PIP := $(or $(strip $(PIP_ARGS)),$(INSTALLED_WITH))
+ifneq ($(strip $(PIP_ARGS)),)
+ifneq ($(wildcard $(STAMP)),)
+ifneq ($(strip $(PIP_ARGS)),$(INSTALLED_WITH))
+REBUILD := FORCE
+endif
+endif
+endif
+# Jupyter refuses to start as root (containers, cloud VMs) unless told --allow-root.
+AS_ROOT := $(filter 0,$(shell id -u 2>/dev/null))
+LAB_ARGS ?=
 NB ?= notebooks/*.ipynb
 BOOK_OUT ?= build/book
 # the site's JavaScript (MathJax, reveal.js), from npm; and the classroom settings JupyterLab reads as overrides
 BOOK_JS := book/node_modules/.package-lock.json
 LAB_OVERRIDES := $(VENV)/share/jupyter/lab/settings/overrides.json
 
-.PHONY: setup lab test unit nbval notebooks data bench lint clean book
+.PHONY: setup lab test unit nbval notebooks data bench lint clean book FORCE
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(REBUILD)
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "Python >= 3.10 is needed (found %s); set PYTHON=python3.x" % sys.version.split()[0])'
+	$(if $(REBUILD),@echo "$(VENV) was installed with PIP_ARGS=\"$(INSTALLED_WITH)\": rebuilding it with PIP_ARGS=\"$(PIP)\"" && rm -rf $(VENV))
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet $(PIP_ARGS) -e '.[dev]'
-	touch $(STAMP)
+	$(BIN)/python -m pip install --quiet $(PIP) --upgrade pip
+	$(BIN)/python -m pip install --quiet $(PIP) -e '.[dev]'
+	printf '%s\n' '$(PIP)' > $(STAMP)
+
+FORCE:
 
 setup: $(STAMP)  ## create/refresh .venv with the project and its test tools
 
-lab: $(STAMP) $(LAB_OVERRIDES)  ## open JupyterLab on the notebooks
-	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks
+lab: $(STAMP) $(LAB_OVERRIDES)  ## open JupyterLab on the notebooks (LAB_ARGS="--no-browser --port 8889" to pass options)
+	$(if $(AS_ROOT),@echo "make lab: you are root (as in many containers and cloud VMs): starting JupyterLab with --allow-root")
+	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks $(if $(AS_ROOT),--allow-root) $(LAB_ARGS)
 
 test: $(STAMP) lint $(BOOK_JS)  ## every test: unit tests, nbval over every notebook (smoke preset), browser tests
 	RESNET_PRESET=smoke $(BIN)/python -m pytest
@@ -31,15 +49,17 @@ test: $(STAMP) lint $(BOOK_JS)  ## every test: unit tests, nbval over every note
 lint: $(STAMP)
 	$(BIN)/ruff check resnet_lib tests notebooks benchmarks tools book
 
-unit: $(STAMP)  ## unit tests only
-	RESNET_PRESET=smoke $(BIN)/python -m pytest tests
+unit: $(STAMP)  ## unit tests only (no nbval, no browser)
+	RESNET_PRESET=smoke $(BIN)/python -m pytest tests --ignore-glob='tests/test_browser*' --ignore=tests/test_book.py
 
 nbval: $(STAMP)  ## nbval only (NB=notebooks/02_residual_block.ipynb for one)
 	RESNET_PRESET=smoke $(BIN)/python -m pytest $(NB)
 
 notebooks: $(STAMP)  ## re-execute notebooks in place with the cpu preset (how committed outputs are made)
-	RESNET_PRESET=$${RESNET_PRESET:-cpu} $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
+	RESNET_PRESET=cpu $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 	  --ExecutePreprocessor.timeout=3600 $(NB)
+	$(BIN)/python tools/tidy_notebooks.py $(NB)
+	$(BIN)/python tools/classroom.py $(NB)
 
 data: $(STAMP)  ## fetch (if needed) and verify the full Fashion-MNIST
 	$(BIN)/python -m resnet_lib.data --download

@@ -3,7 +3,8 @@
 Full-set sources, in order: an explicit directory (argument or ``$FASHION_MNIST_DIR``), the user cache
 (torchvision's layout, where ``make data`` downloads to), Debian's ``dataset-fashion-mnist`` package, else a download
 via torchvision. A real, class-balanced sample ships inside this package (Fashion-MNIST © Zalando SE, MIT licence,
-see ``sample/LICENSE``). Run ``python -m resnet_lib.data`` to see which sources exist and verify them.
+see ``sample/LICENSE``). Run ``python -m resnet_lib.data`` to see which sources exist and verify them, and
+``python -m resnet_lib.data --export DIR`` to copy the verified files to a folder (for machines without internet).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import argparse
 import gzip
 import hashlib
 import os
+import shutil
 import sys
 import tempfile
 import warnings
@@ -41,8 +43,10 @@ FULL_SHA256 = {  # of the decompressed files
 SAMPLE_DIR = Path(__file__).parent / "sample"
 DEBIAN_DIR = Path("/usr/share/datasets/fashion-mnist")
 MEAN, STD = 0.2860, 0.3530  # of the full training set's pixels in [0, 1]
-FIX_HINT = (
-    "delete it and run `make data` (or `python -m resnet_lib.data --download`), or reinstall `dataset-fashion-mnist`"
+VERIFIED_COPY = "a verified copy (on a machine where `make data` works, `python -m resnet_lib.data --export DIR`)"
+OFFLINE_HINT = (
+    "Offline? Install Debian's `dataset-fashion-mnist`, or copy the four files from a machine that has them "
+    "(`python -m resnet_lib.data --export DIR` there) and set FASHION_MNIST_DIR=DIR."
 )
 
 
@@ -71,6 +75,16 @@ class Source:
         if not missing:
             return "complete"
         return "absent" if len(missing) == len(FILES) else f"partial (missing {', '.join(missing)})"
+
+    def fix(self, what: str = "that file again") -> str:
+        """What to do about a bad or missing file here (``what`` to copy, for an explicit directory)."""
+        if self.label == "explicit directory":
+            return f"copy {what} from {VERIFIED_COPY}"
+        if self.label == "user cache":
+            return "delete it and run `make data` (or `python -m resnet_lib.data --download`)"
+        if self.label == "Debian package":
+            return "reinstall it: `sudo apt-get install --reinstall dataset-fashion-mnist`"
+        return "this copy of resnet_lib is damaged: restore resnet_lib/sample (git checkout) or reinstall it"
 
 
 def cache_root() -> Path:
@@ -124,17 +138,17 @@ class FashionMNIST:
         return FashionMNIST(*t, source=self.source)
 
 
-def _read_verified(path: Path, sha256: str) -> torch.Tensor:
+def _read_verified(path: Path, sha256: str, fix: str) -> torch.Tensor:
     """Read one IDX file (raw or .gz), check the SHA-256 of its decompressed bytes, parse it with torchvision."""
     try:
         raw = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
     except (OSError, EOFError, zlib.error, gzip.BadGzipFile) as exc:
-        raise DataError(f"cannot read {_show(path)} ({exc}): the file is truncated or corrupt; {FIX_HINT}.") from exc
+        raise DataError(f"cannot read {_show(path)} ({exc}): the file is truncated or corrupt; {fix}.") from exc
     digest = hashlib.sha256(raw).hexdigest()
     if digest != sha256:
         raise DataError(
             f"{_show(path)} is corrupt or not the Fashion-MNIST file: SHA-256 of its decompressed bytes is "
-            f"{digest[:16]}…, expected {sha256[:16]}…; {FIX_HINT}."
+            f"{digest[:16]}…, expected {sha256[:16]}…; {fix}."
         )
     with tempfile.TemporaryDirectory() as tmp:  # torchvision's reader takes a path, not bytes
         tmp_file = Path(tmp) / path.name.removesuffix(".gz")
@@ -149,8 +163,8 @@ def _load_source(source: Source, checksums: dict[str, str]) -> FashionMNIST:
     for field, name in FILES.items():
         path = files[name]
         if path is None:
-            raise DataError(f"{source.label} {_show(source.path)} lacks {name}(.gz); {FIX_HINT}.")
-        tensors[field] = _read_verified(path, checksums[name])
+            raise DataError(f"{source.label} {_show(source.path)} lacks {name}(.gz); {source.fix('it')}.")
+        tensors[field] = _read_verified(path, checksums[name], source.fix())
     label = source.label if source.label == "embedded sample" else f"{source.label} ({_show(source.path)})"
     return FashionMNIST(**tensors, source=label)
 
@@ -166,10 +180,54 @@ def load_sample() -> FashionMNIST:
 
 
 def download(root: Path | None = None) -> None:
-    """Download the full set with torchvision into the user cache (needs the internet)."""
+    """Download the full set with torchvision into the user cache (needs the internet); if it fails, the cache is
+    left as it was (the files arrive in a temporary folder and move into place only when all four are there)."""
     from torchvision.datasets import FashionMNIST as TorchvisionFashionMNIST
 
-    TorchvisionFashionMNIST(root=str(root or cache_root()), train=True, download=True)
+    target = Path(root or cache_root()) / "FashionMNIST" / "raw"
+    with tempfile.TemporaryDirectory() as tmp:
+        TorchvisionFashionMNIST(root=tmp, train=True, download=True)
+        target.mkdir(parents=True, exist_ok=True)
+        for file in (Path(tmp) / "FashionMNIST" / "raw").iterdir():
+            shutil.move(file, target / file.name)
+
+
+def _first_complete(root: str | Path | None) -> Source | None:
+    """The first source holding all four files; a partial source, or a missing explicit one, is a DataError."""
+    for source in full_sources(root):
+        status = source.status()
+        if status == "complete":
+            return source
+        where = f"{source.label} {_show(source.path)}"
+        if source.label == "explicit directory" and not source.path.is_dir():
+            raise DataError(f"{where} does not exist; set FASHION_MNIST_DIR (or root=) to the folder holding the "
+                            "four Fashion-MNIST files, or unset it to use the other sources")
+        if status != "absent":
+            raise DataError(f"{where} is {status}; {source.fix('the missing files')}")
+        if source.label == "explicit directory":
+            raise DataError(f"{where} holds none of the four Fashion-MNIST files ({', '.join(FILES.values())}, "
+                            "raw or .gz); point FASHION_MNIST_DIR (or root=) at the folder that does")
+    return None
+
+
+def _clean(exc: Exception) -> str:
+    """An exception as one readable line, never cut mid-word."""
+    text = " ".join(f"{type(exc).__name__}: {exc}".split())
+    return text if len(text) <= 400 else text[:400].rsplit(" ", 1)[0] + " …"
+
+
+def _find_full(root: str | Path | None, allow_download: bool) -> tuple[FashionMNIST | None, str]:
+    """The verified full set and ``""``, or ``None`` and why there is none."""
+    source = _first_complete(root)
+    if source is not None:
+        return _load_source(source, FULL_SHA256), ""
+    if not allow_download:
+        return None, "no source holds it and downloading is off"
+    try:
+        download()
+    except Exception as exc:  # offline, mirror down, …
+        return None, f"download failed: {_clean(exc)}"
+    return _load_source(_cache_source(), FULL_SHA256), ""
 
 
 def load_full(root: str | Path | None = None, allow_download: bool = True) -> FashionMNIST:
@@ -178,27 +236,35 @@ def load_full(root: str | Path | None = None, allow_download: bool = True) -> Fa
     A corrupt, truncated or partial source raises :class:`DataError`; only when no source exists and the
     download fails does it fall back, with a warning, to the embedded sample.
     """
-    for source in full_sources(root):
-        status = source.status()
-        if status == "complete":
-            return _load_source(source, FULL_SHA256)
-        if status != "absent" or source.label == "explicit directory":
-            raise DataError(f"{source.label} {_show(source.path)} is {status}; {FIX_HINT}, or point elsewhere.")
-    reason = "download disabled"
-    if allow_download:
-        try:
-            download()
-            return _load_source(_cache_source(), FULL_SHA256)
-        except DataError:
-            raise
-        except Exception as exc:  # offline, mirror down, …
-            reason = f"download failed: {type(exc).__name__}: {str(exc)[:120]}"
+    full, reason = _find_full(root, allow_download)
+    if full is not None:
+        return full
     warnings.warn(
         f"No full Fashion-MNIST found ({reason}); using the embedded sample (3,000 train / 1,000 test) instead. "
         "Install Debian's dataset-fashion-mnist, set FASHION_MNIST_DIR, or run `make data` while online.",
         stacklevel=2,
     )
     return load_sample()
+
+
+def export_full(directory: str | Path, root: str | Path | None = None) -> FashionMNIST:
+    """Copy the four files of the full set's source (as found: raw or .gz) into ``directory`` and verify the copy.
+
+    Any Fashion-MNIST files already in ``directory`` are replaced. Returns the copy, loaded from ``directory``.
+    """
+    source = _first_complete(root)
+    if source is None:
+        raise DataError("no full Fashion-MNIST to export: " + OFFLINE_HINT.removeprefix("Offline? "))
+    _load_source(source, FULL_SHA256)  # verify before copying
+    target = Path(directory).expanduser()
+    if target.exists() and target.resolve() == source.path.resolve():
+        raise DataError(f"{_show(target)} is the source itself ({source.label}); export to another folder")
+    target.mkdir(parents=True, exist_ok=True)
+    for name, path in source.files().items():
+        for old in (target / name, target / f"{name}.gz"):
+            old.unlink(missing_ok=True)
+        shutil.copyfile(path, target / path.name)
+    return _load_source(Source("explicit directory", target), FULL_SHA256)
 
 
 def load_fashion_mnist(data: Literal["sample", "full"] = "full", root: str | Path | None = None,
@@ -270,11 +336,12 @@ def write_sample(ds: FashionMNIST, directory: Path = SAMPLE_DIR) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Report the sources, verify the one used; ``--download`` fetches the full set, ``--write-sample`` rebuilds
-    the embedded sample from it."""
+    """Report the sources and verify the one used; ``--download`` fetches the full set if no source has it,
+    ``--export DIR`` copies its verified files to DIR, ``--write-sample`` rebuilds the embedded sample from it."""
     parser = argparse.ArgumentParser(prog="python -m resnet_lib.data", description=main.__doc__)
     parser.add_argument("--root", help="explicit directory holding the four IDX files (raw or .gz)")
     parser.add_argument("--download", action="store_true", help="download into the user cache if no source exists")
+    parser.add_argument("--export", metavar="DIR", help="copy the verified full set's four files to DIR")
     parser.add_argument("--write-sample", action="store_true", help="rebuild resnet_lib/sample from the full set")
     args = parser.parse_args(argv)
     print("Fashion-MNIST sources, in the order they are tried:")
@@ -283,19 +350,30 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  {'embedded sample':<19} {'resnet_lib/sample':<45} {Source('', SAMPLE_DIR).status()}")
     try:
         print(f"verified {load_sample()}")
-        with warnings.catch_warnings(record=True) as fell_back:
-            warnings.simplefilter("always")
-            full = load_full(args.root, allow_download=args.download)
+        full, reason = _find_full(args.root, allow_download=args.download)
+        if full is None and args.download:
+            print(f"error: could not download Fashion-MNIST ({reason}). {OFFLINE_HINT}", file=sys.stderr)
+            return 1
+        if full is None and (args.export or args.write_sample):
+            print(f"error: no full Fashion-MNIST to {'export' if args.export else 'sample'} ({reason}). "
+                  "Run `make data` first.", file=sys.stderr)
+            return 1
+        if full is None:
+            print(f"no full set ({reason}): the notebooks use the embedded sample; `make data` downloads it")
+            return 0  # the sample alone is usable data
+        print(f"verified {full} (SHA-256 of all four decompressed files match)")
+        if args.export:
+            copy = export_full(args.export, args.root)
+            target = _show(Path(args.export).expanduser().resolve())
+            print(f"exported to {target}: verified {copy}\nOn each student machine, either set "
+                  f"FASHION_MNIST_DIR={target} (the folder's path there) or copy the four files into "
+                  f"{_show(_cache_source().path)}")
+        if args.write_sample:
+            write_sample(make_sample(full))
+            print(f"wrote {load_sample()} to resnet_lib/sample")
     except DataError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    if fell_back:
-        print(f"no full set: {fell_back[0].message}")
-        return 1 if args.download or args.write_sample else 0  # the sample alone is usable data
-    print(f"verified {full} (SHA-256 of all four decompressed files match)")
-    if args.write_sample:
-        write_sample(make_sample(full))
-        print(f"wrote {load_sample()} to resnet_lib/sample")
     return 0
 
 

@@ -108,7 +108,7 @@ def test_partial_source_is_an_error_not_a_fallback(isolated):
 
 
 def test_missing_explicit_directory_is_an_error(isolated):
-    with pytest.raises(DataError, match="explicit directory .* is absent"):
+    with pytest.raises(DataError, match="explicit directory .* does not exist"):
         load_fashion_mnist("full", root=isolated / "nowhere")
 
 

@@ -5,10 +5,12 @@ from pathlib import Path
 
 import tomllib
 import yaml
+from packaging.specifiers import SpecifierSet
 
 ROOT = Path(__file__).resolve().parents[1]
 CONDA_TO_PIP = {"pytorch-cpu": "torch", "pytorch": "torch"}
 CONDA_ONLY = {"python", "pip"}
+REPO2DOCKER_PYTHON = re.compile(r"^python=(\d+\.\d+)$")  # the only form Binder's repo2docker reads
 
 
 def names(requirements: list[str]) -> dict[str, str]:
@@ -26,7 +28,9 @@ def test_environment_yml_matches_pyproject():
     assert any(line.endswith("-e .") for line in pip_section), "environment.yml must install resnet_lib itself"
 
 
-def test_python_floor_agrees():
+def test_python_is_pinned_for_binder_within_the_project_range():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
-    assert f"python{project['requires-python']}" in env["dependencies"]
+    pins = [m.group(1) for d in env["dependencies"] if isinstance(d, str) and (m := REPO2DOCKER_PYTHON.match(d))]
+    assert len(pins) == 1, "environment.yml needs exactly one `python=X.Y` line (repo2docker ignores `python>=`)"
+    assert pins[0] in SpecifierSet(project["requires-python"])
