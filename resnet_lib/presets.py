@@ -90,10 +90,21 @@ class Lesson05Budget:
     deep_depth: int  # the "1000 layers" run
     deep_steps: int
 
+    def describe(self) -> str:
+        """What this budget means for lesson 05, in one line for the notebook's first cell."""
+        depths = ", ".join(str(d) for d in self.profile_depths)
+        seeds = ", ".join(str(s) for s in self.seeds)
+        shallow, deep = self.degradation_depths
+        return (
+            f"lesson 05: MLPs on {self.train_images:,} Fashion-MNIST training images; gradients measured on a batch "
+            f"of {self.probe_batch} at depths {depths}; {shallow} vs {deep} blocks trained {self.degradation_steps} "
+            f"SGD steps (seeds {seeds}); {self.deep_depth} blocks trained {self.deep_steps} steps"
+        )
+
 
 LESSON05_BUDGETS: dict[str, Lesson05Budget] = {
     "smoke": Lesson05Budget((2, 10, 30, 100, 300), 64, 2048, (4, 24), 60, (0, 1), 200, 20),
-    "cpu": Lesson05Budget((2, 10, 30, 100, 300, 1000), 128, 4096, (3, 50), 150, (0, 1), 1000, 40),
+    "cpu": Lesson05Budget((2, 10, 30, 100, 300, 1000), 128, 4096, (3, 50), 150, (0, 1), 1000, 30),
     "full": Lesson05Budget((2, 10, 30, 100, 300, 1000), 128, 8192, (3, 50), 300, (0, 1, 2), 1000, 150),
 }
 

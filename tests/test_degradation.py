@@ -3,7 +3,7 @@ import math
 import pytest
 import torch
 
-from resnet_lib.lessons.degradation import final_loss, train_losses
+from resnet_lib.lessons.degradation import ProfileRecorder, final_loss, train_losses
 from resnet_lib.lessons.gradients import DeepMLP
 from resnet_lib.presets import LESSON05_BUDGETS, PRESETS, lesson05_budget
 
@@ -57,3 +57,18 @@ def test_every_preset_has_a_budget_that_grows_with_the_preset():
     for budget in LESSON05_BUDGETS.values():
         shallow, deep = budget.degradation_depths
         assert shallow < deep and budget.train_images >= 128
+
+
+def test_profile_recorder_measures_activation_and_weight_gradients_every_few_steps():
+    x, y = _easy_problem(64)
+    recorder = ProfileRecorder(x[:16], y[:16], every=2)
+    torch.manual_seed(0)
+    train_losses(DeepMLP(3, width=8, batch_norm=True), x, y, steps=5, batch_size=16, on_step=recorder)
+    assert list(recorder.profiles) == list(recorder.weight_profiles) == [0, 2, 4]
+    assert all(len(p) == 4 for p in [*recorder.profiles.values(), *recorder.weight_profiles.values()])
+    assert not torch.equal(recorder.weight_profiles[0], recorder.weight_profiles[4])  # measured as it trains
+
+
+def test_the_budget_describes_itself_for_the_notebook():
+    line = lesson05_budget("cpu").describe()
+    assert "3 vs 50 blocks" in line and "1000 blocks" in line and "4,096" in line

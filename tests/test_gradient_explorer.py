@@ -50,3 +50,18 @@ def test_zero_init_toggle_only_counts_for_residual_bn(explorer):
 def test_start_depth_must_be_on_the_slider():
     with pytest.raises(ValueError, match="slider"):
         GradientExplorer(torch.zeros(4, 784), torch.zeros(4, dtype=torch.long), depths=(2, 5), depth=3)
+
+
+def test_a_diverged_loss_curve_is_marked_where_it_turned_nan():
+    import matplotlib.pyplot as plt
+
+    from resnet_lib.ui.gradient_explorer import draw_losses
+
+    fig, ax = plt.subplots()
+    assert draw_losses(ax, [2.0, 1.5, 1.0], "fine") is None
+    assert draw_losses(ax, [2.3, float("nan"), float("nan")], "diverged") == 1
+    labels = [line.get_label() for line in ax.lines]
+    assert labels[:2] == ["fine", "diverged (NaN from step 1)"]
+    marker = ax.lines[-1]
+    assert marker.get_marker() == "X" and list(marker.get_xdata()) == [1] and list(marker.get_ydata()) == [2.3]
+    plt.close(fig)

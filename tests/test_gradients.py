@@ -9,7 +9,9 @@ from resnet_lib.lessons.gradients import (
     first_last_ratio,
     grad_norms,
     jacobian_chain,
+    layer_grad_norms,
     profile_at_init,
+    spread_over_layers,
 )
 
 
@@ -101,3 +103,33 @@ def test_jacobian_chain_shrinks_grows_and_keeps_the_identity():
     assert len(small) == 101 and small[0] == 1.0
     with pytest.raises(ValueError, match="gain"):
         jacobian_chain(5, gain=0.0)
+
+
+def test_layer_grad_norms_match_autograd_on_the_model_itself():
+    torch.manual_seed(0)
+    model = DeepMLP(4, width=8, batch_norm=True)
+    x, y = _random_batch()
+    torch.nn.functional.cross_entropy(model(x), y).backward()
+    weights = [model.stem.weight] + [b.linear.weight for b in model.blocks]
+    expected = torch.stack([w.grad.norm() for w in weights]).to(torch.float64)
+    model.zero_grad()
+    activations, norms = layer_grad_norms(model, x, y)
+    assert len(norms) == 5 and torch.allclose(norms, expected, rtol=1e-4)
+    assert torch.equal(activations, grad_norms(model, x, y))
+    assert all(p.grad is None or not p.grad.any() for p in model.parameters())  # the model's grads untouched
+
+
+def test_zero_init_gamma_gives_the_branch_weights_no_gradient_at_first():
+    _, norms = layer_grad_norms(DeepMLP(5, width=8, **VARIANTS["residual+BN, γ=0"]), *_random_batch())
+    assert norms[0] > 0 and torch.equal(norms[1:], torch.zeros(5, dtype=torch.float64))
+
+
+def test_spread_over_layers_summarises_all_layers_not_one_endpoint():
+    norms = torch.tensor([0.001, 4.0, 2.0, 8.0, 6.0, 1.0], dtype=torch.float64)  # h_0 dips, the rest are larger
+    low, median, high = spread_over_layers(norms, (0.0, 0.5, 1.0))
+    assert first_last_ratio(norms) == pytest.approx(0.001)
+    assert (low, median, high) == pytest.approx((0.001, 4.0, 8.0))
+    with pytest.raises(ValueError, match="quantiles"):
+        spread_over_layers(norms, (0.5, 2.0))
+    with pytest.raises(ValueError, match="1-d profile"):
+        spread_over_layers(torch.ones(1))

@@ -10,7 +10,7 @@ import torch
 from torch import nn
 
 from ..training import train_steps
-from .gradients import grad_norms
+from .gradients import layer_grad_norms
 
 
 def train_losses(model: nn.Module, x: torch.Tensor, y: torch.Tensor, steps: int, batch_size: int = 128,
@@ -53,15 +53,17 @@ def final_loss(losses: list[float], last: int = 10) -> float:
 
 
 class ProfileRecorder:
-    """An ``on_step`` callback for :func:`train_losses`: every ``every`` steps it measures :func:`grad_norms` on
-    the fixed batch ``(x, y)``; ``recorder.profiles`` maps step -> profile."""
+    """An ``on_step`` callback for :func:`train_losses`: every ``every`` steps it measures, on the fixed batch
+    ``(x, y)``, the gradient reaching each layer (in ``profiles``) and the gradient of each layer's weights (in
+    ``weight_profiles``) with :func:`layer_grad_norms`; both map step -> profile."""
 
     def __init__(self, x: torch.Tensor, y: torch.Tensor, every: int):
         if not isinstance(every, int) or every < 1:
             raise ValueError(f"every must be a positive integer (steps between measurements), got {every!r}")
         self.x, self.y, self.every = x, y, every
         self.profiles: dict[int, torch.Tensor] = {}
+        self.weight_profiles: dict[int, torch.Tensor] = {}
 
     def __call__(self, step: int, model: nn.Module) -> None:
         if step % self.every == 0:
-            self.profiles[step] = grad_norms(model, self.x, self.y)
+            self.profiles[step], self.weight_profiles[step] = layer_grad_norms(model, self.x, self.y)

@@ -87,26 +87,64 @@ class DeepMLP(nn.Module):
         return hs
 
 
+def _probe_loss(model: DeepMLP, x: torch.Tensor, y: torch.Tensor,
+                dtype: torch.dtype) -> tuple[DeepMLP, list[torch.Tensor], torch.Tensor]:
+    """A training-mode copy of ``model`` in ``dtype``, its layer outputs on ``x`` and its cross-entropy loss."""
+    if len(x) != len(y) or len(y) < 2:
+        raise ValueError(f"need a batch of at least 2 matching inputs and labels, got {len(x)} and {len(y)}")
+    probe = copy.deepcopy(model).to(dtype).train()
+    hs = probe.trunk(x.to(dtype))
+    return probe, hs, F.cross_entropy(probe.head(hs[-1]), y)
+
+
 def grad_norms(model: DeepMLP, x: torch.Tensor, y: torch.Tensor, dtype: torch.dtype = torch.float64) -> torch.Tensor:
     """The norm of ``d loss / d h_l`` for every layer output ``h_0 … h_depth`` on one batch (cross-entropy).
 
     Measured on a copy of ``model`` in training mode (BN uses batch statistics, as in training) and, by default,
     in float64 so that gradients of 1e±80 at depth 1000 neither overflow nor underflow. ``model`` is untouched.
     """
-    if len(x) != len(y) or len(y) < 2:
-        raise ValueError(f"need a batch of at least 2 matching inputs and labels, got {len(x)} and {len(y)}")
-    probe = copy.deepcopy(model).to(dtype).train()
-    hs = probe.trunk(x.to(dtype))
-    loss = F.cross_entropy(probe.head(hs[-1]), y)
+    _, hs, loss = _probe_loss(model, x, y, dtype)
     grads = torch.autograd.grad(loss, hs)
     return torch.stack([g.norm() for g in grads]).detach().to(torch.float64)
 
 
+def layer_grad_norms(model: DeepMLP, x: torch.Tensor, y: torch.Tensor,
+                     dtype: torch.dtype = torch.float64) -> tuple[torch.Tensor, torch.Tensor]:
+    """Two profiles from one backward pass: :func:`grad_norms` (``|d loss / d h_l|``) and the norm of
+    ``d loss / d W_l`` for the weight matrix ``W_l`` that computes ``h_l`` — the stem's (l = 0), then every block's
+    linear layer (l = 1 … depth). The second is the gradient SGD applies to the weights.
+
+    Measured like :func:`grad_norms` (a training-mode copy, float64 by default); ``model`` is untouched.
+    """
+    probe, hs, loss = _probe_loss(model, x, y, dtype)
+    weights = [probe.stem.weight] + [block.linear.weight for block in probe.blocks]
+    grads = torch.autograd.grad(loss, hs + weights)
+    norms = torch.stack([g.norm() for g in grads]).detach().to(torch.float64)
+    return norms[:len(hs)], norms[len(hs):]
+
+
 def first_last_ratio(norms: torch.Tensor) -> float:
     """``|grad at h_0| / |grad at h_depth|``: above 1 the gradient grows toward the input, below 1 it vanishes."""
+    _check_profile(norms)
+    return float(norms[0] / norms[-1])
+
+
+def spread_over_layers(norms: torch.Tensor, quantiles: tuple[float, ...] = (0.1, 0.5, 0.9)) -> tuple[float, ...]:
+    """Quantiles, over the layers ``0 … depth-1``, of each layer's norm divided by the last layer's.
+
+    One endpoint can mislead (``h_0`` alone may dip or spike); the median says where most layers are: above 1
+    the typical layer gets a larger gradient than the output side, below 1 a smaller one.
+    """
+    _check_profile(norms)
+    if not all(0 <= q <= 1 for q in quantiles):
+        raise ValueError(f"quantiles must lie in [0, 1], got {quantiles!r}")
+    relative = (norms[:-1] / norms[-1]).to(torch.float64)
+    return tuple(float(v) for v in torch.quantile(relative, torch.tensor(quantiles, dtype=torch.float64)))
+
+
+def _check_profile(norms: torch.Tensor) -> None:
     if norms.dim() != 1 or len(norms) < 2:
         raise ValueError(f"expected a 1-d profile of at least 2 layer norms, got shape {tuple(norms.shape)}")
-    return float(norms[0] / norms[-1])
 
 
 def jacobian_chain(depth: int, width: int = 32, gain: float = 1.0, residual: bool = False,

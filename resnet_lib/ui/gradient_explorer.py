@@ -1,7 +1,10 @@
-"""Drawing gradient profiles, and the lesson-05 widget: a depth slider (2 … 1000, log steps) and toggles for
-residual / batch norm / zero-init γ; every change re-measures the profile at initialisation and redraws it."""
+"""Drawing gradient profiles and loss curves (diverged runs marked), and the lesson-05 widget: a depth slider
+(2 … 1000, log steps) and toggles for residual / batch norm / zero-init γ; every change re-measures the profile at
+initialisation and redraws it."""
 
 from __future__ import annotations
+
+import math
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
@@ -28,6 +31,20 @@ def draw_profile(ax: Axes, norms: torch.Tensor, residual: bool, batch_norm: bool
     ax.semilogy(range(len(norms)), norms.numpy(), label=label, alpha=alpha, **style)
     ax.set_xlabel("layer l (0 = input side)")
     ax.set_ylabel("gradient norm |dL/dh_l|")
+
+
+def draw_losses(ax: Axes, losses: list[float], label: str, **style: object) -> int | None:
+    """Plot a training-loss curve. If it turned NaN or infinite, mark the first such step with an ✕ (at the last
+    finite loss, or at the top of the axes if there is none) and say so in the label; return that step (or None)."""
+    diverged = next((step for step, loss in enumerate(losses) if not math.isfinite(loss)), None)
+    if diverged is not None:
+        label = f"{label} (NaN from step {diverged})"
+    (line,) = ax.plot(losses, label=label, **style)
+    if diverged is not None:
+        height = losses[diverged - 1] if diverged > 0 else ax.get_ylim()[1]
+        ax.plot([diverged], [height], marker="X", markersize=11, color=line.get_color(), linestyle="none")
+        ax.annotate("NaN", (diverged, height), textcoords="offset points", xytext=(7, 3), color=line.get_color())
+    return diverged
 
 
 class GradientExplorer(Explorer):
