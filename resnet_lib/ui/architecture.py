@@ -70,12 +70,12 @@ def draw_architecture(net: nn.Sequential, image_size: int = 224) -> Figure:
 
 def plot_input_size(record: SizeRecord) -> Figure:
     """Test accuracy after each epoch at every input size of ``record`` (one line per seed), against epochs
-    (equal steps) and against the forward-pass FLOPs spent on training images (equal compute, log scale)."""
+    (equal steps) and against the forward-pass FLOPs spent on training images (log scale)."""
     budget = record.budget
     fig, (ax_e, ax_f) = plt.subplots(1, 2, figsize=(11, 3.6), dpi=80, sharey=True)
     sizes = record.sizes()
-    for shade, (size, marker) in enumerate(zip(sizes, "o^sDv" * len(sizes), strict=False), start=1):
-        color, alpha = COLORS["residual"], 0.25 + 0.75 * shade / len(sizes)
+    for shade, size in enumerate(sizes, start=1):
+        color, alpha, marker = COLORS["residual"], 0.25 + 0.75 * shade / len(sizes), "o^sDv"[shade % 5]
         per_image = forward_flops(size, budget.width)
         for run in (r for r in record.runs if r.image_size == size):
             epochs = range(1, len(run.test_acc) + 1)
