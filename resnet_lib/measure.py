@@ -174,7 +174,7 @@ class SizeReport:
         if side == 1:
             first = next(name for name, shape in self.shapes if shape[-1] == 1)
             rows.append(f"collapsed to 1x1 from {first} on: its 3x3 convs see mostly zero padding, "
-                        "and global pooling has nothing left to pool")
+                        "and the global average pool averages a single value")
         return "\n".join(rows)
 
 

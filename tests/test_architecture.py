@@ -7,6 +7,7 @@ import torch
 import torchvision
 from torch import nn
 
+from resnet_lib.lessons.input_size import SizeBudget, SizeRecord, SizeRun
 from resnet_lib.measure import (
     conv_bias_parameters,
     count_flops,
@@ -19,7 +20,7 @@ from resnet_lib.measure import (
     weighted_layers,
 )
 from resnet_lib.models import d2l_alexnet, resnet18, torchvision_resnet18
-from resnet_lib.ui.architecture import InputSizeExplorer, draw_architecture
+from resnet_lib.ui.architecture import InputSizeExplorer, box_height, draw_architecture, plot_input_size
 
 matplotlib.use("Agg")  # headless: the widget and the diagram draw without a display
 
@@ -138,8 +139,33 @@ def test_slider_moves_rewrite_the_output_area_with_diagram_and_report_then_the_m
     assert base64.b64decode(figure["data"]["image/png"]).startswith(b"\x89PNG")
 
 
-def test_slider_reaches_every_size_by_default():
-    assert InputSizeExplorer().controls["input_size"].step == 1
+def test_box_heights_follow_log2_of_the_side_as_the_lesson_says():
+    fig = draw_architecture(resnet18(), 224)
+    heights = [round(p.get_height(), 6) for p in fig.axes[0].patches]
+    sides = [224, 56, 56, 28, 14, 7, None]  # input, b1..b5, head (a vector)
+    assert heights == [round(box_height((1, 1, s, s) if s else (1, 10)), 6) for s in sides]
+    steps = [heights[i] - heights[i + 1] for i in (2, 3, 4)]  # b2 -> b3 -> b4 -> b5: each halves the side
+    assert steps[0] > 0 and steps == pytest.approx([steps[0]] * 3)
+    assert heights[-1] == box_height((1, 1, 1, 1))
+
+
+def test_slider_can_land_on_the_answers_to_its_own_question():
+    slider = InputSizeExplorer(value=96).controls["input_size"]
+    last_1x1 = max(s for s in range(slider.min, slider.max + 1) if size_report(s).final_side == 1)
+    first_2x2 = last_1x1 + 1
+    assert size_report(first_2x2).final_side == 2
+    for size in (last_1x1, first_2x2, 28, 96):
+        assert slider.min <= size <= slider.max and (size - slider.min) % slider.step == 0
+
+
+def test_input_size_plot_draws_one_line_per_run_with_labelled_axes():
+    budget = SizeBudget(sizes=(28, 96), seeds=(0, 1), epochs=2)
+    runs = [SizeRun(size, seed, [0.5, 0.6], [1.0, 1.0]) for seed in (0, 1) for size in (28, 96)]
+    fig = plot_input_size(SizeRecord(budget, runs))
+    ax_e, ax_f = fig.axes
+    assert len(ax_e.lines) == len(ax_f.lines) == 4
+    assert ax_f.get_xscale() == "log" and ax_e.get_ylabel() == "test accuracy"
+    assert [t.get_text() for t in ax_e.get_legend().get_texts()] == ["28 px", "96 px"]
 
 
 def test_slider_rejects_a_value_off_its_grid():

@@ -1,10 +1,13 @@
+import re
+
 import pytest
 
 from resnet_lib import check_exercise
-from resnet_lib.exercises.lesson03 import resnet_main_path_layers
+from resnet_lib.exercises.lesson03 import resnet_main_path_layers, stage_flop_ratio
+from resnet_lib.measure import size_report
 
 RIGHT = {
-    "03.1": (9 * 128 * 256 + 256) + (9 * 256 * 256 + 256) + (128 * 256 + 256) + 2 * 2 * 256,
+    "03.1": 3**2,  # b5's map: 3x3 at 96 px, 1x1 at 28 px
     "03.2": 2,
     "03.3": 33,
     "03.4": 48 * 48 * 64 * 7 * 7,
@@ -17,9 +20,30 @@ def test_right_answer_passes_and_near_misses_fail(key, judge):
     judge(key, RIGHT[key], [RIGHT[key] + 1, RIGHT[key] - 1])
 
 
+def test_the_area_ratio_is_a_wrong_answer_to_03_1():
+    assert check_exercise("03.1", (96 / 28) ** 2, quiet=True) is False
+    assert check_exercise("03.1", 9, quiet=True) and check_exercise("03.1", 9.0, quiet=True)
+
+
+def test_stage_flop_ratio_is_the_area_ratio_only_where_the_sides_divide_exactly():
+    assert stage_flop_ratio("b2") == pytest.approx((24 / 7) ** 2)  # 96/28 = 24/7 exactly
+    assert stage_flop_ratio("b3") == stage_flop_ratio("b5") == 9.0  # 12/4 = 3/1: 28 px rounds up to 4 and 1
+    assert size_report(96).total_flops / size_report(28).total_flops < (96 / 28) ** 2
+    with pytest.raises(ValueError, match="unknown stage"):
+        stage_flop_ratio("b6")
+
+
+@pytest.mark.parametrize("key", sorted(RIGHT))
+def test_a_hint_does_not_print_its_answer(key, capsys):
+    check_exercise(key, RIGHT[key] + 1)
+    hint = capsys.readouterr().out
+    assert "Hint:" in hint and not re.search(rf"(?<![\d.]){RIGHT[key]}(?![\d.])", hint)
+
+
 def test_malformed_answers_are_wrong_not_crashes():
     assert check_exercise("03.5", "34") is False
     assert check_exercise("03.2", True) is False
+    assert check_exercise("03.3", "33") is False
     assert check_exercise("03.3", None) is False
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
+
 import torch
 from torch import nn
 
-from ..blocks import Residual, resnet_block
-from ..measure import count_flops, count_parameters, size_report, weighted_layers
-from . import Exercise, is_int_equal
+from ..blocks import resnet_block
+from ..measure import count_flops, size_report, weighted_layers
+from . import Exercise, is_int_equal, number, whole_number
 
 
 def resnet_main_path_layers(blocks_per_stage: tuple[int, ...], width: int = 64) -> int:
@@ -24,39 +26,50 @@ def resnet_main_path_layers(blocks_per_stage: tuple[int, ...], width: int = 64) 
 
 
 def _smallest_size_for_2x2(size: object) -> bool:
-    return (isinstance(size, int) and size >= 2 and size_report(size).final_side == 2
-            and size_report(size - 1).final_side != 2)
+    size = whole_number(size)
+    return size >= 2 and size_report(size).final_side == 2 and size_report(size - 1).final_side != 2
+
+
+def stage_flop_ratio(stage: str, small: int = 28, large: int = 96) -> float:
+    """How many times more FLOPs ``stage`` of d2l's ResNet-18 does on a ``large`` input than on a ``small`` one."""
+    names = [name for name, _ in size_report(small).shapes]
+    if stage not in names:
+        raise ValueError(f"unknown stage {stage!r}; the stages are {', '.join(names)}")
+    i = names.index(stage)
+    return size_report(large).stage_flops[i] / size_report(small).stage_flops[i]
 
 
 EXERCISES: list[Exercise] = [
     Exercise(
         "03.1",
-        "How many parameters does Residual(128, 256, use_1x1conv=True, strides=2) have?",
-        lambda a: is_int_equal(a, count_parameters(Residual(128, 256, use_1x1conv=True, strides=2))),
-        "a k x k conv from C_in to C_out has k*k*C_in*C_out weights + C_out biases; each BN has 2*C "
-        "parameters (gamma, beta); there are two 3x3 convs (128->256, 256->256), one 1x1 conv (128->256) "
-        "and two BNs.",
+        "96 px costs fewer times the FLOPs of 28 px than the area ratio (96/28)**2 = 11.8. Compare the two size "
+        "reports stage by stage: how many times more FLOPs does b5 do at 96 px than at 28 px?",
+        lambda a: math.isclose(number(a), stage_flop_ratio("b5"), rel_tol=1e-3),
+        "a conv's FLOPs grow with the number of output positions, not with the input's area. Look at the side of "
+        "b5's output in size_report(28) and size_report(96): each of the five halvings rounds up.",
     ),
     Exercise(
         "03.2",
         "What is the side of the last feature map (the output of b5) for a 64x64 input?",
         lambda a: is_int_equal(a, size_report(64).final_side),
-        "the stem halves the side twice (conv stride 2, max-pool stride 2), b3, b4 and b5 halve it once "
-        "each, rounding up: 64 -> 32 -> 16 -> ...",
+        "five layers halve the side (the stem conv, the max-pool, the first block of b3, b4 and b5), each "
+        "rounding up; follow 64 through them, or run measure.size_report(64).",
     ),
     Exercise(
         "03.3",
         "What is the smallest input size whose b5 output is 2x2?",
         _smallest_size_for_2x2,
-        "five halvings, each rounding up: the side is ceil(size / 32). Which sizes give ceil(size / 32) = 2?",
+        "move the input-size slider up from 28 and watch the last feature map in the report; or work backwards "
+        "from a 2x2 map through the five halvings (each rounds up).",
     ),
     Exercise(
         "03.4",
         "How many multiply-accumulates does the stem conv (7x7, 1 -> 64, stride 2, padding 3) do on one "
         "96x96 image?",
         lambda a: is_int_equal(a, count_flops(nn.Conv2d(1, 64, 7, stride=2, padding=3), (1, 96, 96)).macs),
-        "output positions (48 x 48) x output channels (64) x kernel size (7 x 7) x input channels (1); "
-        "FlopCounterMode's FLOPs are twice this.",
+        "each output value takes one multiply-accumulate per kernel weight. How many output positions does a "
+        "stride-2 conv with padding 3 produce on 96x96, how many output channels, and how many weights in one "
+        "kernel? (FlopCounterMode counts 2 FLOPs per multiply-accumulate.)",
     ),
     Exercise(
         "03.5",

@@ -1,4 +1,4 @@
-"""Lesson 03's pictures: ResNet-18 drawn from its own modules, and the input-size widget."""
+"""Lesson 03's pictures: ResNet-18 drawn from its own modules, the input-size record, and the input-size widget."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from matplotlib.patches import FancyBboxPatch
 from torch import nn
 
 from ..blocks import Residual
+from ..lessons.input_size import SizeRecord, forward_flops
 from ..measure import STAGE_NAMES, shape_str, size_report, stage_shapes, stages
 from ..models import resnet18
 from .style import COLORS
@@ -37,16 +38,22 @@ def _describe_layer(m: nn.Module) -> str | None:
     return None  # BN, ReLU, Flatten: shown as part of the neighbours' description
 
 
+def box_height(shape: tuple[int, ...]) -> float:
+    """A box's height in the diagram: 0.9 + 0.35 * log2(side of the map), so every halving of the side lowers
+    the box by the same step; a vector (no map, e.g. the head's output) is drawn as low as a 1x1 map."""
+    return 0.9 + 0.35 * math.log2(shape[-1] if len(shape) == 4 else 1)
+
+
 def draw_architecture(net: nn.Sequential, image_size: int = 224) -> Figure:
     """A left-to-right diagram of the stem, four stages and head, labelled from ``net``'s own modules, with
-    the output shapes measured on an ``image_size`` input; box height grows with log2 of the map's side."""
+    the output shapes measured on an ``image_size`` input; box heights from :func:`box_height`."""
     shapes = stage_shapes(net, image_size)
     labels = ["input"] + [name for name, _ in shapes]
     descriptions = [""] + ["\n".join(filter(None, map(_describe_layer, mods))) for _, mods in stages(net)]
     outs = [(1, net[0][0].in_channels, image_size, image_size)] + [shape for _, shape in shapes]
     fig, ax = plt.subplots(figsize=(12, 4), dpi=80)
     for i, (label, text, shape) in enumerate(zip(labels, descriptions, outs, strict=True)):
-        x, h = i * 2.0, 0.9 + 0.35 * math.log2(shape[-1] if len(shape) == 4 else 1)
+        x, h = i * 2.0, box_height(shape)
         color = COLORS["residual"] if label in STAGE_NAMES[1:5] else COLORS["reference"]
         box = FancyBboxPatch((x, -h / 2), 1.7, h, boxstyle="round,pad=0.03", fc=color, ec=color, alpha=0.25)
         ax.add_patch(box)
@@ -58,6 +65,29 @@ def draw_architecture(net: nn.Sequential, image_size: int = 224) -> Figure:
     ax.set(xlim=(-0.1, len(labels) * 2.0 - 0.2), ylim=(-2.3, 2.3),
            title=f"ResNet-18 as built, {image_size}x{image_size} input (under each box: channels x H x W)")
     ax.axis("off")
+    return fig
+
+
+def plot_input_size(record: SizeRecord) -> Figure:
+    """Test accuracy after each epoch at every input size of ``record`` (one line per seed), against epochs
+    (equal steps) and against the forward-pass FLOPs spent on training images (log scale)."""
+    budget = record.budget
+    fig, (ax_e, ax_f) = plt.subplots(1, 2, figsize=(11, 3.6), dpi=80, sharey=True)
+    sizes = record.sizes()
+    for shade, size in enumerate(sizes, start=1):
+        color, alpha, marker = COLORS["residual"], 0.25 + 0.75 * shade / len(sizes), "o^sDv"[shade % 5]
+        per_image = forward_flops(size, budget.width)
+        for run in (r for r in record.runs if r.image_size == size):
+            epochs = range(1, len(run.test_acc) + 1)
+            label = f"{size} px" if run.seed == budget.seeds[0] else None
+            style = {"marker": marker, "color": color, "alpha": alpha, "label": label}
+            ax_e.plot(epochs, run.test_acc, **style)
+            ax_f.plot([e * budget.train_images * per_image / 1e12 for e in epochs], run.test_acc, **style)
+    ax_e.set(xlabel="epoch (same images and steps at every size)", ylabel="test accuracy",
+             title="Equal steps", xticks=range(1, budget.epochs + 1))
+    ax_f.set(xlabel="TFLOPs of forward passes spent on training (log scale)", xscale="log", title="Against compute")
+    ax_e.legend(title=f"input ({len(budget.seeds)} seeds each)")
+    fig.tight_layout()
     return fig
 
 
