@@ -136,7 +136,8 @@ def insert_layer(net: nn.Sequential, layer: nn.Module, index: int = INSERT_AT) -
 
 CHANNELS = 8  # width of the lesson's small CNN
 BATCH_SIZE = 64
-PROBE = 1024  # training images the loss is measured on during the runs
+EPOCHS_AFTER = 1  # training budget of every arm after growing (the same for all)
+PROBE = 512  # training images the loss is measured on during the runs
 SEEDS = (1, 2)  # each seed sets the new layer's random weights and the order of the batches
 NO_INSERTION = "no layer inserted"
 # name -> how to build the new layer (None: keep training the net as it is)
@@ -201,8 +202,8 @@ class InsertionRuns:
         return [sum(curve[len(curve) // 2:]) / len(curve[len(curve) // 2:]) for curve in self.losses[arm]]
 
 
-def insertion_runs(net: nn.Sequential, images: torch.Tensor, labels: torch.Tensor, epochs: int,
-                   seeds: tuple[int, ...] = SEEDS, every: int = 10, probe: int = PROBE) -> InsertionRuns:
+def insertion_runs(net: nn.Sequential, images: torch.Tensor, labels: torch.Tensor, epochs: int = EPOCHS_AFTER,
+                   seeds: tuple[int, ...] = SEEDS, every: int = 8, probe: int = PROBE) -> InsertionRuns:
     """Grow the trained ``net`` in every way of :data:`ARMS` and train each copy for ``epochs``, once per seed.
 
     Within one seed every arm sees the same batches in the same order; the seed also draws the new layer's
