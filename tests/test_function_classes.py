@@ -4,6 +4,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import copy  # noqa: E402
 from itertools import pairwise  # noqa: E402
 
 import pytest  # noqa: E402
@@ -13,7 +14,7 @@ from resnet_lib.lessons import function_classes as fc  # noqa: E402
 from resnet_lib.ui.function_classes import (  # noqa: E402
     FunctionClassExplorer,
     plot_function_classes,
-    plot_insertion_training,
+    plot_insertion_runs,
 )
 
 
@@ -79,17 +80,58 @@ def test_explorer_slider_and_toggle_redraw():
     torch.testing.assert_close(torch.as_tensor(lines[1].get_ydata()), fc.best_fit(5, True))
 
 
-def test_zero_init_residual_keeps_the_function_exactly_and_a_plain_layer_does_not():
+def tiny_trained_net():
     torch.manual_seed(0)
     net = fc.small_cnn(4)
     images = torch.randint(0, 256, (16, 28, 28), dtype=torch.uint8)
     labels = torch.randint(0, 10, (16,))
     fc.train_inserted(net, images, labels, epochs=1, batch_size=8)
+    return net, images, labels
+
+
+def test_identity_starts_keep_the_function_exactly_and_a_default_plain_layer_does_not():
+    net, images, labels = tiny_trained_net()
     before, _, _ = fc.loss_and_accuracy(net, images, labels)
-    with_res, _, _ = fc.loss_and_accuracy(fc.insert_layer(net, fc.zero_init_residual(4)), images, labels)
-    with_plain, _, _ = fc.loss_and_accuracy(fc.insert_layer(net, fc.plain_layer(4)), images, labels)
-    assert (with_res - before).abs().max().item() == 0
-    assert (with_plain - before).abs().max().item() > 1e-3
+    for layer, kept in [(fc.zero_init_residual(4), True), (fc.identity_plain_layer(4), True),
+                        (fc.plain_layer(4), False)]:
+        grown = fc.insert_layer(net, layer)
+        after, _, _ = fc.loss_and_accuracy(grown, images, labels)
+        assert ((after - before).abs().max().item() == 0) is kept
+        with torch.no_grad():  # training mode too (on copies: it updates the BN running statistics)
+            x = fc.prepare(images)
+            train_change = (copy.deepcopy(grown).train()(x) - copy.deepcopy(net).train()(x)).abs().max()
+        assert (train_change.item() == 0) is kept
+
+
+def test_grow_builds_each_arm_and_rejects_unknown_ones():
+    net = fc.small_cnn(fc.CHANNELS)
+    assert len(fc.grow(net, fc.NO_INSERTION)) == len(net)
+    assert all(len(fc.grow(net, arm)) == len(net) + 1 for arm in fc.ARMS if arm != fc.NO_INSERTION)
+    with pytest.raises(ValueError, match="unknown arm 'deep'"):
+        fc.grow(net, "deep")
+
+
+def test_checkpoint_steps_include_the_start_and_the_end():
+    assert fc.checkpoint_steps(12, 5) == [0, 5, 10, 12]
+    assert fc.checkpoint_steps(10, 5) == [0, 5, 10]
+
+
+def test_insertion_runs_measure_every_arm_and_seed_from_the_same_start():
+    torch.manual_seed(0)
+    net = fc.small_cnn(fc.CHANNELS)
+    images = torch.randint(0, 256, (100, 28, 28), dtype=torch.uint8)
+    labels = torch.randint(0, 10, (100,))
+    _, before, _ = fc.loss_and_accuracy(net, images[:50], labels[:50])
+    runs = fc.insertion_runs(net, images, labels, epochs=1, seeds=(1, 2), every=1, probe=50)
+    assert runs.steps == [0, 1, 2] and runs.seeds == (1, 2) and set(runs.losses) == set(fc.ARMS)
+    for arm, curves in runs.losses.items():
+        assert len(curves) == 2 and all(len(c) == 3 for c in curves)
+        starts_kept = arm != "plain, default init"
+        assert all((c[0] == before) is starts_kept for c in curves)
+    assert runs.losses[fc.NO_INSERTION][0] != runs.losses[fc.NO_INSERTION][1]  # the seed orders the batches
+    assert runs.late_mean(fc.NO_INSERTION) == [sum(c[1:]) / 2 for c in runs.losses[fc.NO_INSERTION]]
+    with pytest.raises(ValueError, match="at least one seed"):
+        fc.insertion_runs(net, images, labels, epochs=1, seeds=())
 
 
 def test_insert_layer_copies_and_checks_index():
@@ -112,11 +154,11 @@ def test_train_lowers_the_loss_on_a_tiny_set():
     assert len(losses) == 4 * 4 and end < start and 0 <= accuracy <= 1
 
 
-def test_insertion_training_plot_smooths_and_checks_names():
-    curves = {"plain": [3.0, 2.0, 1.0, 0.0], "residual": [1.0, 1.0]}
-    fig = plot_insertion_training(curves, before=0.5, window=2)
-    plain, residual = fig.axes[0].get_lines()[:2]
-    assert list(plain.get_ydata()) == [2.5, 1.5, 0.5] and list(plain.get_xdata()) == [2, 3, 4]
-    assert list(residual.get_ydata()) == [1.0]
-    with pytest.raises(ValueError, match="keyed 'plain' and/or 'residual'"):
-        plot_insertion_training({"deep": [1.0]}, before=0.5)
+def test_insertion_plot_draws_one_line_per_arm_and_seed():
+    runs = fc.InsertionRuns([0, 5], (1, 2), {arm: [[1.0, 0.5], [1.0, 0.4]] for arm in fc.ARMS})
+    fig = plot_insertion_runs(runs, before=1.0)
+    ax = fig.axes[0]
+    assert len(ax.get_lines()) == 2 * len(fc.ARMS) + 1 and ax.get_yscale() == "log"
+    assert list(ax.get_lines()[1].get_ydata()) == [1.0, 0.4]
+    with pytest.raises(ValueError, match="keyed by the arms"):
+        plot_insertion_runs(fc.InsertionRuns([0], (1,), {"deep": [[1.0]]}), before=1.0)

@@ -7,7 +7,7 @@ from torch import nn
 
 from ..blocks import PreActResidual, Residual
 from ..measure import count_parameters
-from . import Exercise, is_int_equal
+from . import Exercise, is_int_equal, number, whole_numbers
 
 
 def _shape(block: nn.Module, shape: tuple[int, ...]) -> tuple[int, ...]:
@@ -24,19 +24,33 @@ def zero_gamma_output_sum() -> float:
         return block(torch.linspace(-1, 1, 32).reshape(1, 2, 4, 4)).sum().item()
 
 
+def zero_gamma_stack_change(blocks: int = 10) -> float:
+    """max |output - x| of ``blocks`` stacked ``Residual(3, 3)`` with bn2's gamma = 0 (training mode) on
+    ``x = torch.randn(4, 3, 6, 6)`` drawn after ``torch.manual_seed(0)``."""
+    torch.manual_seed(0)
+    x = torch.randn(4, 3, 6, 6)
+    stack = nn.Sequential(*(Residual(3, 3) for _ in range(blocks)))
+    for block in stack:
+        nn.init.zeros_(block.bn2.weight)
+    with torch.no_grad():
+        return (stack(x) - x).abs().max().item()
+
+
 EXERCISES: list[Exercise] = [
     Exercise(
         "02.1",
-        "What output shape does Residual(6, 12, use_1x1conv=True, strides=2) give for an input of shape "
-        "(2, 6, 10, 10)? Answer with a tuple of ints.",
-        lambda a: isinstance(a, tuple) and a == _shape(Residual(6, 12, True, 2), (2, 6, 10, 10)),
-        "the channels become num_channels; a 3x3 conv with padding 1 and stride 2 maps a side n to "
-        "floor((n + 2 - 3) / 2) + 1.",
+        "Stack ten Residual(3, 3) blocks in nn.Sequential, each with bn2's gamma set to 0. After "
+        "torch.manual_seed(0) draw x = torch.randn(4, 3, 6, 6), run the stack (training mode is fine) and "
+        "measure the largest |output - x|. Then explain that number from x alone. (a number)",
+        lambda a: abs(number(a) - zero_gamma_stack_change()) < 1e-5,
+        "look at where the output differs from x: only where x < 0, or everywhere? Which operation changes "
+        "those entries, and does the second block change anything the first one left?",
     ),
     Exercise(
         "02.2",
-        "And for an odd side: Residual(3, 6, use_1x1conv=True, strides=2) on (4, 3, 7, 7)? (tuple)",
-        lambda a: isinstance(a, tuple) and a == _shape(Residual(3, 6, True, 2), (4, 3, 7, 7)),
+        "What output shape does Residual(3, 6, use_1x1conv=True, strides=2) give for an input with an odd side, "
+        "(4, 3, 7, 7)? Do the two branches still agree? (a tuple of ints)",
+        lambda a: whole_numbers(a) == _shape(Residual(3, 6, True, 2), (4, 3, 7, 7)),
         "both branches must agree: the 3x3 conv (padding 1) gives floor((7 + 2 - 3) / 2) + 1, the 1x1 conv "
         "(padding 0) gives floor((7 - 1) / 2) + 1. Are they equal?",
     ),
@@ -44,13 +58,15 @@ EXERCISES: list[Exercise] = [
         "02.3",
         "How many parameters does Residual(3, 6, use_1x1conv=True, strides=2) have? (int)",
         lambda a: is_int_equal(a, count_parameters(Residual(3, 6, True, 2))),
-        "conv1: 3*3*3*6 + 6, conv2: 3*3*6*6 + 6, the 1x1 conv: 3*6 + 6, two BNs with 2*6 each.",
+        "count layer by layer: a conv has (kernel height x kernel width x input channels x output channels) "
+        "weights plus one bias per output channel, and a BN has a scale and a shift per channel. Which layers "
+        "does this block have (the shape table in section 2 lists them)?",
     ),
     Exercise(
         "02.4",
         "Set bn2's gamma of Residual(2, 2) to 0 and feed it torch.linspace(-1, 1, 32).reshape(1, 2, 4, 4) in "
         "eval mode. What is the sum of the output? (float)",
-        lambda a: isinstance(a, float) and abs(a - zero_gamma_output_sum()) < 1e-4,
+        lambda a: abs(number(a) - zero_gamma_output_sum()) < 1e-4,
         "with gamma = 0 (and beta = 0) the branch adds nothing, so the block computes relu(x): the negative "
         "inputs become 0 and the positive ones pass unchanged.",
     ),

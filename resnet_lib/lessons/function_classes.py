@@ -4,13 +4,16 @@
    The *nested* family adds breakpoints from one fixed sequence (0, -1/2, 1/2, -3/4, …), so each class
    contains the last; the *non-nested* family cuts [-1, 1] into ``size`` equal pieces, and those grids do
    not contain each other.
-2. Networks: insert a layer into a trained small CNN, either a plain conv layer or a residual block whose
-   last batch-norm scale starts at zero, and see which one keeps the function (and the loss).
+2. Networks: grow a trained small CNN by one layer in three ways (a plain layer with PyTorch's default
+   initialisation, a plain layer initialised to the identity, a residual block whose last batch-norm scale
+   starts at zero) and keep training it, beside a control that keeps training the net as it is.
 """
 
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import torch
 from torch import nn
@@ -104,6 +107,17 @@ def plain_layer(channels: int) -> nn.Sequential:
     return nn.Sequential(conv, nn.BatchNorm2d(channels), nn.ReLU())
 
 
+def identity_plain_layer(channels: int) -> nn.Sequential:
+    """A plain conv 3x3 -> ReLU layer that starts as the identity on non-negative input: ``dirac_`` weights
+    (1 at the kernel centre from channel i to channel i, 0 elsewhere) and zero bias. It has no BN, because in
+    training mode a BN rescales each channel by its batch statistics and so would change the function."""
+    check_positive(channels=channels)
+    conv = nn.Conv2d(channels, channels, kernel_size=3, padding=1)
+    nn.init.dirac_(conv.weight)
+    nn.init.zeros_(conv.bias)
+    return nn.Sequential(conv, nn.ReLU())
+
+
 def zero_init_residual(channels: int) -> Residual:
     """A ``Residual(channels, channels)`` whose last BN scale (gamma) starts at 0: its branch outputs 0."""
     block = Residual(channels, channels)
@@ -120,14 +134,91 @@ def insert_layer(net: nn.Sequential, layer: nn.Module, index: int = INSERT_AT) -
     return nn.Sequential(*layers)
 
 
+CHANNELS = 8  # width of the lesson's small CNN
+BATCH_SIZE = 64
+EPOCHS_AFTER = 1  # training budget of every arm after growing (the same for all)
+PROBE = 512  # training images the loss is measured on during the runs
+SEEDS = (1, 2)  # each seed sets the new layer's random weights and the order of the batches
+NO_INSERTION = "no layer inserted"
+# name -> how to build the new layer (None: keep training the net as it is)
+ARMS: dict[str, Callable[[int], nn.Module] | None] = {
+    NO_INSERTION: None,
+    "plain, default init": plain_layer,
+    "plain, identity init": identity_plain_layer,
+    "residual, gamma = 0": zero_init_residual,
+}
+
+
+def grow(net: nn.Sequential, arm: str, channels: int = CHANNELS) -> nn.Sequential:
+    """A copy of the trained ``net``, with the layer of ``arm`` (a key of :data:`ARMS`) inserted after the max-pool."""
+    if arm not in ARMS:
+        raise ValueError(f"unknown arm {arm!r}; use one of {', '.join(ARMS)}")
+    make = ARMS[arm]
+    return copy.deepcopy(net) if make is None else insert_layer(net, make(channels))
+
+
 def train_inserted(net: nn.Module, images: torch.Tensor, labels: torch.Tensor, epochs: int, seed: int = 0,
-                   lr: float = 0.05, batch_size: int = 64) -> list[float]:
-    """Train ``net`` with SGD (momentum 0.9) on uint8 ``images`` for ``epochs``; return the loss of every step."""
-    check_positive(epochs=epochs, batch_size=batch_size)
+                   lr: float = 0.05, batch_size: int = BATCH_SIZE, every: int | None = None,
+                   probe: int = PROBE) -> list[float]:
+    """Train ``net`` with SGD (momentum 0.9) on uint8 ``images`` for ``epochs``.
+
+    Returns the training-mode loss of every step or, with ``every``, the eval-mode loss on the first ``probe``
+    training images before the first step, every ``every`` steps and after the last (:func:`checkpoint_steps`).
+    """
+    check_positive(epochs=epochs, batch_size=batch_size, probe=probe)
     optimizer = torch.optim.SGD(net.parameters(), lr=lr, momentum=0.9)
     stream = (batch for epoch in range(epochs)
               for batch in batches(images, labels, batch_size, shuffle=True, seed=seed, epoch=epoch))
-    return train_steps(net, optimizer, stream)
+    if every is None:
+        return train_steps(net, optimizer, stream)
+    check_positive(every=every)
+    wanted = set(checkpoint_steps(epochs * -(-len(labels) // batch_size), every))
+    measured: list[float] = []
+
+    def record(step: int, model: nn.Module) -> None:
+        if step in wanted:
+            measured.append(loss_and_accuracy(model, images[:probe], labels[:probe])[1])
+            model.train()
+
+    train_steps(net, optimizer, stream, on_step=record)
+    return measured
+
+
+def checkpoint_steps(total: int, every: int) -> list[int]:
+    """The steps at which :func:`train_inserted` measures with ``every``: 0, every, 2*every, … and ``total``."""
+    return sorted({*range(0, total, every), total})
+
+
+@dataclass(frozen=True)
+class InsertionRuns:
+    """Eval-mode loss at ``steps`` for every arm and seed: ``losses[arm][i]`` belongs to seed ``seeds[i]``."""
+
+    steps: list[int]
+    seeds: tuple[int, ...]
+    losses: dict[str, list[list[float]]]
+
+    def late_mean(self, arm: str) -> list[float]:
+        """Per seed, the mean loss over the second half of the run (less noisy than the last point alone)."""
+        return [sum(curve[len(curve) // 2:]) / len(curve[len(curve) // 2:]) for curve in self.losses[arm]]
+
+
+def insertion_runs(net: nn.Sequential, images: torch.Tensor, labels: torch.Tensor, epochs: int = EPOCHS_AFTER,
+                   seeds: tuple[int, ...] = SEEDS, every: int = 8, probe: int = PROBE) -> InsertionRuns:
+    """Grow the trained ``net`` in every way of :data:`ARMS` and train each copy for ``epochs``, once per seed.
+
+    Within one seed every arm sees the same batches in the same order; the seed also draws the new layer's
+    weights. Losses are measured in eval mode on the first ``probe`` training images (see :func:`train_inserted`).
+    """
+    if not seeds:
+        raise ValueError("seeds must name at least one seed, e.g. (1, 2)")
+    losses: dict[str, list[list[float]]] = {arm: [] for arm in ARMS}
+    for seed in seeds:
+        for arm in ARMS:
+            torch.manual_seed(seed)
+            grown = grow(net, arm)
+            losses[arm].append(train_inserted(grown, images, labels, epochs, seed=seed, every=every, probe=probe))
+    total = epochs * -(-len(labels) // BATCH_SIZE)
+    return InsertionRuns(checkpoint_steps(total, every), tuple(seeds), losses)
 
 
 @torch.no_grad()
@@ -138,5 +229,3 @@ def loss_and_accuracy(net: nn.Module, images: torch.Tensor,
     outputs = net(prepare(images))
     loss = F.cross_entropy(outputs, labels).item()
     return outputs, loss, (outputs.argmax(1) == labels).float().mean().item()
-
-

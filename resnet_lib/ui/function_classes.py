@@ -1,14 +1,22 @@
 """Lesson 01's plots and widget: the best member of a function class, best error against class size, and
-training after a layer is inserted."""
+training after a trained net is grown by one layer."""
 
 from __future__ import annotations
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
-import torch
 
-from ..checks import check_positive
-from ..lessons.function_classes import FAMILIES, best_error, best_fit, breakpoints, error_curves, grid, target
+from ..lessons.function_classes import (
+    FAMILIES,
+    NO_INSERTION,
+    InsertionRuns,
+    best_error,
+    best_fit,
+    breakpoints,
+    error_curves,
+    grid,
+    target,
+)
 from .style import COLORS, variant_style
 from .widget_output import Explorer
 
@@ -55,22 +63,28 @@ class FunctionClassExplorer(Explorer):
         return plot_function_classes(size, nested, self.max_size), caption
 
 
-def plot_insertion_training(curves: dict[str, list[float]], before: float, window: int = 10) -> plt.Figure:
-    """Training loss per step (running mean over ``window`` steps) of the nets with an inserted layer, keyed
-    ``"plain"`` / ``"residual"`` (both have BN: dashed, as in the palette), against the loss ``before`` of the
-    trained net before the insertion."""
-    check_positive(window=window)
-    if not curves or set(curves) - {"plain", "residual"}:
-        raise ValueError(f"curves must be keyed 'plain' and/or 'residual', got {list(curves)}")
-    fig, ax = plt.subplots(figsize=(6, 3.4), dpi=80)
-    for name, losses in curves.items():
-        steps = torch.tensor(losses)
-        smooth = steps.unfold(0, min(window, len(steps)), 1).mean(1)
-        ax.plot(range(len(steps) - len(smooth) + 1, len(steps) + 1), smooth,
-                **variant_style(residual=name == "residual", batch_norm=True), label=f"{name} layer inserted")
-    ax.axhline(before, color=COLORS["reference"], linestyle=":", label="trained net before insertion")
-    ax.set(title="the same training budget after inserting a layer", xlabel="SGD step",
-           ylabel=f"training loss (mean of {window} steps)")
+# arm -> colour (plain orange, residual blue, the control grey) and line style (layers with BN dashed)
+ARM_STYLES: dict[str, dict[str, str]] = {
+    NO_INSERTION: {"color": COLORS["reference"], "linestyle": "-"},
+    "plain, default init": variant_style(residual=False, batch_norm=True),
+    "plain, identity init": {**variant_style(residual=False), "linestyle": ":"},
+    "residual, gamma = 0": variant_style(residual=True, batch_norm=True),
+}
+
+
+def plot_insertion_runs(runs: InsertionRuns, before: float) -> plt.Figure:
+    """Eval-mode loss against SGD step for every arm (one line per seed, one colour per arm), with the
+    trained net's loss ``before`` anything was inserted; log scale, since the damaged start is far above."""
+    if set(runs.losses) - set(ARM_STYLES):
+        raise ValueError(f"runs must be keyed by the arms {list(ARM_STYLES)}, got {list(runs.losses)}")
+    fig, ax = plt.subplots(figsize=(7, 3.8), dpi=80)
+    for arm, curves in runs.losses.items():
+        for i, curve in enumerate(curves):
+            ax.plot(runs.steps, curve, **ARM_STYLES[arm], alpha=0.85, label=arm if i == 0 else None)
+    ax.axhline(before, color="black", linewidth=0.8, linestyle=(0, (1, 3)), label="trained net before insertion")
+    ax.set_yscale("log")
+    ax.set(title=f"after growing a trained net by one layer ({len(runs.seeds)} seeds per arm)",
+           xlabel="SGD step after the insertion", ylabel="cross-entropy loss (eval mode)")
     ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
