@@ -91,12 +91,13 @@ def cifar_model(arm: str, depth: int, width: int, seed: int) -> ResNet:
 
 def run_degradation(images: torch.Tensor, labels: torch.Tensor, *, depths: Sequence[int], seeds: Sequence[int],
                     steps: int, width: int, image_size: int, batch_size: int = 128, arms: Sequence[str] = ARMS,
+                    device: torch.device | str = "cpu",
                     on_run: Callable[[str, int, Curve], None] | None = None) -> dict[str, dict[int, Curve]]:
-    """Train every (arm, depth, seed) under one recipe; return ``{run name: {seed: Curve}}``.
-    ``on_run(name, seed, curve)`` is called after each run (e.g. to print progress)."""
+    """Train every (arm, depth, seed) under one recipe on ``device`` (where ``images`` should be too); return
+    ``{run name: {seed: Curve}}``. ``on_run(name, seed, curve)`` is called after each run (e.g. to print)."""
     curves: dict[str, dict[int, Curve]] = {}
     for seed, arm, depth in itertools.product(seeds, arms, depths):
-        model = cifar_model(arm, depth, width, seed)
+        model = cifar_model(arm, depth, width, seed).to(device)
         curve = train_curve(model, images, labels, steps, batch_size=batch_size, image_size=image_size, seed=seed)
         curves.setdefault(run_name(arm, depth), {})[seed] = curve
         if on_run is not None:
