@@ -22,8 +22,8 @@ def mean_curve(runs: dict[int, Curve], window: int) -> list[float]:
 
 
 def line_style(name: str, depth_rank: int) -> dict[str, object]:
-    """Plain orange / residual blue; the deeper net solid and thick, the shallower dashed (as in Fig. 6);
-    zero-init runs dotted."""
+    """Plain orange / residual blue; the deepest net of a panel solid and thick (``depth_rank`` 1), shallower
+    ones dashed (0), as in Fig. 6; zero-init runs dotted."""
     color = COLORS["plain" if name.startswith("plain") else "residual"]
     style = ":" if "zero-init" in name else "-" if depth_rank else "--"
     return {"color": color, "linestyle": style, "linewidth": 2.0 if depth_rank else 1.4}
@@ -34,13 +34,14 @@ def draw_panel(ax: Axes, curves: Curves, names: list[str], window: int, upto: in
     depths = sorted({int(n.split("-")[1].split(",")[0]) for n in names})
     for name in names:
         depth = int(name.split("-")[1].split(",")[0])
-        style = line_style(name, depths.index(depth))
+        style = line_style(name, int(depth == depths[-1]))
         for curve in curves[name].values():
             ax.plot(smooth(curve.errors, window)[:upto], alpha=0.3, color=style["color"], linewidth=0.8,
                     linestyle=style["linestyle"])
         ax.plot(mean_curve(curves[name], window)[:upto], label=name, **style)
     ax.set(xlabel="iteration (SGD step)", ylabel="training error (smoothed)", ylim=(0, 1))
-    ax.legend(fontsize=8)
+    if names:
+        ax.legend(fontsize=8)
 
 
 def draw_fig6(curves: Curves, window: int, title: str, upto: int | None = None) -> Figure:
