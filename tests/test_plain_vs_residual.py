@@ -90,3 +90,14 @@ def test_family_table_is_torchvision_sized():
     assert rows["ResNet-18"].parameters == 11_689_512 and rows["ResNet-50"].depth == 50
     assert rows["ResNet-50"].flops < 1.25 * rows["ResNet-34"].flops
     assert rows["ResNeXt-50 32x4d"].parameters < rows["ResNet-50"].parameters
+
+
+def test_the_committed_record_loads_and_says_how_it_was_made():
+    curves, info = pvr.load_record()
+    assert {"how", "machine", "finished", "wall_s"} <= set(info)
+    assert set(curves) == {pvr.run_name(arm, d) for arm in pvr.ARMS for d in info["recipe"]["depths"]}
+
+
+def test_a_missing_record_says_how_to_make_one(tmp_path):
+    with pytest.raises(FileNotFoundError, match="benchmarks/degradation.py"):
+        pvr.load_record(tmp_path / "none.json")

@@ -21,6 +21,7 @@ from ..models import FAMILY, ResNet, build_resnet, cifar_resnet, family_member
 from ..training import train_steps
 
 ARMS = ("plain", "residual", "residual, zero-init")
+RECORD = Path(__file__).resolve().parents[2] / "benchmarks" / "results" / "degradation-cpu.json"  # made on a CPU
 
 
 class ErrorRecorder:
@@ -128,8 +129,11 @@ def save_record(path: str | Path, curves: dict[str, dict[int, Curve]], info: dic
     Path(path).write_text(json.dumps({"info": info, "runs": runs}, indent=1) + "\n")
 
 
-def load_record(path: str | Path) -> tuple[dict[str, dict[int, Curve]], dict[str, object]]:
-    """``(curves, info)`` from a file written by :func:`save_record`."""
+def load_record(path: str | Path = RECORD) -> tuple[dict[str, dict[int, Curve]], dict[str, object]]:
+    """``(curves, info)`` from a file written by :func:`save_record` (by default the committed CPU record of
+    ``benchmarks/degradation.py``)."""
+    if not Path(path).is_file():
+        raise FileNotFoundError(f"no record at {path}; make one with: python benchmarks/degradation.py --out {path}")
     record = json.loads(Path(path).read_text())
     curves = {name: {int(seed): Curve(run["losses"], run["errors"]) for seed, run in by_seed.items()}
               for name, by_seed in record["runs"].items()}
