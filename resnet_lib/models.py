@@ -1,32 +1,116 @@
-"""Whole networks: d2l §7.6's ResNet-18 assembled from its blocks, torchvision's ResNet-18 for comparison, and
-d2l's AlexNet (§7.1), the network ResNet-18 is compared with."""
+"""Whole networks, all from one builder: :func:`build_resnet` (in the spirit of torchvision's
+``ResNet(block, layers)``) makes d2l §7.6's ResNet-18, ResNet-34/50, ResNeXt-50, the pre-activation variant, He et
+al.'s small CIFAR-style nets, and the plain twin of each (``shortcut=False``). torchvision's ResNet-18 and d2l's
+AlexNet (§7.1) are here for comparison."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal
 
 import torch
 import torchvision
 from torch import nn
 
-from .blocks import resnet_block
-from .checks import check_positive
+from .blocks import Bottleneck, PreActResidual, Residual, ResNeXtBlock, Style
+from .checks import check_positive, is_int
+
+Block = type[Residual] | type[PreActResidual] | type[Bottleneck]
+BLOCKS: tuple[type[nn.Module], ...] = (Residual, PreActResidual, Bottleneck, ResNeXtBlock)
 
 
 class ResNet(nn.Sequential):
-    """An ``nn.Sequential`` (so ``for layer in net`` works as in d2l) that checks its input channels."""
+    """An ``nn.Sequential`` (so ``for layer in net`` and ``net[:3]`` work as in d2l) that checks its input: float
+    images with as many channels as its first conv takes."""
 
-    def __init__(self, *layers: nn.Module, in_channels: int):
-        super().__init__(*layers)
-        self.in_channels = in_channels
+    @property
+    def in_channels(self) -> int | None:
+        """The channels the first conv takes (None if this part of the net has no conv)."""
+        return next((m.in_channels for m in self.modules() if isinstance(m, nn.Conv2d)), None)
 
     def forward(self, X: torch.Tensor) -> torch.Tensor:
-        if X.dim() != 4 or X.shape[1] != self.in_channels:
+        if not X.is_floating_point():
+            raise TypeError(
+                f"the model takes float images, got {X.dtype} (raw pixels 0..255?); convert them with "
+                "resnet_lib.data.prepare(images), which scales and standardises them into (batch, 1, size, size)"
+            )
+        channels = self.in_channels
+        if channels is not None and (X.dim() != 4 or X.shape[1] != channels):
             got = f"{X.shape[1]} channel(s)" if X.dim() == 4 else f"a {X.dim()}-d tensor"
             raise ValueError(
-                f"expected input of shape (batch, {self.in_channels}, height, width), got {got} "
+                f"expected input of shape (batch, {channels}, height, width), got {got} "
                 f"(shape {tuple(X.shape)}); build the model with in_channels={X.shape[1] if X.dim() == 4 else '?'}"
                 " or convert the images (e.g. grayscale <-> RGB) first."
             )
         return super().forward(X)
+
+
+def _stem(kind: str, in_channels: int, width: int, bias: bool) -> nn.Sequential:
+    if kind == "d2l":  # d2l §7.6 and torchvision: 7x7 conv, stride 2, then a 3x3 max-pool, stride 2
+        return nn.Sequential(nn.Conv2d(in_channels, width, kernel_size=7, stride=2, padding=3, bias=bias),
+                             nn.BatchNorm2d(width), nn.ReLU(), nn.MaxPool2d(kernel_size=3, stride=2, padding=1))
+    if kind == "cifar":  # He et al. 2015, section 4.2: one 3x3 conv, no pooling
+        return nn.Sequential(nn.Conv2d(in_channels, width, kernel_size=3, padding=1, bias=bias),
+                             nn.BatchNorm2d(width), nn.ReLU())
+    raise ValueError(f"unknown stem {kind!r}; use 'd2l' (7x7 conv + max-pool) or 'cifar' (one 3x3 conv)")
+
+
+def _make_layer(block: Block, input_channels: int, num_channels: int, blocks: int, strides: int,
+                **options: object) -> nn.Sequential:
+    """One stage: its first block changes the channels and/or halves H, W (with a 1x1 projection when the
+    shortcut is on); the rest keep the shape."""
+    project = bool(options["shortcut"]) and (strides != 1 or input_channels != num_channels)
+    layers = [block(input_channels, num_channels, use_1x1conv=project, strides=strides, **options)]
+    layers += [block(num_channels, num_channels, **options) for _ in range(blocks - 1)]
+    return nn.Sequential(*layers)
+
+
+def build_resnet(block: Block, layers: Sequence[int], *, width: int = 64, in_channels: int = 1,
+                 num_classes: int = 10, stem: Literal["d2l", "cifar"] = "d2l", shortcut: bool = True,
+                 zero_init_residual: bool = False, style: Style = "d2l", **block_options: int) -> ResNet:
+    """A ResNet: ``stem``, then one stage per entry of ``layers`` (that many blocks), then global average pooling
+    and a linear head.
+
+    Stage ``i`` has ``width * 2**i * block.expansion`` output channels; every stage after the first halves H, W.
+    ``shortcut=False`` builds the plain twin (same layers, no identity path, no projection).
+    ``zero_init_residual`` starts every residual branch at zero, so each block starts as the identity.
+    ``style="torchvision"`` uses bias-free convs, batch norm on the projection and torchvision's Kaiming
+    initialisation; ``"d2l"`` keeps d2l's conv biases and PyTorch's default initialisation.
+    ``block_options`` (``groups``, ``width_per_group``) go to bottleneck blocks.
+    """
+    if block not in BLOCKS:
+        raise ValueError(f"unknown block {block!r}; use one of {', '.join(b.__name__ for b in BLOCKS)}")
+    if isinstance(layers, str | bytes) or not layers or not all(is_int(n) and n >= 1 for n in layers):
+        raise ValueError(f"layers must list the blocks per stage as positive integers, e.g. (2, 2, 2, 2); "
+                         f"got {layers!r}")
+    check_positive(width=width, in_channels=in_channels, num_classes=num_classes)
+    if not isinstance(shortcut, bool) or not isinstance(zero_init_residual, bool):
+        raise ValueError(f"shortcut and zero_init_residual are True or False, got {shortcut!r} and "
+                         f"{zero_init_residual!r}")
+    if zero_init_residual and not shortcut:
+        raise ValueError("zero_init_residual=True with shortcut=False would start every plain block at zero "
+                         "and the net would output a constant; zero-init needs the identity path")
+    if block_options and not issubclass(block, Bottleneck):
+        raise ValueError(f"{', '.join(block_options)} apply to Bottleneck and ResNeXtBlock only, not {block.__name__}")
+    parts: list[nn.Module] = [_stem(stem, in_channels, width, bias=style == "d2l")]
+    channels = width
+    for i, blocks in enumerate(layers):
+        out = width * 2**i * block.expansion
+        parts.append(_make_layer(block, channels, out, blocks, 1 if i == 0 else 2, shortcut=shortcut,
+                                 style=style, **block_options))
+        channels = out
+    if block is PreActResidual:  # pre-activation: the last block's sum still needs its batch norm and ReLU
+        parts += [nn.BatchNorm2d(channels), nn.ReLU()]
+    net = ResNet(*parts, nn.AdaptiveAvgPool2d((1, 1)), nn.Flatten(), nn.Linear(channels, num_classes))
+    if style == "torchvision":
+        for m in net.modules():
+            if isinstance(m, nn.Conv2d):
+                nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
+    if zero_init_residual:
+        for m in net.modules():
+            if isinstance(m, BLOCKS):
+                m.zero_init_branch()
+    return net
 
 
 def resnet18(in_channels: int = 1, num_classes: int = 10, width: int = 64) -> ResNet:
@@ -34,19 +118,37 @@ def resnet18(in_channels: int = 1, num_classes: int = 10, width: int = 64) -> Re
 
     ``width`` is the stem's channel count (64 in d2l); the stages use width, 2x, 4x and 8x.
     """
-    check_positive(in_channels=in_channels, num_classes=num_classes, width=width)
-    b1 = nn.Sequential(
-        nn.Conv2d(in_channels, width, kernel_size=7, stride=2, padding=3),
-        nn.BatchNorm2d(width),
-        nn.ReLU(),
-        nn.MaxPool2d(kernel_size=3, stride=2, padding=1),
-    )
-    b2 = nn.Sequential(*resnet_block(width, width, 2, first_block=True))
-    b3 = nn.Sequential(*resnet_block(width, 2 * width, 2))
-    b4 = nn.Sequential(*resnet_block(2 * width, 4 * width, 2))
-    b5 = nn.Sequential(*resnet_block(4 * width, 8 * width, 2))
-    head = [nn.AdaptiveAvgPool2d((1, 1)), nn.Flatten(), nn.Linear(8 * width, num_classes)]
-    return ResNet(b1, b2, b3, b4, b5, *head, in_channels=in_channels)
+    return build_resnet(Residual, (2, 2, 2, 2), width=width, in_channels=in_channels, num_classes=num_classes)
+
+
+FAMILY: dict[str, tuple[Block, tuple[int, ...], dict[str, int]]] = {
+    "ResNet-18": (Residual, (2, 2, 2, 2), {}),
+    "ResNet-34": (Residual, (3, 4, 6, 3), {}),
+    "ResNet-50": (Bottleneck, (3, 4, 6, 3), {}),
+    "ResNeXt-50 32x4d": (ResNeXtBlock, (3, 4, 6, 3), {}),
+    "pre-activation ResNet-18": (PreActResidual, (2, 2, 2, 2), {}),
+}
+
+
+def family_member(name: str, **options: object) -> ResNet:
+    """A net of the ResNet family by name (see ``FAMILY``), e.g. ``family_member("ResNet-50", in_channels=3,
+    num_classes=1000, style="torchvision")``; ``options`` go to :func:`build_resnet`."""
+    if name not in FAMILY:
+        raise ValueError(f"unknown family member {name!r}; use one of {', '.join(FAMILY)}")
+    block, layers, block_options = FAMILY[name]
+    return build_resnet(block, layers, **block_options, **options)
+
+
+def cifar_resnet(depth: int, shortcut: bool = True, width: int = 16, in_channels: int = 1, num_classes: int = 10,
+                 zero_init_residual: bool = False) -> ResNet:
+    """He et al.'s CIFAR-style net with ``depth = 6n + 2`` weighted layers (20, 32, 44, 56, 110): a 3x3 stem,
+    three stages of ``n`` basic blocks with ``width``, 2x, 4x channels, bias-free convs, Kaiming initialisation.
+    ``shortcut=False`` gives the plain net of the same depth."""
+    if not is_int(depth) or depth < 8 or (depth - 2) % 6:
+        raise ValueError(f"depth must be 6n + 2 for a whole n >= 1 (8, 14, 20, 32, 44, 56, 110), got {depth!r}")
+    n = (depth - 2) // 6
+    return build_resnet(Residual, (n, n, n), width=width, in_channels=in_channels, num_classes=num_classes,
+                        stem="cifar", shortcut=shortcut, zero_init_residual=zero_init_residual, style="torchvision")
 
 
 def torchvision_resnet18(in_channels: int = 1, num_classes: int = 10) -> torchvision.models.ResNet:

@@ -115,3 +115,35 @@ def lesson05_budget(preset: Preset | str) -> Lesson05Budget:
     if name not in LESSON05_BUDGETS:
         raise ValueError(f"no lesson-05 budget for preset {name!r}; use one of {', '.join(LESSON05_BUDGETS)}")
     return LESSON05_BUDGETS[name]
+
+
+@dataclass(frozen=True)
+class Lesson06Budget:
+    """Lesson 06's sizes for one preset: the CIFAR-style degradation runs and the ResNet-18/34 twin runs."""
+
+    train_images: int  # training images the runs draw from
+    image_size: int  # side of the images the CIFAR-style nets see
+    width: int  # channels of their first stage (He et al.: 16)
+    batch_size: int
+    steps: int  # SGD steps per degradation run
+    seeds: tuple[int, ...]
+    depths: tuple[int, int]  # (shallow, deep), each 6n + 2
+    twin_width: int  # stem width of ResNet-18/34 and their plain twins (d2l's: 64)
+    twin_image_size: int
+    twin_steps: int
+    long_enough: bool  # runs long enough for the depth effects to show on every seed (the notebook asserts them)
+
+
+LESSON06_BUDGETS: dict[str, Lesson06Budget] = {
+    "smoke": Lesson06Budget(256, 8, 2, 16, 6, (0, 1), (20, 56), 4, 28, 2, False),
+    "cpu": Lesson06Budget(10_000, 14, 8, 128, 100, (0, 1), (20, 56), 8, 28, 100, True),
+    "full": Lesson06Budget(50_000, 28, 16, 128, 1200, (0, 1, 2), (20, 56), 64, 96, 600, True),
+}
+
+
+def lesson06_budget(preset: Preset | str) -> Lesson06Budget:
+    """Lesson 06's budget for a preset (or its name: ``smoke``, ``cpu`` or ``full``)."""
+    name = preset.name if isinstance(preset, Preset) else preset
+    if name not in LESSON06_BUDGETS:
+        raise ValueError(f"no lesson-06 budget for preset {name!r}; use one of {', '.join(LESSON06_BUDGETS)}")
+    return LESSON06_BUDGETS[name]

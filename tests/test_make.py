@@ -81,7 +81,8 @@ def test_make_unit_collects_unit_tests_only():
     assert result.returncode == 0, result.stdout + result.stderr
     collected = [line for line in result.stdout.splitlines() if "::" in line]
     assert any(line.startswith("tests/test_data.py::") for line in collected)
-    assert not [line for line in collected if line.startswith(("tests/test_browser", "tests/test_book.py", "notebooks/"))]
+    browser_or_notebook = ("tests/test_browser", "tests/test_book.py", "notebooks/")
+    assert not [line for line in collected if line.startswith(browser_or_notebook)]
 
 
 def dry_run_setup(tmp_path: Path, *args: str, pyproject_changed: bool = False) -> str:

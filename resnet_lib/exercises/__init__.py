@@ -15,7 +15,7 @@ from typing import Any
 
 from ..checks import is_int
 
-LESSONS = ("lesson01", "lesson02", "lesson03", "lesson04", "lesson05")
+LESSONS = ("lesson01", "lesson02", "lesson03", "lesson04", "lesson05", "lesson06")
 
 
 @dataclass(frozen=True)

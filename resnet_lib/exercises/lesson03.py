@@ -7,21 +7,16 @@ import math
 import torch
 from torch import nn
 
-from ..blocks import resnet_block
+from ..blocks import Residual
 from ..measure import count_flops, size_report, weighted_layers
+from ..models import build_resnet
 from . import Exercise, is_int_equal, number, whole_number
 
 
 def resnet_main_path_layers(blocks_per_stage: tuple[int, ...], width: int = 64) -> int:
     """Main-path weighted layers of a d2l-style ResNet with the given residual blocks per stage."""
     with torch.device("meta"):  # structure only: no memory, no initialisation
-        stem = [nn.Conv2d(1, width, kernel_size=7, stride=2, padding=3), nn.BatchNorm2d(width), nn.ReLU()]
-        body, channels = [], width
-        for i, n in enumerate(blocks_per_stage):
-            out = width * 2**i
-            body += resnet_block(channels, out, n, first_block=i == 0)
-            channels = out
-        net = nn.Sequential(*stem, *body, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(channels, 10))
+        net = build_resnet(Residual, blocks_per_stage, width=width)
     return sum(layer.main_path for layer in weighted_layers(net))
 
 

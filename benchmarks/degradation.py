@@ -1,0 +1,82 @@
+"""A longer record of lesson 06's degradation experiment: plain and residual CIFAR-style nets (plus the residual
+nets with zero-initialised branches) trained under one recipe on a Fashion-MNIST subset, training error at every
+step. Writes a labelled JSON record (how it was made, the machine, the load, the time) that notebook 06 plots
+beside its live run. Run ``python benchmarks/degradation.py --help``; the committed record's ``info`` says how it
+was made.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shlex
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import torch
+
+from resnet_lib.data import load_fashion_mnist
+from resnet_lib.lessons.plain_vs_residual import ARMS, run_degradation, save_record
+
+RESULTS = Path(__file__).parent / "results"
+
+
+def cpu_name() -> str:
+    """The processor's model name (Linux), else what ``platform`` knows."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--train-images", type=int, default=10_000)
+    parser.add_argument("--steps", type=int, default=200)
+    parser.add_argument("--width", type=int, default=8, help="channels of the first stage (He et al.: 16)")
+    parser.add_argument("--image-size", type=int, default=14)
+    parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--depths", type=int, nargs="+", default=[20, 56])
+    parser.add_argument("--seeds", type=int, nargs="+", default=[2])
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--label", default="", help="a note on the conditions (e.g. 'shared machine')")
+    parser.add_argument("--out", type=Path, default=RESULTS / "degradation-cpu.json")
+    args = parser.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    data = load_fashion_mnist("full").subset(train=args.train_images)
+    load_before = os.getloadavg()[0]
+    start = time.perf_counter()
+
+    def report(name: str, seed: int, curve) -> None:
+        print(f"{name:<22} seed {seed}: training error over the last 20 % of steps {curve.tail_error():.3f} "
+              f"({time.perf_counter() - start:.0f} s)", flush=True)
+
+    curves = run_degradation(data.train_images, data.train_labels, depths=args.depths, seeds=args.seeds,
+                             steps=args.steps, width=args.width, image_size=args.image_size,
+                             batch_size=args.batch_size, arms=ARMS, on_run=report)
+    info = {
+        "how": shlex.join(["python", "benchmarks/degradation.py", *(sys.argv[1:] if argv is None else argv)]),
+        "recipe": {"train_images": args.train_images, "steps": args.steps, "batch_size": args.batch_size,
+                   "image_size": args.image_size, "width": args.width, "depths": args.depths, "seeds": args.seeds,
+                   "optimizer": "SGD lr 0.1, momentum 0.9, weight decay 1e-4"},
+        "machine": f"{cpu_name()}, {os.cpu_count()} logical CPUs, torch {torch.__version__}, "
+                   f"{args.threads} thread(s)",
+        "load_average_at_start": round(load_before, 1),
+        "label": args.label,
+        "finished": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "wall_s": round(time.perf_counter() - start, 1),
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    save_record(args.out, curves, info)
+    print(f"wrote {args.out} in {info['wall_s']} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

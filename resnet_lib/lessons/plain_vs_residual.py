@@ -1,0 +1,176 @@
+"""Lesson 06's experiments: plain CNNs against their residual twins under one recipe (He et al. 2015, Fig. 6),
+recording every step's training error; and the ResNet family's sizes and costs."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from ..blocks import Bottleneck, Residual
+from ..data import batches
+from ..measure import count_flops, count_parameters
+from ..models import FAMILY, ResNet, build_resnet, cifar_resnet, family_member
+from ..training import train_steps
+
+ARMS = ("plain", "residual", "residual, zero-init")
+RECORD = Path(__file__).resolve().parents[2] / "benchmarks" / "results" / "degradation-cpu.json"  # made on a CPU
+
+
+class ErrorRecorder:
+    """A loss function for :func:`~resnet_lib.training.train_steps` (cross-entropy) that also records each
+    batch's training error (the fraction of wrong predictions), from the logits the step computed anyway."""
+
+    def __init__(self) -> None:
+        self.errors: list[float] = []
+
+    def __call__(self, logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        self.errors.append((logits.argmax(1) != labels).float().mean().item())
+        return F.cross_entropy(logits, labels)
+
+
+@dataclass
+class Curve:
+    """One run: the training loss and training error of every SGD step."""
+
+    losses: list[float] = field(default_factory=list)
+    errors: list[float] = field(default_factory=list)
+
+    def tail_error(self, fraction: float = 0.2) -> float:
+        """Mean training error over the last ``fraction`` of the steps (NaN if the run diverged)."""
+        if not self.errors or not 0 < fraction <= 1:
+            raise ValueError(f"need a recorded run and 0 < fraction <= 1, got {len(self.errors)} steps, {fraction!r}")
+        tail = self.errors[-max(1, round(fraction * len(self.errors))):]
+        return math.nan if not all(math.isfinite(v) for v in self.losses[-len(tail):]) else sum(tail) / len(tail)
+
+
+def batch_stream(images: torch.Tensor, labels: torch.Tensor, steps: int, batch_size: int, image_size: int,
+                 seed: int) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    """``steps`` shuffled batches of uint8 ``images`` (prepared as floats), epoch after epoch; the order depends
+    only on ``seed``, so every model sees the same batches."""
+    if len(labels) < batch_size:
+        raise ValueError(f"need at least batch_size={batch_size} images, got {len(labels)}; use a smaller batch")
+    epochs = (batches(images, labels, batch_size, image_size=image_size, shuffle=True, seed=seed, epoch=e,
+                      drop_last=True) for e in itertools.count())
+    return itertools.islice(itertools.chain.from_iterable(epochs), steps)
+
+
+def train_curve(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, steps: int, *, batch_size: int = 128,
+                image_size: int = 28, lr: float = 0.1, momentum: float = 0.9, weight_decay: float = 1e-4,
+                seed: int = 0) -> Curve:
+    """Train ``model`` in place with SGD (He et al.'s CIFAR recipe by default) for ``steps`` batches; return
+    the loss and error of every step."""
+    if not isinstance(steps, int) or steps < 1:
+        raise ValueError(f"steps must be a positive integer, got {steps!r}")
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum, weight_decay=weight_decay)
+    recorder = ErrorRecorder()
+    losses = train_steps(model, optimizer, batch_stream(images, labels, steps, batch_size, image_size, seed),
+                         loss_fn=recorder)
+    return Curve(losses, recorder.errors)
+
+
+def run_name(arm: str, depth: int) -> str:
+    """``"plain-56"``, ``"ResNet-20"``, ``"ResNet-56, zero-init"``."""
+    if arm not in ARMS:
+        raise ValueError(f"unknown arm {arm!r}; use one of {ARMS}")
+    return f"plain-{depth}" if arm == "plain" else f"ResNet-{depth}" + (", zero-init" if "zero" in arm else "")
+
+
+def cifar_model(arm: str, depth: int, width: int, seed: int) -> ResNet:
+    """The CIFAR-style net of one arm, initialised from ``seed``."""
+    run_name(arm, depth)  # checks the arm
+    torch.manual_seed(seed)
+    return cifar_resnet(depth, shortcut=arm != "plain", width=width, zero_init_residual="zero" in arm)
+
+
+def run_degradation(images: torch.Tensor, labels: torch.Tensor, *, depths: Sequence[int], seeds: Sequence[int],
+                    steps: int, width: int, image_size: int, batch_size: int = 128, arms: Sequence[str] = ARMS,
+                    device: torch.device | str = "cpu",
+                    on_run: Callable[[str, int, Curve], None] | None = None) -> dict[str, dict[int, Curve]]:
+    """Train every (arm, depth, seed) under one recipe on ``device`` (where ``images`` should be too); return
+    ``{run name: {seed: Curve}}``. ``on_run(name, seed, curve)`` is called after each run (e.g. to print)."""
+    curves: dict[str, dict[int, Curve]] = {}
+    for seed, arm, depth in itertools.product(seeds, arms, depths):
+        model = cifar_model(arm, depth, width, seed).to(device)
+        curve = train_curve(model, images, labels, steps, batch_size=batch_size, image_size=image_size, seed=seed)
+        curves.setdefault(run_name(arm, depth), {})[seed] = curve
+        if on_run is not None:
+            on_run(run_name(arm, depth), seed, curve)
+    return curves
+
+
+def tail_errors(curves: dict[str, dict[int, Curve]], fraction: float = 0.2) -> dict[str, dict[int, float]]:
+    """``{run name: {seed: training error over the last fraction of steps}}``."""
+    return {name: {seed: c.tail_error(fraction) for seed, c in runs.items()} for name, runs in curves.items()}
+
+
+def smooth(values: Sequence[float], window: int) -> list[float]:
+    """Trailing moving average over ``window`` steps (shorter at the start), as training curves are drawn."""
+    if not isinstance(window, int) or window < 1:
+        raise ValueError(f"window must be a positive integer, got {window!r}")
+    out, total = [], 0.0
+    for i, v in enumerate(values):
+        total += v - (values[i - window] if i >= window else 0.0)
+        out.append(total / min(i + 1, window))
+    return out
+
+
+def save_record(path: str | Path, curves: dict[str, dict[int, Curve]], info: dict[str, object]) -> None:
+    """Write runs and how they were made (``info``: recipe, machine, time) as JSON."""
+    runs = {name: {str(seed): {"errors": [round(e, 5) for e in c.errors], "losses": [round(v, 5) for v in c.losses]}
+                   for seed, c in by_seed.items()} for name, by_seed in curves.items()}
+    Path(path).write_text(json.dumps({"info": info, "runs": runs}, indent=1) + "\n")
+
+
+def load_record(path: str | Path = RECORD) -> tuple[dict[str, dict[int, Curve]], dict[str, object]]:
+    """``(curves, info)`` from a file written by :func:`save_record` (by default the committed CPU record of
+    ``benchmarks/degradation.py``)."""
+    if not Path(path).is_file():
+        raise FileNotFoundError(f"no record at {path}; make one with: python benchmarks/degradation.py --out {path}")
+    record = json.loads(Path(path).read_text())
+    curves = {name: {int(seed): Curve(run["losses"], run["errors"]) for seed, run in by_seed.items()}
+              for name, by_seed in record["runs"].items()}
+    return curves, record["info"]
+
+
+def twin(layers: Sequence[int], shortcut: bool, width: int, seed: int) -> ResNet:
+    """d2l's ResNet with ``layers`` blocks per stage (ResNet-18: 2, 2, 2, 2), or its plain twin."""
+    torch.manual_seed(seed)
+    return build_resnet(Residual, layers, width=width, shortcut=shortcut)
+
+
+def main_path_layers(net: nn.Module) -> int:
+    """Weighted layers on the main path (the depth in a ResNet's name): convs and linear layers, less the 1x1
+    projections on the shortcuts."""
+    weighted = sum(isinstance(m, nn.Conv2d | nn.Linear) for m in net.modules())
+    projections = sum(getattr(m, "conv4" if isinstance(m, Bottleneck) else "conv3", None) is not None
+                      for m in net.modules() if hasattr(m, "zero_init_branch"))
+    return weighted - projections
+
+
+@dataclass(frozen=True)
+class FamilyRow:
+    """One net of the family at one input: depth, parameters and forward FLOPs for one image."""
+
+    name: str
+    depth: int
+    parameters: int
+    flops: int
+
+
+def family_table(in_channels: int, num_classes: int, image_size: int) -> list[FamilyRow]:
+    """Every net of ``FAMILY`` built in torchvision's style (on the meta device: shapes only, fast)."""
+    rows = []
+    for name in FAMILY:
+        with torch.device("meta"):
+            net = family_member(name, in_channels=in_channels, num_classes=num_classes, style="torchvision")
+        flops = count_flops(net, (in_channels, image_size, image_size)).total
+        rows.append(FamilyRow(name, main_path_layers(net), count_parameters(net), flops))
+    return rows

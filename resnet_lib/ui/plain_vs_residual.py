@@ -1,0 +1,80 @@
+"""Lesson 06's pictures: training error against iterations in He et al.'s Fig. 6 layout (plain nets left,
+residual nets right; thin lines per seed, thick for their mean), and the widget that walks along those curves."""
+
+from __future__ import annotations
+
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from ..lessons.plain_vs_residual import Curve, smooth
+from .style import COLORS
+from .widget_output import Explorer
+
+Curves = dict[str, dict[int, Curve]]
+
+
+def mean_curve(runs: dict[int, Curve], window: int) -> list[float]:
+    """The seeds' smoothed training errors, averaged step by step."""
+    smoothed = [smooth(c.errors, window) for c in runs.values()]
+    return [sum(vals) / len(vals) for vals in zip(*smoothed, strict=True)]
+
+
+def line_style(name: str, depth_rank: int) -> dict[str, object]:
+    """Plain orange / residual blue; the deepest net of a panel solid and thick (``depth_rank`` 1), shallower
+    ones dashed (0), as in Fig. 6; zero-init runs dotted."""
+    color = COLORS["plain" if name.startswith("plain") else "residual"]
+    style = ":" if "zero-init" in name else "-" if depth_rank else "--"
+    return {"color": color, "linestyle": style, "linewidth": 2.0 if depth_rank else 1.4}
+
+
+def draw_panel(ax: Axes, curves: Curves, names: list[str], window: int, upto: int | None = None) -> None:
+    """One panel: each named run's seeds (thin) and their mean (thick), steps ``0 .. upto``."""
+    depths = sorted({int(n.split("-")[1].split(",")[0]) for n in names})
+    for name in names:
+        depth = int(name.split("-")[1].split(",")[0])
+        style = line_style(name, int(depth == depths[-1]))
+        for curve in curves[name].values():
+            ax.plot(smooth(curve.errors, window)[:upto], alpha=0.3, color=style["color"], linewidth=0.8,
+                    linestyle=style["linestyle"])
+        ax.plot(mean_curve(curves[name], window)[:upto], label=name, **style)
+    ax.set(xlabel="iteration (SGD step)", ylabel="training error (smoothed)", ylim=(0, 1))
+    if names:
+        ax.legend(fontsize=8)
+
+
+def draw_fig6(curves: Curves, window: int, title: str, upto: int | None = None) -> Figure:
+    """He et al.'s Fig. 6 layout: plain nets left, residual nets right, the same axes."""
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 3.6), sharey=True)
+    draw_panel(left, curves, [n for n in curves if n.startswith("plain")], window, upto)
+    draw_panel(right, curves, [n for n in curves if not n.startswith("plain")], window, upto)
+    left.set_title("plain nets")
+    right.set_title("residual nets")
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+class IterationExplorer(Explorer):
+    """Widget: a slider over the iteration shown; both panels are drawn up to it, and the caption gives every
+    run's smoothed training error there (mean over seeds)."""
+
+    def __init__(self, curves: Curves, window: int, title: str = "training error"):
+        steps = min(len(c.errors) for runs in curves.values() for c in runs.values())
+        if steps < 2:
+            raise ValueError(f"need runs of at least 2 steps to explore, got {steps}")
+        self.curves, self.window, self.title = curves, window, title
+        self.means = {name: mean_curve(runs, window) for name, runs in curves.items()}
+        self.controls = {
+            "iteration": widgets.IntSlider(value=steps, min=1, max=steps, step=1, description="iteration"),
+            "zero_init": widgets.Checkbox(value=True, description="show zero-init runs"),
+        }
+        super().__init__()
+
+    def draw(self) -> tuple[Figure, str]:
+        upto = self.controls["iteration"].value
+        shown = {n: r for n, r in self.curves.items() if self.controls["zero_init"].value or "zero-init" not in n}
+        fig = draw_fig6(shown, self.window, f"{self.title}, first {upto} iterations", upto)
+        errors = ", ".join(f"{name} {self.means[name][upto - 1]:.2f}" for name in shown)
+        return fig, f"iteration {upto}: smoothed training error (mean of seeds) {errors}"

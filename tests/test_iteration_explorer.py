@@ -1,0 +1,30 @@
+import matplotlib
+import pytest
+
+from resnet_lib.lessons.plain_vs_residual import Curve
+from resnet_lib.ui.plain_vs_residual import IterationExplorer, mean_curve
+
+matplotlib.use("Agg")
+
+CURVES = {name: {0: Curve([1.0] * 6, [e] * 6), 1: Curve([1.0] * 6, [e + 0.1] * 6)}
+          for name, e in (("plain-20", 0.3), ("plain-56", 0.6), ("ResNet-20", 0.2), ("ResNet-56", 0.25),
+                          ("ResNet-56, zero-init", 0.15))}
+
+
+def test_mean_curve_averages_the_seeds():
+    assert mean_curve(CURVES["plain-56"], 2) == pytest.approx([0.65] * 6)
+
+
+def test_slider_redraws_up_to_the_iteration_and_the_toggle_hides_zero_init():
+    explorer = IterationExplorer(CURVES, window=2)
+    explorer.show()
+    assert explorer.caption.startswith("iteration 6:") and "plain-56 0.65" in explorer.caption
+    explorer.controls["iteration"].value = 3
+    assert explorer.caption.startswith("iteration 3:") and explorer.marker.value == "updated: iteration=3"
+    explorer.controls["zero_init"].value = False
+    assert "zero-init" not in explorer.caption
+
+
+def test_too_short_runs_are_refused():
+    with pytest.raises(ValueError, match="at least 2 steps"):
+        IterationExplorer({"plain-20": {0: Curve([1.0], [0.5])}}, window=1)

@@ -1,0 +1,103 @@
+"""Lesson 06's experiment helpers and its widget."""
+
+import math
+
+import pytest
+import torch
+from torch import nn
+
+from resnet_lib.lessons import plain_vs_residual as pvr
+from resnet_lib.models import cifar_resnet
+
+
+@pytest.fixture
+def tiny_data():
+    g = torch.Generator().manual_seed(0)
+    return torch.randint(0, 256, (64, 28, 28), dtype=torch.uint8, generator=g), torch.randint(0, 10, (64,), generator=g)
+
+
+def test_error_recorder_counts_wrong_predictions_and_returns_cross_entropy():
+    recorder = pvr.ErrorRecorder()
+    logits, labels = torch.tensor([[2.0, 0.0], [2.0, 0.0], [0.0, 2.0], [0.0, 2.0]]), torch.tensor([0, 1, 1, 1])
+    assert torch.equal(recorder(logits, labels), nn.functional.cross_entropy(logits, labels))
+    assert recorder.errors == [0.25]
+
+
+def test_train_curve_records_every_step_and_is_reproducible(tiny_data):
+    images, labels = tiny_data
+    runs = [pvr.train_curve(pvr.cifar_model("residual", 8, 4, seed=0), images, labels, 5, batch_size=16,
+                            image_size=14) for _ in range(2)]
+    assert len(runs[0].errors) == len(runs[0].losses) == 5
+    assert runs[0] == runs[1]
+    assert all(0 <= e <= 1 for e in runs[0].errors)
+
+
+def test_batch_stream_runs_past_one_epoch_with_the_same_order_per_seed(tiny_data):
+    images, labels = tiny_data
+    ys = [torch.cat([y for _, y in pvr.batch_stream(images, labels, 9, 16, 28, seed)]) for seed in (0, 0, 1)]
+    assert len(ys[0]) == 9 * 16 and torch.equal(ys[0], ys[1]) and not torch.equal(ys[0], ys[2])
+    with pytest.raises(ValueError, match="smaller batch"):
+        next(pvr.batch_stream(images, labels, 1, 128, 28, 0))
+
+
+def test_arms_build_the_right_twins():
+    plain, res, zero = (pvr.cifar_model(arm, 8, 4, seed=0) for arm in pvr.ARMS)
+    assert not plain[1][0].shortcut and res[1][0].shortcut
+    assert res[1][0].bn2.weight.abs().sum() > 0 and zero[1][0].bn2.weight.abs().sum() == 0
+    assert [pvr.run_name(arm, 56) for arm in pvr.ARMS] == ["plain-56", "ResNet-56", "ResNet-56, zero-init"]
+    with pytest.raises(ValueError, match="unknown arm"):
+        pvr.run_name("highway", 20)
+
+
+def test_tail_error_is_the_mean_of_the_last_fifth():
+    curve = pvr.Curve([1.0] * 10, [0.5] * 8 + [0.1, 0.3])
+    assert curve.tail_error() == pytest.approx(0.2)
+    assert math.isnan(pvr.Curve([1.0, math.nan], [0.5, 0.5]).tail_error(0.5))
+    with pytest.raises(ValueError, match="fraction"):
+        curve.tail_error(0)
+
+
+def test_smooth_is_a_trailing_mean():
+    assert pvr.smooth([0.0, 2.0, 4.0, 6.0], 2) == [0.0, 1.0, 3.0, 5.0]
+    with pytest.raises(ValueError, match="window"):
+        pvr.smooth([1.0], 0)
+
+
+def test_record_round_trips(tmp_path, tiny_data):
+    curves = {"plain-8": {0: pvr.Curve([2.3, 2.1], [0.9, 0.8]), 1: pvr.Curve([2.2, 2.0], [0.875, 0.75])}}
+    pvr.save_record(tmp_path / "r.json", curves, {"machine": "test"})
+    assert pvr.load_record(tmp_path / "r.json") == (curves, {"machine": "test"})
+
+
+def test_run_degradation_covers_every_arm_depth_and_seed(tiny_data):
+    images, labels = tiny_data
+    seen = []
+    curves = pvr.run_degradation(images, labels, depths=(8, 14), seeds=(0, 1), steps=2, width=2, image_size=8,
+                                 batch_size=16, on_run=lambda name, seed, _: seen.append((name, seed)))
+    assert set(curves) == {"plain-8", "plain-14", "ResNet-8", "ResNet-14", "ResNet-8, zero-init",
+                           "ResNet-14, zero-init"}
+    assert all(set(runs) == {0, 1} for runs in curves.values()) and len(seen) == 12
+
+
+def test_main_path_layers_is_the_depth_in_the_name():
+    with torch.device("meta"):
+        assert pvr.main_path_layers(cifar_resnet(56)) == 56
+        assert pvr.main_path_layers(pvr.twin((3, 4, 6, 3), True, 8, 0)) == 34
+
+
+def test_family_table_is_torchvision_sized():
+    rows = {r.name: r for r in pvr.family_table(3, 1000, 224)}
+    assert rows["ResNet-18"].parameters == 11_689_512 and rows["ResNet-50"].depth == 50
+    assert rows["ResNet-50"].flops < 1.25 * rows["ResNet-34"].flops
+    assert rows["ResNeXt-50 32x4d"].parameters < rows["ResNet-50"].parameters
+
+
+def test_the_committed_record_loads_and_says_how_it_was_made():
+    curves, info = pvr.load_record()
+    assert {"how", "machine", "finished", "wall_s"} <= set(info)
+    assert set(curves) == {pvr.run_name(arm, d) for arm in pvr.ARMS for d in info["recipe"]["depths"]}
+
+
+def test_a_missing_record_says_how_to_make_one(tmp_path):
+    with pytest.raises(FileNotFoundError, match="benchmarks/degradation.py"):
+        pvr.load_record(tmp_path / "none.json")
