@@ -24,7 +24,7 @@ def test_depths_run_from_2_to_1000_in_log_steps():
 
 def test_initial_draw_and_slider_move(explorer):
     assert explorer.marker.value == "updated: depth=5"
-    assert explorer.caption.startswith("depth 5, residual=False, batch_norm=False, zero_init_gamma=False")
+    assert explorer.caption.startswith("depth 5, residual=False, batch_norm=False, zero_init_residual=False")
     assert len(explorer.norms) == 6
     explorer.controls["depth"].value = 10
     assert explorer.marker.value == "updated: depth=10" and explorer.caption.startswith("depth 10,")
@@ -34,17 +34,17 @@ def test_initial_draw_and_slider_move(explorer):
 
 
 def test_zero_init_toggle_only_counts_for_residual_bn(explorer):
-    zero_init, c = explorer.controls["zero_init_gamma"], explorer.controls
+    zero_init, c = explorer.controls["zero_init_residual"], explorer.controls
     assert zero_init.disabled
     zero_init.value = True
-    assert explorer.settings()["zero_init_gamma"] is False
+    assert explorer.settings()["zero_init_residual"] is False
     c["residual"].value = True
     c["batch_norm"].value = True
     assert not zero_init.disabled
-    assert "zero_init_gamma=True" in explorer.caption
+    assert "zero_init_residual=True" in explorer.caption
     assert torch.allclose(explorer.norms, explorer.norms[0].expand(6))  # identity blocks: a flat profile
     c["batch_norm"].value = False
-    assert zero_init.disabled and "zero_init_gamma=False" in explorer.caption
+    assert zero_init.disabled and "zero_init_residual=False" in explorer.caption
 
 
 def test_start_depth_must_be_on_the_slider():

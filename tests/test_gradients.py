@@ -47,10 +47,10 @@ def test_grad_norms_leave_the_model_untouched():
     assert next(model.parameters()).dtype == torch.float32 and next(model.parameters()).grad is None
 
 
-def test_zero_init_gamma_makes_every_block_the_identity():
+def test_zero_init_residual_makes_every_block_the_identity():
     torch.manual_seed(0)
     x, _ = _random_batch(8)
-    model = DeepMLP(20, width=16, residual=True, batch_norm=True, zero_init_gamma=True)
+    model = DeepMLP(20, width=16, residual=True, batch_norm=True, zero_init_residual=True)
     hs = model.trunk(x)
     assert all(torch.equal(h, hs[0]) for h in hs)
     norms = profile_at_init(20, *_random_batch(), width=16, **VARIANTS["residual+BN, γ=0"])
@@ -72,13 +72,13 @@ def test_builder_shapes_counts_and_variant_names():
     per_block = 32 * 32 + 32 + 2 * 32  # linear + bias + BN gamma and beta
     assert sum(p.numel() for p in model.parameters()) == 784 * 32 + 32 + 5 * per_block + 32 * 10 + 10
     assert model.variant() == "residual+BN"
-    assert DeepMLP(2, residual=True, batch_norm=True, zero_init_gamma=True).variant() == "residual+BN, γ=0"
+    assert DeepMLP(2, residual=True, batch_norm=True, zero_init_residual=True).variant() == "residual+BN, γ=0"
     assert DeepMLP(2).variant() == "plain"
 
 
 @pytest.mark.parametrize("kwargs", [{"depth": 0}, {"depth": 3, "width": 0}, {"depth": 2.5},
-                                    {"depth": 3, "zero_init_gamma": True, "batch_norm": True},
-                                    {"depth": 3, "zero_init_gamma": True, "residual": True}])
+                                    {"depth": 3, "zero_init_residual": True, "batch_norm": True},
+                                    {"depth": 3, "zero_init_residual": True, "residual": True}])
 def test_builder_rejects_bad_arguments(kwargs):
     with pytest.raises(ValueError):
         DeepMLP(**kwargs)
@@ -119,7 +119,7 @@ def test_layer_grad_norms_match_autograd_on_the_model_itself():
     assert all(p.grad is None or not p.grad.any() for p in model.parameters())  # the model's grads untouched
 
 
-def test_zero_init_gamma_gives_the_branch_weights_no_gradient_at_first():
+def test_zero_init_residual_gives_the_branch_weights_no_gradient_at_first():
     _, norms = layer_grad_norms(DeepMLP(5, width=8, **VARIANTS["residual+BN, γ=0"]), *_random_batch())
     assert norms[0] > 0 and torch.equal(norms[1:], torch.zeros(5, dtype=torch.float64))
 

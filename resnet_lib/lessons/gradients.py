@@ -6,8 +6,8 @@ A net is ``stem -> depth blocks -> head`` on flattened 28x28 images, every block
 * plain:    ``h = relu(Linear(h))``,  or ``h = relu(BN(Linear(h)))`` with batch norm;
 * residual: ``h = h + Linear(relu(h))``, or ``h = h + BN(Linear(relu(h)))`` (pre-activation branches).
 
-Linear weights use He (Kaiming) initialisation and zero biases. ``zero_init_gamma`` starts every residual branch's
-BN scale at 0, so each block is the identity at initialisation (torchvision's ``zero_init_residual``).
+Linear weights use He (Kaiming) initialisation and zero biases. ``zero_init_residual`` starts every residual branch's
+BN scale at 0, so each block is the identity at initialisation (the name torchvision uses too).
 """
 
 from __future__ import annotations
@@ -32,12 +32,12 @@ def _he_linear(n_in: int, n_out: int) -> nn.Linear:
 class Block(nn.Module):
     """One layer of a :class:`DeepMLP`: plain ``relu([BN](Linear h))`` or residual ``h + [BN](Linear relu(h))``."""
 
-    def __init__(self, width: int, residual: bool, batch_norm: bool, zero_init_gamma: bool = False):
+    def __init__(self, width: int, residual: bool, batch_norm: bool, zero_init_residual: bool = False):
         super().__init__()
         self.residual = residual
         self.linear = _he_linear(width, width)
         self.bn = nn.BatchNorm1d(width) if batch_norm else None
-        if zero_init_gamma and self.bn is not None:
+        if zero_init_residual and self.bn is not None:
             nn.init.zeros_(self.bn.weight)
 
     def forward(self, h: torch.Tensor) -> torch.Tensor:
@@ -52,24 +52,24 @@ class DeepMLP(nn.Module):
     """``stem (in_features -> width) -> depth Blocks -> head (width -> classes)``; see the module docstring."""
 
     def __init__(self, depth: int, width: int = 32, residual: bool = False, batch_norm: bool = False,
-                 zero_init_gamma: bool = False, in_features: int = 784, classes: int = 10):
+                 zero_init_residual: bool = False, in_features: int = 784, classes: int = 10):
         super().__init__()
         check_positive(depth=depth, width=width, in_features=in_features, classes=classes)
-        if zero_init_gamma and not (residual and batch_norm):
+        if zero_init_residual and not (residual and batch_norm):
             raise ValueError(
-                "zero_init_gamma=True needs residual=True and batch_norm=True: it zeroes the BN scale of each "
-                "residual branch (in a plain net it would zero every layer's output); pass zero_init_gamma=False."
+                "zero_init_residual=True needs residual=True and batch_norm=True: it zeroes the BN scale of each "
+                "residual branch (in a plain net it would zero every layer's output); pass zero_init_residual=False."
             )
         self.depth, self.width = depth, width
-        self.residual, self.batch_norm, self.zero_init_gamma = residual, batch_norm, zero_init_gamma
+        self.residual, self.batch_norm, self.zero_init_residual = residual, batch_norm, zero_init_residual
         self.stem = _he_linear(in_features, width)
         self.head = nn.Linear(width, classes)  # built before the blocks: same seed, same stem and head at any depth
-        self.blocks = nn.ModuleList(Block(width, residual, batch_norm, zero_init_gamma) for _ in range(depth))
+        self.blocks = nn.ModuleList(Block(width, residual, batch_norm, zero_init_residual) for _ in range(depth))
 
     def variant(self) -> str:
         """A short name such as ``"residual+BN, γ=0"`` or ``"plain"``."""
         name = ("residual" if self.residual else "plain") + ("+BN" if self.batch_norm else "")
-        return name + (", γ=0" if self.zero_init_gamma else "")
+        return name + (", γ=0" if self.zero_init_residual else "")
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.trunk(x)[-1])
@@ -175,7 +175,7 @@ VARIANTS: dict[str, dict[str, bool]] = {
     "plain+BN": {"residual": False, "batch_norm": True},
     "residual": {"residual": True, "batch_norm": False},
     "residual+BN": {"residual": True, "batch_norm": True},
-    "residual+BN, γ=0": {"residual": True, "batch_norm": True, "zero_init_gamma": True},
+    "residual+BN, γ=0": {"residual": True, "batch_norm": True, "zero_init_residual": True},
 }
 
 

@@ -18,16 +18,16 @@ from .widget_output import Explorer
 DEPTHS: tuple[int, ...] = (2, 3, 5, 10, 20, 30, 50, 100, 200, 300, 500, 1000)
 
 
-def profile_style(residual: bool, batch_norm: bool, zero_init_gamma: bool = False) -> dict[str, str]:
+def profile_style(residual: bool, batch_norm: bool, zero_init_residual: bool = False) -> dict[str, str]:
     """The palette's style for a variant (plain orange, residual blue, BN dashed), dotted when γ starts at 0."""
     style = variant_style(residual, batch_norm)
-    return style | {"linestyle": ":"} if zero_init_gamma else style
+    return style | {"linestyle": ":"} if zero_init_residual else style
 
 
-def draw_profile(ax: Axes, norms: torch.Tensor, residual: bool, batch_norm: bool, zero_init_gamma: bool = False,
+def draw_profile(ax: Axes, norms: torch.Tensor, residual: bool, batch_norm: bool, zero_init_residual: bool = False,
                  label: str | None = None, alpha: float = 1.0) -> None:
     """Plot ``|d loss / d h_l|`` against the layer index ``l`` on a log axis, in the variant's colour and line."""
-    style = profile_style(residual, batch_norm, zero_init_gamma)
+    style = profile_style(residual, batch_norm, zero_init_residual)
     ax.semilogy(range(len(norms)), norms.numpy(), label=label, alpha=alpha, **style)
     ax.set_xlabel("layer l (0 = input side)")
     ax.set_ylabel("gradient norm |dL/dh_l|")
@@ -61,25 +61,25 @@ class GradientExplorer(Explorer):
             "depth": widgets.SelectionSlider(options=list(depths), value=depth, description="depth"),
             "residual": widgets.Checkbox(value=False, description="residual"),
             "batch_norm": widgets.Checkbox(value=False, description="batch norm"),
-            "zero_init_gamma": widgets.Checkbox(value=False, description="zero-init γ", disabled=True),
+            "zero_init_residual": widgets.Checkbox(value=False, description="zero-init γ", disabled=True),
         }
         super().__init__()
 
     def settings(self) -> dict[str, bool | int]:
         """The current configuration; zero-init γ counts only for a residual net with batch norm."""
         c = self.controls
-        zero = c["zero_init_gamma"].value and not c["zero_init_gamma"].disabled
+        zero = c["zero_init_residual"].value and not c["zero_init_residual"].disabled
         return {"depth": c["depth"].value, "residual": c["residual"].value, "batch_norm": c["batch_norm"].value,
-                "zero_init_gamma": zero}
+                "zero_init_residual": zero}
 
     def draw(self) -> tuple[plt.Figure, str]:
         c = self.controls
-        c["zero_init_gamma"].disabled = not (c["residual"].value and c["batch_norm"].value)
+        c["zero_init_residual"].disabled = not (c["residual"].value and c["batch_norm"].value)
         s = self.settings()
         depth = int(s.pop("depth"))
         self.norms = profile_at_init(depth, self.x, self.y, seed=self.seed, **s)
         fig, ax = plt.subplots(figsize=(6, 3.2))
-        draw_profile(ax, self.norms, s["residual"], s["batch_norm"], s["zero_init_gamma"])
+        draw_profile(ax, self.norms, s["residual"], s["batch_norm"], s["zero_init_residual"])
         ax.set_title(f"gradient reaching each layer at initialisation, depth {depth}")
         fig.tight_layout()
         flags = ", ".join(f"{k}={v}" for k, v in s.items())
