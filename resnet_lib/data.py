@@ -27,6 +27,8 @@ import torch
 from torch.nn import functional as F
 from torchvision.datasets.mnist import read_image_file, read_label_file
 
+from .checks import is_int
+
 CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
 FILES = {  # field -> file name, without .gz
     "train_images": "train-images-idx3-ubyte",
@@ -126,7 +128,11 @@ class FashionMNIST:
         return f"Fashion-MNIST: {self.source}, {len(self.train_labels):,} train / {len(self.test_labels):,} test"
 
     def subset(self, train: int | None = None, test: int | None = None) -> FashionMNIST:
-        """The first ``train`` training and ``test`` test examples (None keeps all; both sets come shuffled)."""
+        """The first ``train`` training and ``test`` test examples, or all there are if fewer (None keeps all;
+        both sets come shuffled, so any prefix mixes the classes)."""
+        for name, count in (("train", train), ("test", test)):
+            if count is not None and (not is_int(count) or count < 1):
+                raise ValueError(f"subset({name}={count!r}): pass a number of examples >= 1, or None for all")
         return FashionMNIST(
             self.train_images[:train], self.train_labels[:train],
             self.test_images[:test], self.test_labels[:test], self.source,
@@ -142,6 +148,9 @@ def _read_verified(path: Path, sha256: str, fix: str) -> torch.Tensor:
     """Read one IDX file (raw or .gz), check the SHA-256 of its decompressed bytes, parse it with torchvision."""
     try:
         raw = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+    except PermissionError as exc:
+        raise DataError(f"cannot read {_show(path)}: permission denied; give your user read access to it "
+                        "(chmod a+r), or point FASHION_MNIST_DIR at a readable copy.") from exc
     except (OSError, EOFError, zlib.error, gzip.BadGzipFile) as exc:
         raise DataError(f"cannot read {_show(path)} ({exc}): the file is truncated or corrupt; {fix}.") from exc
     digest = hashlib.sha256(raw).hexdigest()
@@ -279,6 +288,11 @@ def load_fashion_mnist(data: Literal["sample", "full"] = "full", root: str | Pat
 
 def prepare(images: torch.Tensor, image_size: int = 28, normalize: bool = True) -> torch.Tensor:
     """uint8 (B, 28, 28) -> float (B, 1, S, S) in [0, 1] (or standardised), resized bilinearly as one batch."""
+    if images.dtype != torch.uint8 or images.dim() != 3:
+        hint = "already prepared? then use them as they are" if images.is_floating_point() else \
+            "one image? pass images[i:i + 1]"
+        raise ValueError(f"prepare takes raw uint8 images of shape (B, 28, 28), like data.train_images; got "
+                         f"{images.dtype} of shape {tuple(images.shape)} ({hint})")
     x = images.unsqueeze(1).float().div_(255)
     if image_size != x.shape[-1]:
         x = F.interpolate(x, size=(image_size, image_size), mode="bilinear", align_corners=False)
@@ -289,8 +303,11 @@ def batches(images: torch.Tensor, labels: torch.Tensor, batch_size: int, *, imag
             shuffle: bool = False, seed: int = 0, epoch: int = 0, device: torch.device | str | None = None,
             normalize: bool = True, drop_last: bool = False) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
     """Yield ``(x, y)`` batches cut from in-memory tensors; the order depends only on ``(seed, epoch)``."""
-    if not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+    if not is_int(batch_size) or batch_size < 1:
+        raise ValueError(f"batch_size must be a whole number >= 1, got {batch_size!r}; d2l uses 256")
+    if len(images) != len(labels):
+        raise ValueError(f"images and labels must match one to one, got {len(images):,} images and "
+                         f"{len(labels):,} labels; pass the same slice of both (e.g. images[:n], labels[:n])")
     n = len(labels)
     if shuffle:
         order = torch.randperm(n, generator=torch.Generator().manual_seed(seed * 1_000_003 + epoch))

@@ -10,6 +10,11 @@ def confusion_matrix(labels: torch.Tensor, preds: torch.Tensor, num_classes: int
     if labels.shape != preds.shape:
         raise ValueError(f"labels and preds must have the same shape, got {tuple(labels.shape)} and "
                          f"{tuple(preds.shape)}; pass one prediction per label")
+    for name, t in (("labels", labels), ("preds", preds)):
+        if t.numel() and not (0 <= int(t.min()) and int(t.max()) < num_classes):
+            raise ValueError(f"{name} must be class indices 0..{num_classes - 1}, but they range over "
+                             f"{int(t.min())}..{int(t.max())}; pass num_classes={int(t.max()) + 1} if there are "
+                             "that many classes, or pass class indices (e.g. logits.argmax(1)), not scores")
     flat = labels.long().cpu() * num_classes + preds.long().cpu()
     return torch.bincount(flat, minlength=num_classes**2).reshape(num_classes, num_classes)
 

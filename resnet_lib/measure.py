@@ -129,10 +129,14 @@ def shape_str(shape: tuple[int, ...]) -> str:
 
 
 def layer_shapes(net: nn.Sequential, X: torch.Tensor) -> list[tuple[str, tuple[int, ...]]]:
-    """Run ``X`` through the top-level layers of ``net`` and return ``(layer class name, output shape)`` pairs."""
+    """Run ``X`` through the top-level layers of ``net`` and return ``(layer class name, output shape)`` pairs.
+
+    It runs a copy on the meta device, in eval mode: shapes only, fast at any size, and ``net`` (its mode and
+    its BatchNorm statistics) is left as it was."""
+    X = X.to("meta")
     shapes = []
     with torch.no_grad():
-        for layer in net:
+        for layer in _on_meta(net):
             X = layer(X)
             shapes.append((layer.__class__.__name__, tuple(X.shape)))
     return shapes
@@ -142,9 +146,8 @@ def stage_shapes(net: nn.Sequential, image_size: int) -> list[tuple[str, tuple[i
     """``(stage name, output shape)`` for b1..b5 and the head, for one ``image_size`` square input."""
     if not isinstance(image_size, int) or image_size < 1:
         raise ValueError(f"image_size must be a positive integer, got {image_size!r}")
-    meta = _on_meta(net)
-    shapes = layer_shapes(meta, torch.zeros(1, meta[0][0].in_channels, image_size, image_size, device="meta"))
     stages(net)  # checks the layout
+    shapes = layer_shapes(net, torch.zeros(1, net[0][0].in_channels, image_size, image_size, device="meta"))
     return [(name, shape) for name, (_, shape) in zip(STAGE_NAMES[:5], shapes[:5], strict=True)] + [
         (STAGE_NAMES[5], shapes[-1][1])
     ]

@@ -5,7 +5,8 @@ experiments); :func:`train` runs a whole :class:`Recipe` on Fashion-MNIST epoch 
 :class:`Recipe` says what to run (``Recipe.from_preset(preset)`` is d2l's plain SGD; ``improved=True`` adds
 momentum, weight decay, label smoothing, a one-cycle learning rate and flips). :func:`train` returns a
 :class:`~resnet_lib.history.History`; with ``checkpoint=`` it saves every epoch (see :mod:`resnet_lib.checkpoint`)
-and ``resume=True`` continues from the last complete one. Ctrl-C and a NaN/inf loss stop it early, history kept.
+and ``resume=True`` continues from the last complete one; a fresh run refuses a directory that already holds
+checkpoints, so two runs never mix. Ctrl-C and a NaN/inf loss stop it early, history kept.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from torch import nn
 from torch.nn import functional as F
 from torch.optim.lr_scheduler import OneCycleLR
 
-from .checkpoint import load_checkpoint, save_checkpoint
+from .checkpoint import check_fresh, load_checkpoint, save_checkpoint
+from .checks import is_int
 from .data import FashionMNIST, batches
 from .device import pick_device
 from .history import History
@@ -53,13 +55,17 @@ class Recipe:
     def __post_init__(self) -> None:
         if not isinstance(self.lr, (int, float)) or not self.lr > 0 or not math.isfinite(self.lr):
             raise ValueError(f"lr must be a positive number, got {self.lr!r}; d2l uses 0.05")
-        for name in ("epochs", "batch_size", "image_size"):
+        for name, d2l in (("epochs", 10), ("batch_size", 256), ("image_size", 96)):
             value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
-        for name in ("momentum", "weight_decay", "label_smoothing"):
-            if not 0 <= getattr(self, name) < 1:
-                raise ValueError(f"{name} must be in [0, 1), got {getattr(self, name)!r}")
+            if not is_int(value) or value < 1:
+                raise ValueError(f"{name} must be a whole number >= 1, got {value!r}; d2l uses {name}={d2l}")
+        for name, usual in (("momentum", 0.9), ("weight_decay", 5e-4), ("label_smoothing", 0.1)):
+            value = getattr(self, name)
+            if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 <= value < 1:
+                raise ValueError(f"{name} must be a number in [0, 1), got {value!r}; the improved recipe uses "
+                                 f"{name}={usual} (0 switches it off)")
+        if not is_int(self.seed) or self.seed < 0:
+            raise ValueError(f"seed must be a whole number >= 0, got {self.seed!r}; e.g. seed=0")
 
     @classmethod
     def from_preset(cls, preset: Preset, improved: bool = False) -> Recipe:
@@ -128,14 +134,24 @@ def train_steps(net: nn.Module, optimizer: torch.optim.Optimizer,
 @torch.no_grad()
 def evaluate(net: nn.Module, images: torch.Tensor, labels: torch.Tensor, image_size: int,
              batch_size: int = 512, device: torch.device | None = None) -> torch.Tensor:
-    """Predicted class of every image (on the CPU), with the model in eval mode."""
+    """Predicted class of every image (on the CPU), with the model in eval mode (BatchNorm uses its running
+    statistics and leaves them alone); the model's mode is restored afterwards."""
     device = device or next(net.parameters()).device
+    was_training = net.training
     net.eval()
     preds = []
-    with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
-        for x, _ in batches(images, labels, batch_size, image_size=image_size, device=device):
-            preds.append(net(x.contiguous(memory_format=_memory_format(device))).argmax(1).cpu())
+    try:
+        with _amp(device):
+            for x, _ in batches(images, labels, batch_size, image_size=image_size, device=device):
+                preds.append(net(x.contiguous(memory_format=_memory_format(device))).argmax(1).cpu())
+    finally:
+        net.train(was_training)
     return torch.cat(preds) if preds else torch.empty(0, dtype=torch.long)
+
+
+def _amp(device: torch.device) -> contextlib.AbstractContextManager:
+    # bf16 autocast on CUDA only; elsewhere no autocast object is even built (older torch refuses some devices)
+    return torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else contextlib.nullcontext()
 
 
 def _memory_format(device: torch.device) -> torch.memory_format:
@@ -149,15 +165,28 @@ def train(net: nn.Module, data: FashionMNIST, recipe: Recipe, *, device: str | N
           progress: Progress | bool = True) -> History:
     """Train ``net`` on ``data`` with ``recipe``; return the :class:`History` (also when stopped early).
 
-    ``checkpoint``: a directory; each epoch end is saved there atomically, and ``resume=True`` continues from
-    the last complete checkpoint. ``identity`` (e.g. the preset name) must match the checkpoint's to resume.
+    ``checkpoint``: a directory for this run alone; each epoch end is saved there atomically. A fresh run
+    (``resume=False``) refuses a directory that already holds checkpoints; ``resume=True`` continues from the last
+    complete one. ``identity`` (e.g. the preset name) must match the checkpoint's to resume.
+    An epoch whose last batch would hold a single image drops it (BatchNorm cannot normalise one example); the
+    shuffle makes it a different image every epoch.
     """
+    train_n = len(data.train_labels)
+    if train_n < 2 or len(data.test_labels) < 1:
+        raise ValueError(f"train needs at least 2 training images and 1 test image, got {data}; pass a larger "
+                         "subset (e.g. data.subset(train=512, test=500)) or load_fashion_mnist('sample')")
+    if resume and checkpoint is None:
+        raise ValueError("resume=True needs checkpoint=<the directory the run saved to>")
     dev = pick_device(device)  # ValueError for an unknown device
+    if checkpoint is not None and not resume:
+        check_fresh(checkpoint)
     net.to(dev, memory_format=_memory_format(dev))
     data = data.to(dev)
     optimizer = torch.optim.SGD(net.parameters(), lr=recipe.lr, momentum=recipe.momentum,
                                 weight_decay=recipe.weight_decay)
-    steps = recipe.epochs * math.ceil(len(data.train_labels) / recipe.batch_size)
+    drop_one = train_n % recipe.batch_size == 1
+    steps_per_epoch = train_n // recipe.batch_size if drop_one else math.ceil(train_n / recipe.batch_size)
+    steps = recipe.epochs * steps_per_epoch
     scheduler = None
     if recipe.one_cycle:
         scheduler = OneCycleLR(optimizer, recipe.lr, total_steps=steps, cycle_momentum=False)
@@ -166,21 +195,21 @@ def train(net: nn.Module, data: FashionMNIST, recipe: Recipe, *, device: str | N
                             "model": _model_info(net)})
     saved = {"model": net, "optimizer": optimizer, "scheduler": scheduler,
              "identity": f"{identity}|{recipe.key()}"}
-    if checkpoint is not None and resume:
+    if resume:
         payload = load_checkpoint(checkpoint, **saved)
         if payload is not None:
             history = History(**payload["history"])
     show = make_progress() if progress is True else progress or None
-    amp = torch.autocast(dev.type, dtype=torch.bfloat16) if dev.type == "cuda" else contextlib.nullcontext()
+    amp = _amp(dev)
     try:
         for epoch in range(history.epochs_done, recipe.epochs):
             start, total_loss, correct, seen = time.perf_counter(), 0.0, 0, 0
             flips = torch.Generator().manual_seed(recipe.seed * 1_000_003 + epoch)
             net.train()
             if show:
-                show.start_epoch(epoch, recipe.epochs, steps // recipe.epochs)
-            for x, y in batches(data.train_images, data.train_labels, recipe.batch_size,
-                                image_size=recipe.image_size, shuffle=True, seed=recipe.seed, epoch=epoch):
+                show.start_epoch(epoch, recipe.epochs, steps_per_epoch)
+            for x, y in batches(data.train_images, data.train_labels, recipe.batch_size, image_size=recipe.image_size,
+                                shuffle=True, seed=recipe.seed, epoch=epoch, drop_last=drop_one):
                 x = _augment(x, flips) if recipe.augment else x
                 loss, logits = train_step(net, optimizer, x.contiguous(memory_format=_memory_format(dev)), y,
                                           loss_fn, amp)

@@ -222,16 +222,29 @@ _STATE_JS = """() => {
   const session = panel.sessionContext.session;
   return {path: panel.context.path, status: panel.sessionContext.kernelDisplayStatus,
           kernel: Boolean(session && session.kernel), dialog: Boolean(document.querySelector('.jp-Dialog')),
-          codeCells, executed, errors, images,
+          codeCells, executed, errors, images, kernelErrors: window.__kernelErrors || [],
           runAll: window.__runAll ?? null, died: Boolean(window.__kernelDied)};
 }"""
 
+# Watch the kernel of the current notebook: its death, and every error it reports on iopub. An error raised in a
+# widget callback whose output is set directly (``out.outputs = ...``) belongs to no cell: JupyterLab shows it
+# only in its log console, so it is caught here, as the kernel sends it.
 _RUN_ALL_JS = """async () => {
+  const panel = window.jupyterapp.shell.currentWidget;
   window.__runAll = undefined;
   window.__kernelDied = false;
-  window.jupyterapp.shell.currentWidget.sessionContext.statusChanged.connect((_, status) => {
-    if (status === 'autorestarting' || status === 'dead') window.__kernelDied = true;
-  });
+  window.__kernelErrors = [];
+  if (!panel.__resnetWatched) {
+    panel.__resnetWatched = true;
+    panel.sessionContext.statusChanged.connect((_, status) => {
+      if (status === 'autorestarting' || status === 'dead') window.__kernelDied = true;
+    });
+    panel.sessionContext.iopubMessage.connect((_, msg) => {
+      if (msg.header.msg_type !== 'error') return;
+      window.__kernelErrors.push({parent: msg.parent_header.msg_type || '',
+                                  text: `${msg.content.ename}: ${msg.content.evalue}`});
+    });
+  }
   await window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs');
   window.jupyterapp.commands.execute('notebook:run-all-cells').then(
     ok => { window.__runAll = String(ok); }, err => { window.__runAll = 'error: ' + err; });
@@ -245,25 +258,25 @@ _CLOSE_JS = """() => {
   }
 }"""
 
+# The slider's state and the hidden marker of its own widget: the nearest enclosing element, inside the slider's
+# cell, that holds a ``.resnet-marker`` label (another widget's marker further down the page is not its answer).
 _SLIDER_JS = """(handle) => {
   const slider = handle.closest('.widget-slider');
   const readout = slider.querySelector('.widget-readout');
+  const cell = handle.closest('.jp-Cell');
+  let marker = null;
+  for (let node = slider; node && node !== cell && marker === null; node = node.parentElement) {
+    const label = node.querySelector('.resnet-marker');
+    if (label) marker = label.textContent.trim();
+  }
   return {now: handle.getAttribute('aria-valuenow'), max: handle.getAttribute('aria-valuemax'),
-          readout: readout ? readout.innerText.trim() : ''};
+          readout: readout ? readout.innerText.trim() : '', marker};
 }"""
 
-# text of every cell's output area (widgets and Output widgets included), never of cell sources
-# what the output areas show, plus the hidden marker labels (class resnet-marker) that lesson widgets update
-_OUTPUT_TEXT_JS = """() => [...document.querySelectorAll('.jp-Notebook .jp-Cell-outputArea')]
-  .map(node => node.innerText)
-  .concat([...document.querySelectorAll('.jp-Notebook .resnet-marker')].map(node => node.textContent))
-  .join('\\n')"""
-
-# a traceback shown inside an Output widget (a widget callback raised); the cell outputs never show it
-_WIDGET_TRACEBACKS_JS = """() => [...document.querySelectorAll(
-  '.jp-Notebook .widget-output [data-mime-type="application/vnd.jupyter.stderr"]')]
-  .map(node => node.innerText.trim()).filter(text => text.includes('Traceback'))
-  .map(text => text.split('\\n').filter(line => line.trim()).pop())"""
+# what the notebook's output areas say about widgets that could not be shown
+_WIDGET_PROBLEMS_JS = """() => [...document.querySelectorAll('.jp-Notebook .jp-OutputArea-output')]
+  .map(node => node.innerText.trim())
+  .filter(text => /Error displaying widget|Loading widget|model not found/i.test(text))"""
 
 
 @dataclass
@@ -273,13 +286,13 @@ class NotebookRun:
     code_cells: int
     executed: int
     errors: list[str]
-    widget_tracebacks: list[str]
+    kernel_errors: list[str]
     images: int
     seconds: float
 
     def problems(self) -> list[str]:
         found = [f"error output in {e}" for e in self.errors]
-        found += [f"traceback in a widget's output: {e}" for e in self.widget_tracebacks]
+        found += [f"error outside any cell (JupyterLab's log console): {e}" for e in self.kernel_errors]
         if self.executed < self.code_cells:
             found.append(f"only {self.executed} of {self.code_cells} code cells ran")
         if self.images < 1:
@@ -289,7 +302,7 @@ class NotebookRun:
 
 @dataclass
 class SliderChange:
-    """The first slider's readout and the latest ``updated: <name>=<value>`` line, before and after a key."""
+    """The first slider's readout and its widget's ``updated: <name>=<value>`` marker, before and after a key."""
 
     key: str
     readout_before: str
@@ -337,8 +350,14 @@ def close_documents(page: Page) -> None:
     page.evaluate(_CLOSE_JS)
 
 
+def _outside_cells(state: dict) -> list[str]:
+    """Errors the kernel reported for no cell (a cell's own error comes from its execute_request)."""
+    return [e["text"] for e in state["kernelErrors"] if e["parent"] != "execute_request"]
+
+
 def run_all_cells(page: Page, timeout: float = 240) -> NotebookRun:
-    """Clear outputs, Run All, and wait until Run All has finished and the kernel is idle."""
+    """Clear outputs, Run All, and wait until Run All has finished and the kernel is idle; stop at once if the
+    kernel dies."""
     start = time.monotonic()
     page.evaluate(_RUN_ALL_JS)
 
@@ -346,7 +365,7 @@ def run_all_cells(page: Page, timeout: float = 240) -> NotebookRun:
         state = page.evaluate(_STATE_JS)
         if state["died"]:
             raise BrowserCheckError(f"the kernel died during Run All ({state['executed']} of "
-                                    f"{state['codeCells']} code cells started)")
+                                    f"{state['codeCells']} code cells started; errors: {state['errors']})")
         return state if state["runAll"] is not None and state["status"] == "idle" else None
 
     state = _poll(finished, timeout, 0.5)
@@ -354,14 +373,8 @@ def run_all_cells(page: Page, timeout: float = 240) -> NotebookRun:
         state = page.evaluate(_STATE_JS)
         raise BrowserCheckError(f"Run All did not finish within {timeout:.0f} s ({state['executed']} of "
                                 f"{state['codeCells']} code cells started, kernel {state['status']})")
-    tracebacks = page.evaluate(_WIDGET_TRACEBACKS_JS)
-    return NotebookRun(state["codeCells"], state["executed"], state["errors"], tracebacks, state["images"],
-                       time.monotonic() - start)
-
-
-def _latest_marker(page: Page) -> str | None:
-    markers = [m.group(0).strip() for m in MARKER.finditer(page.evaluate(_OUTPUT_TEXT_JS))]
-    return markers[-1] if markers else None
+    return NotebookRun(state["codeCells"], state["executed"], state["errors"], _outside_cells(state),
+                       state["images"], time.monotonic() - start)
 
 
 def _values_agree(marker_value: str, shown: str) -> bool:
@@ -372,44 +385,51 @@ def _values_agree(marker_value: str, shown: str) -> bool:
         return marker_value.strip() == shown.strip()
 
 
-def move_first_slider(page: Page, timeout: float = 60) -> SliderChange:
-    """Focus the first slider's handle, press an arrow key, and wait for a new ``updated: <name>=<value>``
-    line whose value is what the slider now shows; fail at once if a traceback appears in a widget output."""
+def move_first_slider(page: Page, timeout: float = 60, render_timeout: float = 10) -> SliderChange:
+    """Focus the first slider's handle, press an arrow key, and wait until the hidden marker of the slider's own
+    widget reads ``updated: <name>=<value>`` for the value the slider now shows. Fail at once when the kernel
+    reports an error (a callback raised) or dies, and within ``render_timeout`` when no slider is shown."""
     handle = page.locator(".jp-Notebook .widget-slider .noUi-handle").first
-    if not _poll(lambda: handle.count() > 0 and handle.is_visible() or None, 30):
-        raise BrowserCheckError("no ipywidgets slider (.widget-slider) was rendered")
+    if not _poll(lambda: handle.count() > 0 and handle.is_visible() or None, render_timeout):
+        raise BrowserCheckError(f"no ipywidgets slider (.widget-slider) was rendered within {render_timeout:.0f} "
+                                f"s of Run All; widget outputs: {page.evaluate(_WIDGET_PROBLEMS_JS) or 'none'}")
     handle.scroll_into_view_if_needed()
     before = handle.evaluate(_SLIDER_JS)
-    marker_before = _latest_marker(page)
-    tracebacks_before = len(page.evaluate(_WIDGET_TRACEBACKS_JS))
+    if before["marker"] is None:
+        raise BrowserCheckError("the first slider's widget has no hidden marker (an element of class "
+                                "resnet-marker); build the widget on resnet_lib.ui.widget_output.Explorer")
+    errors_before = len(page.evaluate(_STATE_JS)["kernelErrors"])
     at_max = before["now"] is not None and before["now"] == before["max"]
     key = "ArrowLeft" if at_max else "ArrowRight"
     handle.focus()
     page.keyboard.press(key)
 
-    def shown() -> str:
-        state = handle.evaluate(_SLIDER_JS)
+    def shown(state: dict) -> str:
         return state["readout"] or state["now"] or ""
 
-    def outcome() -> tuple[str | None, list[str]] | None:
-        latest, tracebacks = _latest_marker(page), page.evaluate(_WIDGET_TRACEBACKS_JS)
-        if len(tracebacks) > tracebacks_before:
-            return None, tracebacks[tracebacks_before:]
+    def outcome() -> tuple[str, str | None] | None:
+        page_state, slider = page.evaluate(_STATE_JS), handle.evaluate(_SLIDER_JS)
+        if page_state["died"]:
+            return "died", None
+        if len(page_state["kernelErrors"]) > errors_before:
+            return "raised", "; ".join(e["text"] for e in page_state["kernelErrors"][errors_before:])
+        marker = MARKER.match(slider["marker"] or "")
         # a marker for another value (say, a late initial one) is not the answer: keep waiting
-        fresh = latest is not None and latest != marker_before
-        return (latest, []) if fresh and _values_agree(MARKER.match(latest)["value"], shown()) else None
+        fresh = marker is not None and slider["marker"] != before["marker"]
+        return ("ok", slider["marker"]) if fresh and _values_agree(marker["value"], shown(slider)) else None
 
-    marker_after, raised = _poll(outcome, timeout) or (None, [])
+    how, detail = _poll(outcome, timeout) or ("timeout", None)
     after = handle.evaluate(_SLIDER_JS)
-    readouts = f"{before['readout']!r} -> {after['readout']!r}"
-    moved = f"after pressing {key} on the first slider (readout {readouts})"
-    if raised:
-        raise BrowserCheckError(f"the widget callback raised {moved}: {raised}")
-    if marker_after is None:
+    moved = f"after pressing {key} on the first slider (readout {before['readout']!r} -> {after['readout']!r})"
+    if how == "died":
+        raise BrowserCheckError(f"the kernel died {moved}")
+    if how == "raised":
+        raise BrowserCheckError(f"the widget callback raised {moved}: {detail}")
+    if how == "timeout":
         raise BrowserCheckError(
-            f"no new 'updated: <name>=<value>' line for the slider's value {shown()!r} within {timeout:.0f} "
-            f"s {moved}; latest line before: {marker_before!r}, now: {_latest_marker(page)!r}")
-    return SliderChange(key, before["readout"], after["readout"], marker_before, marker_after)
+            f"no 'updated: <name>=<value>' marker for the slider's value {shown(after)!r} within {timeout:.0f} s "
+            f"{moved}; its widget's marker before: {before['marker']!r}, now: {after['marker']!r}")
+    return SliderChange(key, before["readout"], after["readout"], before["marker"], detail)
 
 
 @contextmanager

@@ -2,7 +2,9 @@
 widget, the first slider, answers a key press with a new ``updated: <name>=<value>`` line.
 
 One JupyterLab server (smoke preset, 127.0.0.1, random token) serves a temporary copy of ``notebooks/`` plus
-throwaway self-test notebooks showing that the checks pass on a working slider and catch a broken one.
+throwaway self-test notebooks, widgets built like the lessons' (``Explorer``), showing that the checks pass on a
+working slider and catch each way one can break (a raising callback, a wrong marker, no slider, a dying kernel),
+each within seconds.
 Without Chromium or playwright the tests skip, except under CI (``$CI`` set), where they fail.
 """
 
@@ -11,6 +13,7 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
@@ -20,6 +23,7 @@ import pytest
 from browser_support import (
     BrowserCheckError,
     LabServer,
+    NotebookRun,
     close_documents,
     find_chromium,
     host_addresses,
@@ -41,31 +45,47 @@ ARTIFACTS = ROOT / "test-artifacts"
 PRESET_CELL = 'import os\nassert os.environ.get("RESNET_PRESET") == "smoke", "the kernel must use smoke"'
 PNG_1PX = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
 IMAGE_CELL = f"from base64 import b64decode\nfrom IPython.display import Image\nImage(b64decode('{PNG_1PX}'))"
-SLIDER_CELL = """import ipywidgets as widgets
-from IPython.display import display
+# A widget built the way the lessons build theirs (resnet_lib's Explorer: outputs set directly, a hidden marker),
+# whose redraw for a moved slider can be made to misbehave.
+PROBE_CELL = """import os
 
-slider = widgets.IntSlider(value={value}, min=0, max=10, description="k")
-out = widgets.Output()
+import ipywidgets as widgets
 
-def on_change(change):
-    with out:
-        out.clear_output()
-        {body}
+from resnet_lib.ui.widget_output import Explorer
 
-slider.observe(on_change, names="value")
-display(slider, out)
-with out:
-    print(f"updated: k={{slider.value}}")"""
-WORKS = 'print(f"updated: k={change.new}")'
-WRONG = 'print(f"updated: k={change.new + 1}")'
-BREAKS = 'raise RuntimeError("broken callback")'
+
+class Probe(Explorer):
+    def __init__(self, value, when_moved="works"):
+        self.controls = {"k": widgets.IntSlider(value=value, min=0, max=10, description="k")}
+        self.start, self.when_moved = value, when_moved
+        super().__init__()
+
+    def draw(self):
+        k = self.controls["k"].value
+        if k != self.start and self.when_moved == "raises":
+            raise RuntimeError("broken callback")
+        if k != self.start and self.when_moved == "kills the kernel":
+            os._exit(1)
+        return None, f"k is {k}"
+
+    def update(self, name=None, value=None):
+        super().update(name, value)
+        if self.when_moved == "marks the wrong value":
+            self.marker.value = f"updated: k={self.controls['k'].value + 1}"
+"""
 SELFTEST = {
     # starts at its maximum, so the check has to move it left
-    "working_slider.ipynb": [PRESET_CELL, IMAGE_CELL, SLIDER_CELL.format(value=10, body=WORKS)],
-    "broken_callback.ipynb": [IMAGE_CELL, SLIDER_CELL.format(value=3, body=BREAKS)],
-    "wrong_marker.ipynb": [IMAGE_CELL, SLIDER_CELL.format(value=3, body=WRONG)],
+    "working_slider.ipynb": [PRESET_CELL, IMAGE_CELL, PROBE_CELL, "Probe(10).show()"],
+    # a second widget further down: its marker is not the first slider's answer
+    "two_widgets.ipynb": [IMAGE_CELL, PROBE_CELL, "Probe(3).show()", "Probe(7).show()"],
+    "broken_callback.ipynb": [IMAGE_CELL, PROBE_CELL, 'Probe(3, "raises").show()'],
+    "wrong_marker.ipynb": [IMAGE_CELL, PROBE_CELL, 'Probe(3, "marks the wrong value").show()'],
+    "callback_kills_kernel.ipynb": [IMAGE_CELL, PROBE_CELL, 'Probe(3, "kills the kernel").show()'],
+    "no_slider.ipynb": [IMAGE_CELL, "import ipywidgets as widgets\nwidgets.Button(description='not a slider')"],
+    "kernel_dies.ipynb": [IMAGE_CELL, "import os\nos._exit(1)", "print('never runs')"],
     "failing_cell.ipynb": ["1 / 0", "print('never runs')"],
 }
+FAST = 25  # seconds: a failing check must say why well before its timeout (60 s) runs out
 
 
 def _missing(what: str) -> NoReturn:
@@ -144,38 +164,72 @@ def test_notebook_runs_and_its_slider_responds(page: Page, lab: LabServer, noteb
     print(f"{notebook.name}: Run All {run.seconds:.1f} s, {run.images} image(s); {change}")
 
 
+def run_selftest(page: Page, lab: LabServer, name: str) -> NotebookRun:
+    open_notebook(page, lab, f"selftest/{name}")
+    return run_all_cells(page, timeout=60)
+
+
 def test_checks_pass_on_a_working_slider(page: Page, lab: LabServer) -> None:
     with screenshot_on_failure(page, ARTIFACTS / "browser-selftest-working.png"):
-        open_notebook(page, lab, "selftest/working_slider.ipynb")
-        run = run_all_cells(page, timeout=60)
-        assert run.problems() == []
+        assert run_selftest(page, lab, "working_slider.ipynb").problems() == []
         change = move_first_slider(page, timeout=20)
     assert change.key == "ArrowLeft"
     assert (change.marker_before, change.marker_after) == ("updated: k=10", "updated: k=9")
 
 
-def test_checks_catch_a_broken_widget_callback(page: Page, lab: LabServer) -> None:
-    open_notebook(page, lab, "selftest/broken_callback.ipynb")
-    assert run_all_cells(page, timeout=60).problems() == []
+def test_checks_read_the_marker_of_the_sliders_own_widget(page: Page, lab: LabServer) -> None:
+    with screenshot_on_failure(page, ARTIFACTS / "browser-selftest-two-widgets.png"):
+        assert run_selftest(page, lab, "two_widgets.ipynb").problems() == []
+        change = move_first_slider(page, timeout=20)
+    assert (change.marker_before, change.marker_after) == ("updated: k=3", "updated: k=4")
+
+
+def test_checks_catch_a_broken_widget_callback_at_once(page: Page, lab: LabServer) -> None:
+    """The lessons' style: the exception reaches no cell, only JupyterLab's log console."""
+    assert run_selftest(page, lab, "broken_callback.ipynb").problems() == []
+    start = time.monotonic()
     with pytest.raises(BrowserCheckError, match="the widget callback raised") as caught:
-        move_first_slider(page, timeout=30)
+        move_first_slider(page, timeout=60)
+    assert time.monotonic() - start < FAST
     assert "RuntimeError: broken callback" in str(caught.value)
     assert "'3' -> '4'" in str(caught.value), "the slider itself should have moved"
 
 
 def test_checks_catch_a_marker_with_the_wrong_value(page: Page, lab: LabServer) -> None:
-    """A new output line is not enough: it must carry the value the slider now shows."""
-    open_notebook(page, lab, "selftest/wrong_marker.ipynb")
-    assert run_all_cells(page, timeout=60).problems() == []
-    expected = r"no new 'updated: <name>=<value>' line for the slider's value '4' within 5 s"
+    """A new marker is not enough: it must carry the value the slider now shows."""
+    assert run_selftest(page, lab, "wrong_marker.ipynb").problems() == []
+    expected = r"no 'updated: <name>=<value>' marker for the slider's value '4' within 5 s"
     with pytest.raises(BrowserCheckError, match=expected) as caught:
         move_first_slider(page, timeout=5)
     assert "now: 'updated: k=5'" in str(caught.value)
 
 
+def test_checks_catch_a_kernel_killed_by_a_callback_at_once(page: Page, lab: LabServer) -> None:
+    assert run_selftest(page, lab, "callback_kills_kernel.ipynb").problems() == []
+    start = time.monotonic()
+    with pytest.raises(BrowserCheckError, match=r"the kernel died after pressing ArrowRight .*'3' -> '4'"):
+        move_first_slider(page, timeout=60)
+    assert time.monotonic() - start < FAST
+
+
+def test_checks_catch_a_missing_slider_at_once(page: Page, lab: LabServer) -> None:
+    assert run_selftest(page, lab, "no_slider.ipynb").problems() == []
+    start = time.monotonic()
+    with pytest.raises(BrowserCheckError, match=r"no ipywidgets slider \(.widget-slider\) was rendered"):
+        move_first_slider(page, timeout=60)
+    assert time.monotonic() - start < FAST
+
+
+def test_checks_catch_a_kernel_that_dies_during_run_all_at_once(page: Page, lab: LabServer) -> None:
+    open_notebook(page, lab, "selftest/kernel_dies.ipynb")
+    start = time.monotonic()
+    with pytest.raises(BrowserCheckError, match="the kernel died during Run All"):
+        run_all_cells(page, timeout=120)
+    assert time.monotonic() - start < FAST
+
+
 def test_checks_catch_an_error_output(page: Page, lab: LabServer) -> None:
-    open_notebook(page, lab, "selftest/failing_cell.ipynb")
-    problems = run_all_cells(page, timeout=60).problems()
+    problems = run_selftest(page, lab, "failing_cell.ipynb").problems()
     assert problems == [
         "error output in cell 1: ZeroDivisionError: division by zero",
         "only 1 of 2 code cells ran",

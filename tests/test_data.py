@@ -1,16 +1,22 @@
 import gzip
+import hashlib
+import http.server
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
 import torch
+from tiny import make_unreadable
+from torchvision.datasets import FashionMNIST as TorchvisionFashionMNIST
 
 from resnet_lib import data
 from resnet_lib.data import DataError, FashionMNIST, batches, load_fashion_mnist, load_sample, make_sample
 
 REAL_DEBIAN = data.DEBIAN_DIR
+REAL_DOWNLOAD = data.download
 HAVE_DEBIAN = data.Source("Debian package", REAL_DEBIAN).status() == "complete"
 needs_debian = pytest.mark.skipif(not HAVE_DEBIAN, reason="needs Debian's dataset-fashion-mnist (apt install)")
 
@@ -29,11 +35,33 @@ def isolated(tmp_path, monkeypatch):
     return tmp_path
 
 
-def link_debian_files(directory: Path, skip: str | None = None) -> None:
-    directory.mkdir(parents=True, exist_ok=True)
-    for name in data.FILES.values():
-        if name != skip:
-            (directory / f"{name}.gz").symlink_to(REAL_DEBIAN / f"{name}.gz")
+@pytest.fixture
+def synthetic(tmp_path, monkeypatch):
+    """A small, complete stand-in for the full set (its own checksums patched in): ``synthetic.write(dir)``
+    puts the four .gz files there; ``synthetic.tensors`` holds what they contain."""
+    g = torch.Generator().manual_seed(0)
+    tensors = {"train_images": torch.randint(0, 256, (30, 28, 28), generator=g, dtype=torch.uint8),
+               "train_labels": torch.randint(0, 10, (30,), generator=g),
+               "test_images": torch.randint(0, 256, (20, 28, 28), generator=g, dtype=torch.uint8),
+               "test_labels": torch.randint(0, 10, (20,), generator=g)}
+    raw = {name: data._idx_bytes(tensors[field]) for field, name in data.FILES.items()}
+    monkeypatch.setattr(data, "FULL_SHA256", {name: hashlib.sha256(b).hexdigest() for name, b in raw.items()})
+
+    class Synthetic:
+        def __init__(self):
+            self.tensors, self.raw = tensors, raw
+            self.gz = {name: gzip.compress(b, mtime=0) for name, b in raw.items()}
+
+        def write(self, directory: Path) -> Path:
+            directory.mkdir(parents=True, exist_ok=True)
+            for name, blob in self.gz.items():
+                (directory / f"{name}.gz").write_bytes(blob)
+            return directory
+
+        def matches(self, ds: FashionMNIST) -> bool:
+            return all(torch.equal(getattr(ds, field), t) for field, t in self.tensors.items())
+
+    return Synthetic()
 
 
 def test_embedded_sample_is_real_balanced_and_small():
@@ -65,38 +93,53 @@ def test_source_order_explicit_then_cache_then_debian(tmp_path, monkeypatch):
 
 
 @needs_debian
-def test_explicit_directory_is_used_first(isolated, monkeypatch):
-    link_debian_files(isolated / "mine")
+def test_the_real_full_set_verifies(isolated, monkeypatch):
     monkeypatch.setattr(data, "DEBIAN_DIR", REAL_DEBIAN)
-    ds = load_fashion_mnist("full", root=isolated / "mine")
-    assert ds.source.startswith("explicit directory")
+    ds = load_fashion_mnist("full")
+    assert ds.source.startswith("Debian package")
     assert ds.train_images.shape == (60000, 28, 28) and ds.test_labels.shape == (10000,)
 
 
-@needs_debian
-def test_cache_beats_debian(isolated, monkeypatch):
-    link_debian_files(data.cache_root() / "FashionMNIST" / "raw")
-    monkeypatch.setattr(data, "DEBIAN_DIR", REAL_DEBIAN)
+def test_explicit_directory_is_used_first(isolated, synthetic, monkeypatch):
+    synthetic.write(data.cache_root() / "FashionMNIST" / "raw")
+    monkeypatch.setattr(data, "DEBIAN_DIR", synthetic.write(isolated / "debian"))
+    ds = load_fashion_mnist("full", root=synthetic.write(isolated / "mine"))
+    assert ds.source.startswith("explicit directory") and synthetic.matches(ds)
+
+
+def test_cache_beats_debian(isolated, synthetic, monkeypatch):
+    synthetic.write(data.cache_root() / "FashionMNIST" / "raw")
+    monkeypatch.setattr(data, "DEBIAN_DIR", synthetic.write(isolated / "debian"))
     assert load_fashion_mnist("full").source.startswith("user cache")
+    monkeypatch.setattr(data, "cache_root", lambda: isolated / "empty-cache")
+    assert load_fashion_mnist("full").source.startswith("Debian package")
 
 
-@needs_debian
-def test_corrupted_copy_is_rejected_naming_the_file(isolated):
-    link_debian_files(isolated / "bad", skip="train-labels-idx1-ubyte")
-    raw = bytearray(gzip.decompress((REAL_DEBIAN / "train-labels-idx1-ubyte.gz").read_bytes()))
-    raw[100] = (raw[100] + 1) % 10  # one wrong label
-    (isolated / "bad" / "train-labels-idx1-ubyte").write_bytes(bytes(raw))
+def test_corrupted_copy_is_rejected_naming_the_file(isolated, synthetic):
+    bad = synthetic.write(isolated / "bad")
+    raw = bytearray(synthetic.raw["train-labels-idx1-ubyte"])
+    raw[20] = (raw[20] + 1) % 10  # one wrong label
+    (bad / "train-labels-idx1-ubyte.gz").unlink()
+    (bad / "train-labels-idx1-ubyte").write_bytes(bytes(raw))
     with pytest.raises(DataError, match=r"train-labels-idx1-ubyte is corrupt.*SHA-256.*make data"):
-        load_fashion_mnist("full", root=isolated / "bad")
+        load_fashion_mnist("full", root=bad)
 
 
-@needs_debian
-def test_truncated_gzip_is_rejected(isolated):
-    link_debian_files(isolated / "cut", skip="t10k-labels-idx1-ubyte")
-    whole = (REAL_DEBIAN / "t10k-labels-idx1-ubyte.gz").read_bytes()
-    (isolated / "cut" / "t10k-labels-idx1-ubyte.gz").write_bytes(whole[: len(whole) // 2])
+def test_truncated_gzip_is_rejected(isolated, synthetic):
+    cut = synthetic.write(isolated / "cut")
+    whole = synthetic.gz["t10k-labels-idx1-ubyte"]
+    (cut / "t10k-labels-idx1-ubyte.gz").write_bytes(whole[: len(whole) // 2])
     with pytest.raises(DataError, match=r"t10k-labels-idx1-ubyte.gz.*truncated or corrupt"):
-        load_fashion_mnist("full", root=isolated / "cut")
+        load_fashion_mnist("full", root=cut)
+
+
+def test_an_unreadable_file_is_reported_as_such_not_as_corrupt(isolated, synthetic, monkeypatch):
+    mine = synthetic.write(isolated / "mine")
+    make_unreadable(monkeypatch, mine / "train-images-idx3-ubyte.gz")
+    with pytest.raises(DataError, match=r"cannot read .*train-images-idx3-ubyte.gz: permission denied; give your "
+                                        r"user read access") as caught:
+        load_fashion_mnist("full", root=mine)
+    assert "corrupt" not in str(caught.value)
 
 
 def test_partial_source_is_an_error_not_a_fallback(isolated):
@@ -118,11 +161,65 @@ def test_no_source_and_offline_falls_back_to_sample_with_warning(isolated):
     assert ds.source == "embedded sample"
 
 
-@needs_debian
-def test_download_lands_in_the_cache_and_is_used(isolated, monkeypatch):
-    cache = data.cache_root() / "FashionMNIST" / "raw"
-    monkeypatch.setattr(data, "download", lambda root=None: link_debian_files(cache))
-    assert load_fashion_mnist("full").source.startswith("user cache")
+@pytest.fixture
+def mirror(monkeypatch):
+    """A local HTTP server standing in for torchvision's Fashion-MNIST mirror: ``mirror.serve(files)`` serves
+    ``{name.gz: bytes}`` (any other path is a 404) and points torchvision at it, with the files' MD5s."""
+    served: dict[str, bytes] = {}
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_HEAD(self) -> bytes:
+            body = served.get(self.path.lstrip("/"), b"")
+            self.send_response(200 if self.path.lstrip("/") in served else 404)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            return body
+
+        def do_GET(self):
+            self.wfile.write(self.do_HEAD())
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+
+    class Mirror:
+        def serve(self, files: dict[str, bytes], md5s: dict[str, str] | None = None) -> None:
+            served.clear()
+            served.update(files)
+            md5s = md5s or {name: hashlib.md5(blob).hexdigest() for name, blob in files.items()}
+            monkeypatch.setattr(TorchvisionFashionMNIST, "mirrors", [f"http://127.0.0.1:{server.server_port}/"])
+            monkeypatch.setattr(TorchvisionFashionMNIST, "resources", list(md5s.items()))
+
+    yield Mirror()
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=10)
+
+
+def test_download_runs_torchvision_lands_in_the_cache_and_is_verified(isolated, synthetic, mirror, monkeypatch):
+    monkeypatch.setattr(data, "download", REAL_DOWNLOAD)  # the real code path, against the local mirror
+    mirror.serve({f"{name}.gz": blob for name, blob in synthetic.gz.items()})
+    ds = load_fashion_mnist("full")
+    assert ds.source.startswith("user cache") and synthetic.matches(ds)
+    assert (data.cache_root() / "FashionMNIST" / "raw" / "train-images-idx3-ubyte").is_file()
+
+
+def test_a_failed_download_falls_back_to_the_sample_with_a_warning(isolated, synthetic, mirror, monkeypatch):
+    monkeypatch.setattr(data, "download", REAL_DOWNLOAD)
+    mirror.serve({}, md5s={f"{name}.gz": "0" * 32 for name in synthetic.gz})  # every file: 404
+    with pytest.warns(UserWarning, match=r"No full Fashion-MNIST found \(download failed: RuntimeError"):
+        assert load_fashion_mnist("full").source == "embedded sample"
+
+
+def test_a_download_that_is_not_fashion_mnist_is_rejected(isolated, synthetic, mirror, monkeypatch):
+    monkeypatch.setattr(data, "download", REAL_DOWNLOAD)
+    mirror.serve({f"{name}.gz": blob for name, blob in synthetic.gz.items()})
+    monkeypatch.setitem(data.FULL_SHA256, "t10k-labels-idx1-ubyte", "0" * 64)  # not the files we expect
+    with pytest.raises(DataError, match=r"t10k-labels-idx1-ubyte is corrupt or not the Fashion-MNIST file"):
+        load_fashion_mnist("full")
 
 
 def test_corrupt_embedded_sample_is_detected(tmp_path, monkeypatch):
@@ -179,6 +276,32 @@ def test_shuffle_depends_only_on_seed_and_epoch():
     assert torch.equal(order(0, 1).sort().values, sample.train_labels.sort().values)  # each example once
 
 
+@pytest.mark.parametrize("train, test", [(-5, None), (0, None), (None, 2.5), (True, None)])
+def test_subset_refuses_what_is_not_a_count(train, test):
+    with pytest.raises(ValueError, match=r"subset\((train|test)=.*pass a number of examples >= 1, or None"):
+        load_sample().subset(train, test)
+
+
+def test_subset_takes_the_first_examples_or_all_there_are():
+    sample = load_sample()
+    small = sample.subset(5, 3)
+    assert torch.equal(small.train_labels, sample.train_labels[:5]) and len(small.test_labels) == 3
+    assert len(sample.subset(10**6).train_labels) == 3000
+
+
+def test_batches_refuse_images_and_labels_of_different_lengths():
+    sample = load_sample()
+    with pytest.raises(ValueError, match=r"3,000 images and 2,999 labels; pass the same slice of both"):
+        next(batches(sample.train_images, sample.train_labels[:-1], 64))
+
+
+def test_batches_refuse_images_that_are_already_prepared():
+    sample = load_sample().subset(8, 8)
+    x, y = next(batches(sample.train_images, sample.train_labels, 8))
+    with pytest.raises(ValueError, match=r"raw uint8 images .* got torch.float32 .*already prepared"):
+        next(batches(x, y, 8))
+
+
 @pytest.mark.parametrize("size", [0, -5, 2.0])
 def test_bad_batch_size(size):
     sample = load_sample()
@@ -201,7 +324,9 @@ def test_cli_reports_sources_and_verifies(tmp_path):
 
 
 def test_cli_fails_clearly_on_a_corrupt_source(tmp_path):
-    (tmp_path / "train-images-idx3-ubyte").write_bytes(b"not an idx file")
+    for name in data.FILES.values():  # all four files there, none of them Fashion-MNIST
+        (tmp_path / name).write_bytes(b"not an idx file")
     result = run_cli(FASHION_MNIST_DIR=str(tmp_path), XDG_CACHE_HOME=str(tmp_path / "c"))
     assert result.returncode == 1
-    assert "partial" in result.stderr and "make data" in result.stderr
+    assert "explicit directory" in result.stdout and "complete" in result.stdout
+    assert "train-images-idx3-ubyte is corrupt or not the Fashion-MNIST file" in result.stderr

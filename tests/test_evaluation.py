@@ -24,6 +24,15 @@ def test_confusion_matrix_rejects_mismatched_shapes():
         confusion_matrix(LABELS, PREDS[:-1])
 
 
+@pytest.mark.parametrize("labels, preds, match", [
+    (LABELS, torch.where(PREDS == 9, 10, PREDS), r"preds must be class indices 0..9.*range over 0..10.*num_classes=11"),
+    (torch.where(LABELS == 0, -1, LABELS), PREDS, r"labels must be class indices 0..9.*-1..9"),
+])
+def test_confusion_matrix_rejects_classes_out_of_range(labels, preds, match):
+    with pytest.raises(ValueError, match=match):
+        confusion_matrix(labels, preds)
+
+
 def test_most_confused_lists_off_diagonal_cells_largest_first():
     pairs = most_confused(confusion_matrix(LABELS, PREDS), k=3)
     assert pairs[:2] == [(0, 6, 2), (6, 0, 2)]
