@@ -5,8 +5,14 @@ one is this working tree. Each run executes the whole notebook top to bottom wit
 (kernel start-up included, on both sides) and the chosen preset, into a temporary copy. Runs alternate old, new,
 new, old, … so both see the same machine load. Prints every run's seconds, both medians and, last,
 ``ratio: <new / old>``; writes the record to ``benchmarks/results/lesson04_wall_time-<preset>.json``.
+A cell that fails is kept in the executed copy and reported (the run still counts: every cell ran).
 
-Run: ``python benchmarks/lesson04_wall_time.py [--rounds 2] [--preset cpu]`` from the repository root.
+``--threads N`` sets ``OMP_NUM_THREADS`` for both sides: on a machine shared with other jobs, two threads per
+process can run many times slower than one (each waits for the other to be scheduled). ``--keep DIR`` keeps the
+executed notebooks.
+
+Run: ``python benchmarks/lesson04_wall_time.py [--rounds 2] [--preset cpu] [--threads 1]`` from the repository
+root.
 """
 
 from __future__ import annotations
@@ -36,14 +42,19 @@ def unpack(commit: str, directory: Path) -> Path:
     return directory
 
 
-def run_notebook(version_root: Path, preset: str, out_dir: Path) -> float:
-    """Execute ``version_root``'s notebook 04 with its own library; the wall-clock seconds of the whole run."""
+def run_notebook(version_root: Path, preset: str, out_dir: Path, threads: int | None) -> tuple[float, int]:
+    """Execute ``version_root``'s notebook 04 with its own library into ``out_dir``; the wall-clock seconds of
+    the whole run and the number of cells that raised."""
     env = {**os.environ, "PYTHONPATH": str(version_root), "RESNET_PRESET": preset}
-    command = [sys.executable, "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute",
+    if threads is not None:
+        env["OMP_NUM_THREADS"] = str(threads)
+    command = [sys.executable, "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute", "--allow-errors",
                "--ExecutePreprocessor.timeout=7200", "--output-dir", str(out_dir), str(version_root / NOTEBOOK)]
     start = time.perf_counter()
     subprocess.run(command, env=env, check=True, capture_output=True)
-    return time.perf_counter() - start
+    seconds = time.perf_counter() - start
+    cells = json.loads((out_dir / Path(NOTEBOOK).name).read_text())["cells"]
+    return seconds, sum(o["output_type"] == "error" for c in cells for o in c.get("outputs", []))
 
 
 def machine() -> dict[str, object]:
@@ -57,6 +68,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=2, help="pairs of runs (old + new), alternating order")
     parser.add_argument("--preset", default="cpu", help="RESNET_PRESET for both versions (default: cpu)")
+    parser.add_argument("--threads", type=int, help="OMP_NUM_THREADS for both versions (default: torch's choice)")
+    parser.add_argument("--keep", type=Path, help="a directory to keep the executed notebooks in")
     args = parser.parse_args()
     if args.rounds < 1:
         parser.error("--rounds must be at least 1")
@@ -64,17 +77,19 @@ def main() -> None:
     load = [os.getloadavg()[0]]
     with tempfile.TemporaryDirectory(prefix="lesson04-wall-") as tmp:
         roots = {"old": unpack(OLD_COMMIT, Path(tmp) / "old"), "new": ROOT}
+        outputs = args.keep or Path(tmp) / "out"
         for i in range(args.rounds):
             for side in ("old", "new") if i % 2 == 0 else ("new", "old"):
-                seconds = run_notebook(roots[side], args.preset, Path(tmp) / "out" / f"{side}-{i}")
+                seconds, errors = run_notebook(roots[side], args.preset, outputs / f"{side}-{i + 1}", args.threads)
                 times[side].append(seconds)
                 load.append(os.getloadavg()[0])
-                print(f"round {i + 1} {side}: {seconds:.1f} s", flush=True)
+                failed = f" ({errors} cell(s) raised: see the executed copy)" if errors else ""
+                print(f"round {i + 1} {side}: {seconds:.1f} s{failed}", flush=True)
     medians = {side: statistics.median(t) for side, t in times.items()}
     ratio = medians["new"] / medians["old"]
     print(f"median old ({OLD_COMMIT}): {medians['old']:.1f} s, new: {medians['new']:.1f} s")
     record = {"when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "preset": args.preset,
-              "old": OLD_COMMIT, "seconds": times, "median_s": medians, "ratio": ratio,
+              "threads": args.threads, "old": OLD_COMMIT, "seconds": times, "median_s": medians, "ratio": ratio,
               "load_average_1min": load, "machine": machine()}
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / f"lesson04_wall_time-{args.preset}.json").write_text(json.dumps(record, indent=1) + "\n")

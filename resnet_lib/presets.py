@@ -79,8 +79,10 @@ def active_preset() -> Preset:
 
 @dataclass(frozen=True)
 class Lesson04Budget:
-    """Lesson 04's two side experiments: the one-switch-at-a-time ablation and the overfitting run."""
+    """Lesson 04's comparison at equal epochs and its two side experiments: the one-switch-at-a-time ablation
+    and the overfitting run."""
 
+    compare_epochs: int  # epochs of d2l's recipe and of the improved one, trained on all the preset's images
     ablation_train: int  # training images of each ablation run
     ablation_epochs: int
     ablation_batch: int
@@ -92,9 +94,9 @@ class Lesson04Budget:
 
 
 LESSON04_BUDGETS: dict[str, Lesson04Budget] = {
-    "smoke": Lesson04Budget(256, 1, 64, (0, 1), 128, 4, 32, 250),
-    "cpu": Lesson04Budget(3000, 2, 128, (0, 1), 1000, 16, 64, 2000),
-    "full": Lesson04Budget(10_000, 3, 128, (0, 1, 2), 2000, 40, 64, 10_000),
+    "smoke": Lesson04Budget(1, 256, 1, 64, (0, 1), 128, 4, 32, 250),
+    "cpu": Lesson04Budget(1, 2000, 2, 128, (0, 1), 1000, 20, 64, 1000),
+    "full": Lesson04Budget(10, 10_000, 3, 128, (0, 1, 2), 2000, 40, 64, 10_000),
 }
 
 

@@ -47,10 +47,10 @@ def _same_name(answer: object, expected: str) -> bool:
 EXERCISES: list[Exercise] = [
     Exercise(
         "04.1",
-        "In the ablation table, one switch leaves the training accuracy exactly as in the 'none' row, for every "
-        "seed. Which switch is it (its name as the table writes it)?",
+        "In the ablation table, one switch leaves training exactly as in the 'none' row (the same training loss, "
+        "for every seed). Which switch is it (its name as the table writes it)?",
         lambda a: _same_name(a, _training_free_switch()),
-        "compare each row's train accuracy with the 'none' row; then ask which switch acts only after training",
+        "compare each row's train loss with the 'none' row; then ask which switch acts only after training",
     ),
     Exercise(
         "04.2",
