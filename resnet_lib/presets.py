@@ -50,7 +50,7 @@ PRESETS: dict[str, Preset] = {
     for p in (
         Preset("smoke", "CI: seconds per notebook", "sample", 28, 16, 0.05, 1, 512, 500, train_width=16),
         Preset("cpu", "a 2-core laptop: minutes per notebook", "full", 28, 256, 0.05, 2, None, None,
-               train_width=16, improved_epochs=3),
+               train_width=16, improved_epochs=12),
         Preset("full", "d2l's exact recipe, for a GPU", "full", 96, 256, 0.05, 10, None, None),
     )
 }
@@ -75,6 +75,37 @@ def get_preset(name: str | None = None) -> Preset:
 def active_preset() -> Preset:
     """The preset this notebook run uses (see :func:`get_preset`); notebooks call this in their first cell."""
     return get_preset(None)
+
+
+@dataclass(frozen=True)
+class Lesson04Budget:
+    """Lesson 04's comparison at equal epochs and its two side experiments: the one-switch-at-a-time ablation
+    and the overfitting run."""
+
+    compare_epochs: int  # epochs of d2l's recipe and of the improved one, trained on all the preset's images
+    ablation_train: int  # training images of each ablation run
+    ablation_epochs: int
+    ablation_batch: int
+    ablation_seeds: tuple[int, ...]
+    overfit_train: int  # training images of the overfitting run (a small subset, many epochs)
+    overfit_epochs: int
+    overfit_batch: int
+    side_test: int  # test images both side experiments are evaluated on
+
+
+LESSON04_BUDGETS: dict[str, Lesson04Budget] = {
+    "smoke": Lesson04Budget(1, 256, 1, 64, (0, 1), 128, 4, 32, 250),
+    "cpu": Lesson04Budget(1, 2000, 2, 128, (0, 1), 1000, 20, 64, 1000),
+    "full": Lesson04Budget(10, 10_000, 3, 128, (0, 1, 2), 2000, 40, 64, 10_000),
+}
+
+
+def lesson04_budget(preset: Preset | str) -> Lesson04Budget:
+    """Lesson 04's side-experiment budget for a preset (or its name: ``smoke``, ``cpu`` or ``full``)."""
+    name = preset.name if isinstance(preset, Preset) else preset
+    if name not in LESSON04_BUDGETS:
+        raise ValueError(f"no lesson-04 budget for preset {name!r}; use one of {', '.join(LESSON04_BUDGETS)}")
+    return LESSON04_BUDGETS[name]
 
 
 @dataclass(frozen=True)

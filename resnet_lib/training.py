@@ -3,10 +3,11 @@
 experiments); :func:`train` runs a whole :class:`Recipe` on Fashion-MNIST epoch by epoch (lesson 04).
 
 :class:`Recipe` says what to run (``Recipe.from_preset(preset)`` is d2l's plain SGD; ``improved=True`` adds
-momentum, weight decay, label smoothing, a one-cycle learning rate and flips). :func:`train` returns a
-:class:`~resnet_lib.history.History`; with ``checkpoint=`` it saves every epoch (see :mod:`resnet_lib.checkpoint`)
-and ``resume=True`` continues from the last complete one; a fresh run refuses a directory that already holds
-checkpoints, so two runs never mix. Ctrl-C and a NaN/inf loss stop it early, history kept.
+momentum, weight decay, label smoothing, a one-cycle learning rate, flips and a test-time flip). :func:`train`
+returns a :class:`~resnet_lib.history.History`; with ``checkpoint=`` it saves every epoch (see
+:mod:`resnet_lib.checkpoint`) and ``resume=True`` continues from the last complete one; a fresh run refuses a
+directory that already holds checkpoints, so two runs never mix. Ctrl-C and a NaN/inf loss stop it early, history
+kept.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ class Recipe:
     label_smoothing: float = 0.0
     one_cycle: bool = False  # per batch, lr warms up to ``lr`` then anneals to ~0 (torch's OneCycleLR)
     augment: bool = False  # random horizontal flips
+    test_flip: bool = False  # test-time flip: average the logits of each test image and its mirror image
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -70,12 +72,12 @@ class Recipe:
     @classmethod
     def from_preset(cls, preset: Preset, improved: bool = False) -> Recipe:
         """d2l's recipe at the preset's size; ``improved`` switches on every improvement (peak lr 0.2 per
-        256 images in a batch) and trains ``preset.improved_epochs`` epochs."""
+        256 images in a batch, a test-time flip) and trains ``preset.improved_epochs`` epochs."""
         size = {"batch_size": preset.batch_size, "image_size": preset.image_size}
         if not improved:
             return cls(lr=preset.lr, epochs=preset.epochs, **size)
         return cls(lr=0.2 * preset.batch_size / 256, epochs=preset.improved_epochs or preset.epochs, momentum=0.9,
-                   weight_decay=5e-4, label_smoothing=0.1, one_cycle=True, augment=True, **size)
+                   weight_decay=5e-4, label_smoothing=0.1, one_cycle=True, augment=True, test_flip=True, **size)
 
     def key(self) -> str:
         """Every field as sorted JSON: part of a checkpoint's identity, so a changed recipe is not resumed."""
@@ -133,9 +135,10 @@ def train_steps(net: nn.Module, optimizer: torch.optim.Optimizer,
 
 @torch.no_grad()
 def evaluate(net: nn.Module, images: torch.Tensor, labels: torch.Tensor, image_size: int,
-             batch_size: int = 512, device: torch.device | None = None) -> torch.Tensor:
+             batch_size: int = 512, device: torch.device | None = None, flip: bool = False) -> torch.Tensor:
     """Predicted class of every image (on the CPU), with the model in eval mode (BatchNorm uses its running
-    statistics and leaves them alone); the model's mode is restored afterwards."""
+    statistics and leaves them alone); the model's mode is restored afterwards. ``flip`` averages the logits of
+    each image and its mirror image (a test-time flip)."""
     device = device or next(net.parameters()).device
     was_training = net.training
     net.eval()
@@ -143,7 +146,9 @@ def evaluate(net: nn.Module, images: torch.Tensor, labels: torch.Tensor, image_s
     try:
         with _amp(device):
             for x, _ in batches(images, labels, batch_size, image_size=image_size, device=device):
-                preds.append(net(x.contiguous(memory_format=_memory_format(device))).argmax(1).cpu())
+                x = x.contiguous(memory_format=_memory_format(device))
+                logits = net(x) + net(x.flip(-1)) if flip else net(x)
+                preds.append(logits.argmax(1).cpu())
     finally:
         net.train(was_training)
     return torch.cat(preds) if preds else torch.empty(0, dtype=torch.long)
@@ -226,7 +231,8 @@ def train(net: nn.Module, data: FashionMNIST, recipe: Recipe, *, device: str | N
                 if show:
                     show.step(total_loss / seen, correct / seen)
             train_s = time.perf_counter() - start
-            preds = evaluate(net, data.test_images, data.test_labels, recipe.image_size, device=dev)
+            preds = evaluate(net, data.test_images, data.test_labels, recipe.image_size, device=dev,
+                             flip=recipe.test_flip)
             test_acc = (preds == data.test_labels.cpu()).float().mean().item()
             history.add(train_loss=total_loss / seen, train_acc=correct / seen, test_acc=test_acc,
                         examples_per_s=seen / train_s, wall_s=time.perf_counter() - start)

@@ -2,10 +2,22 @@
 
 import pytest
 
-RIGHT = {"04.1": 235, "04.2": 0.104, "04.3": 7, "04.4": (96 / 28) ** 2, "04.5": 0.91}
-WRONG = {"04.1": 234, "04.2": 0.11, "04.3": 6, "04.4": 96 / 28, "04.5": 0.9}
+from resnet_lib.exercises import check_exercise
+
+RIGHT = {"04.1": "test-time flip", "04.2": 0.5003, "04.3": 7, "04.4": 9.65, "04.5": 0.91}
+WRONG = {"04.1": "flips", "04.2": 0.0, "04.3": 6, "04.4": (96 / 28) ** 2, "04.5": 0.9}
 
 
 @pytest.mark.parametrize("key", RIGHT)
 def test_right_answers_pass_and_near_misses_fail(key, judge):
     judge(key, RIGHT[key], [WRONG[key], None])
+
+
+def test_natural_spellings_of_a_name_and_of_a_number_pass():
+    assert check_exercise("04.1", "Test-Time  Flip", quiet=True)
+    assert check_exercise("04.3", 7.0, quiet=True)
+
+
+def test_a_number_for_a_name_says_the_type_is_the_problem(capsys):
+    assert not check_exercise("04.1", 3)
+    assert "in quotes" in capsys.readouterr().out

@@ -19,8 +19,9 @@ RECIPE = Recipe(lr=0.05, epochs=3, batch_size=32, image_size=16, momentum=0.9, w
 PLAIN = Recipe(lr=0.05, epochs=2, batch_size=16, image_size=12)  # every improvement off
 CHANGED = {  # one value per Recipe field that differs from PLAIN's
     "lr": 0.1, "epochs": 1, "batch_size": 8, "image_size": 16, "momentum": 0.9, "weight_decay": 0.05,
-    "label_smoothing": 0.2, "one_cycle": True, "augment": True, "seed": 1,
+    "label_smoothing": 0.2, "one_cycle": True, "augment": True, "seed": 1, "test_flip": True,
 }
+EVALUATION_ONLY = {"test_flip"}  # changes how the test set is read, not the training
 
 
 class InterruptAt:
@@ -87,7 +88,7 @@ def test_every_recipe_field_is_listed_here():
     assert set(CHANGED) == {f.name for f in fields(Recipe)}, "give the new field a value in CHANGED"
 
 
-@pytest.mark.parametrize("field", sorted(CHANGED))
+@pytest.mark.parametrize("field", sorted(set(CHANGED) - EVALUATION_ONLY))
 def test_every_recipe_field_changes_the_run(field):
     """Ignoring a field (training as if it had PLAIN's value) would leave the trained weights as PLAIN's."""
     base_net, _ = run(PLAIN)
@@ -207,3 +208,14 @@ def test_history_saves_and_loads(tmp_path):
     _, history = run(replace(PLAIN, epochs=1))
     history.save(tmp_path / "h.json")
     assert History.load(tmp_path / "h.json") == history
+
+
+def test_train_evaluates_with_the_recipes_test_time_flip(monkeypatch):
+    import resnet_lib.training as training
+
+    seen = []
+    real = training.evaluate
+    monkeypatch.setattr(training, "evaluate", lambda *a, **k: seen.append(k.get("flip")) or real(*a, **k))
+    for flag in (False, True):
+        run(replace(PLAIN, test_flip=flag))
+    assert seen and set(seen[: len(seen) // 2]) == {False} and set(seen[len(seen) // 2:]) == {True}

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import math
-
 import torch
 from torch import nn
 
-from . import Exercise
-
-
-def _close(answer: object, expected: float, tol: float = 1e-3) -> bool:
-    return isinstance(answer, (int, float)) and not isinstance(answer, bool) and abs(answer - expected) <= tol
+from ..lessons.recipe_ablation import SWITCHES
+from ..measure import count_flops
+from ..models import resnet18
+from . import AnswerTypeError, Exercise, number, whole_number
 
 
 def _smoothed_target(smoothing: float, classes: int = 10) -> float:
@@ -21,36 +18,63 @@ def _smoothed_target(smoothing: float, classes: int = 10) -> float:
     return float(1 / classes - logits.grad[0, 0])  # d loss / d logit = softmax - target
 
 
+def _loss_floor(smoothing: float, classes: int = 10) -> float:
+    """The smallest loss ``CrossEntropyLoss(label_smoothing=smoothing)`` can give: the logits' softmax equal to the
+    smoothed target (log of the target probabilities as logits)."""
+    target = torch.full((1, classes), smoothing / classes)
+    target[0, 0] += 1 - smoothing
+    return float(nn.CrossEntropyLoss(label_smoothing=smoothing)(target.log(), torch.tensor([0])))
+
+
+def _flop_ratio(big: int, small: int) -> float:
+    """Forward FLOPs of d2l's ResNet-18 (width 64) on one ``big`` px image over one ``small`` px image."""
+    net = resnet18()
+    return count_flops(net, (1, big, big)).total / count_flops(net, (1, small, small)).total
+
+
+def _training_free_switch() -> str:
+    """The switch of the ablation that changes only how the test set is scored (the recipe field ``test_flip``)."""
+    return next(name for name, names in SWITCHES.items() if names == ("test_flip",))
+
+
+def _same_name(answer: object, expected: str) -> bool:
+    """True when ``answer`` is ``expected``, ignoring case, hyphens and extra spaces."""
+    if not isinstance(answer, str):
+        raise AnswerTypeError(f"answer with the name as the table writes it, in quotes (got {answer!r})")
+    return " ".join(answer.lower().replace("-", " ").split()) == " ".join(expected.replace("-", " ").split())
+
+
 EXERCISES: list[Exercise] = [
     Exercise(
         "04.1",
-        "How many optimiser steps does one epoch of the seed's recipe take (60,000 images, batch 256)?",
-        lambda a: a == math.ceil(60_000 / 256),
-        "one step per batch, and the last, smaller batch counts too: round up",
+        "In the ablation table, one switch leaves training exactly as in the 'none' row (the same training loss, "
+        "for every seed). Which switch is it (its name as the table writes it)?",
+        lambda a: _same_name(a, _training_free_switch()),
+        "compare each row's train loss with the 'none' row; then ask which switch acts only after training",
     ),
     Exercise(
         "04.2",
-        "The seed reports train acc 0.997 and test acc 0.893. What is its train/test gap?",
-        lambda a: _close(a, 0.997 - 0.893),
-        "gap = train accuracy - test accuracy",
+        "With label_smoothing=0.1 and 10 classes, what is the smallest training loss any model can reach?",
+        lambda a: abs(number(a) - _loss_floor(0.1)) <= 2e-3,
+        "the loss is lowest when the softmax equals the smoothed target; try logits = log(target) in the loss",
     ),
     Exercise(
         "04.3",
         "A 10-epoch run saves a checkpoint at every epoch end and is interrupted during epoch 7. "
         "Which epoch (counting from 1) does resume=True train first?",
-        lambda a: a == 7,
-        "epochs 1-6 were saved; the half-done epoch is not, so it is trained again from its start",
+        lambda a: whole_number(a) == 7,
+        "which epochs have a complete checkpoint when the run stops?",
     ),
     Exercise(
         "04.4",
-        "How many times more pixels (so roughly more convolution work) has a 96 px image than a 28 px one?",
-        lambda a: _close(a, (96 / 28) ** 2, 0.01),
-        "pixels grow with the square of the side",
+        "How many times the forward FLOPs of a 28 px image does ResNet-18 (width 64) spend on a 96 px image?",
+        lambda a: abs(number(a) - _flop_ratio(96, 28)) <= 0.02,
+        "count both with resnet_lib.measure.count_flops(resnet18(), (1, size, size)).total and divide",
     ),
     Exercise(
         "04.5",
         "With label_smoothing=0.1 and 10 classes, what target probability does the true class get?",
-        lambda a: _close(a, _smoothed_target(0.1), 1e-4),
-        "the smoothing mass 0.1 is spread over all 10 classes, the true one included",
+        lambda a: abs(number(a) - _smoothed_target(0.1)) <= 1e-4,
+        "the smoothing mass is spread over all the classes, the true one included",
     ),
 ]

@@ -1,0 +1,30 @@
+"""The lesson-04 wall-time benchmark's pieces that do not need a notebook run: unpacking a version from git."""
+
+import importlib.util
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "lesson04_wall_time.py"
+
+
+def load_script():
+    spec = importlib.util.spec_from_file_location("lesson04_wall_time", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+def test_unpacks_a_version_with_its_own_library_and_notebook(tmp_path):
+    bench = load_script()
+    if subprocess.run(["git", "-C", str(bench.ROOT), "rev-parse", "HEAD"], capture_output=True).returncode:
+        pytest.skip("not a git checkout")
+    root = bench.unpack("HEAD", tmp_path / "version")
+    assert (root / bench.NOTEBOOK).is_file() and (root / "resnet_lib" / "__init__.py").is_file()
+
+
+def test_machine_names_the_cores():
+    assert load_script().machine()["cores"] >= 1

@@ -1,0 +1,72 @@
+"""Lesson 04's side experiments: the one-switch recipes, their runs, and the test-time flip they ablate."""
+
+from dataclasses import replace
+
+import pytest
+import torch
+from torch import nn
+
+from resnet_lib import PRESETS, resnet18
+from resnet_lib.data import FashionMNIST, prepare
+from resnet_lib.lessons.recipe_ablation import SWITCHES, one_switch_recipes, run_arms
+from resnet_lib.presets import lesson04_budget
+from resnet_lib.training import Recipe, evaluate
+
+
+def test_each_arm_switches_on_one_improvement_at_the_base_size():
+    base = Recipe.from_preset(PRESETS["cpu"])
+    improved = Recipe.from_preset(PRESETS["cpu"], improved=True)
+    arms = one_switch_recipes(base, improved)
+    assert list(arms) == ["none", *SWITCHES, "all"]
+    assert arms["none"] == base and arms["all"] == replace(improved, epochs=base.epochs)
+    for name, fields in SWITCHES.items():
+        changed = {f for f in vars(base) if getattr(arms[name], f) != getattr(base, f)}
+        assert changed == set(fields), name
+
+
+def test_a_difference_no_switch_covers_is_refused(monkeypatch):
+    from resnet_lib.lessons import recipe_ablation
+
+    monkeypatch.setattr(recipe_ablation, "SWITCHES", {k: v for k, v in SWITCHES.items() if k != "momentum"})
+    with pytest.raises(ValueError, match="momentum"):
+        recipe_ablation.one_switch_recipes(Recipe(), Recipe(momentum=0.9))
+
+
+def _tiny_data(n: int = 32) -> FashionMNIST:
+    g = torch.Generator().manual_seed(0)
+    images = torch.randint(0, 256, (n, 28, 28), dtype=torch.uint8, generator=g)
+    labels = torch.arange(n) % 10
+    return FashionMNIST(images, labels, images[:16], labels[:16], "random")
+
+
+def test_the_test_time_flip_arm_trains_exactly_like_none():
+    base = Recipe(lr=0.05, epochs=1, batch_size=16, image_size=28)
+    arms = one_switch_recipes(base, replace(base, test_flip=True))
+    runs = run_arms(lambda: resnet18(width=4), _tiny_data(), {k: arms[k] for k in ("none", "test-time flip")}, (0, 1))
+    for none, flipped in zip(runs["none"], runs["test-time flip"], strict=True):
+        assert none.train_loss == flipped.train_loss and none.train_acc == flipped.train_acc
+    assert runs["none"][0].train_loss != runs["none"][1].train_loss  # the seeds differ
+
+
+def test_evaluate_with_flip_averages_each_image_and_its_mirror():
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Flatten(), nn.Linear(28 * 28, 10))
+    images, labels = torch.randint(0, 256, (64, 28, 28), dtype=torch.uint8), torch.zeros(64, dtype=torch.long)
+    plain = evaluate(net, images, labels, 28)
+    flipped = evaluate(net, images, labels, 28, flip=True)
+    x = prepare(images, 28)
+    assert torch.equal(flipped, (net(x) + net(x.flip(-1))).argmax(1))
+    assert not torch.equal(plain, flipped)
+
+
+def test_only_the_improved_recipe_flips_at_test_time():
+    assert Recipe.from_preset(PRESETS["cpu"], improved=True).test_flip
+    assert not Recipe.from_preset(PRESETS["cpu"]).test_flip
+
+
+@pytest.mark.parametrize("name", PRESETS)
+def test_every_preset_has_a_lesson04_budget_with_a_small_overfitting_set(name):
+    budget = lesson04_budget(name)
+    assert budget.overfit_train < budget.ablation_train and len(budget.ablation_seeds) >= 2
+    with pytest.raises(ValueError, match="lesson-04 budget"):
+        lesson04_budget("huge")
