@@ -31,6 +31,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -185,8 +186,10 @@ def summarise(rates: dict[str, dict[str, list[float]]]) -> dict[str, Any]:
     return out
 
 
-def report_lines(figures: dict[str, Any], rounds: int) -> list[str]:
-    """The printed table, plus which stage limits each side (the slower of pipeline and step)."""
+def report_lines(figures: dict[str, Any], rounds: int, load: dict[str, list[float] | None],
+                 cores: int | None) -> list[str]:
+    """The printed table, which stage limits each side (the slower of pipeline and step), and how busy the
+    machine was (1-minute load average before and after)."""
     def cell(s: dict[str, float]) -> str:
         return f"{s['median']:,.0f} [{s['min']:,.0f}-{s['max']:,.0f}]"
 
@@ -201,6 +204,9 @@ def report_lines(figures: dict[str, Any], rounds: int) -> list[str]:
         slower = "training step" if step < pipe else "input pipeline"
         lines.append(f"{side}: the slower stage is the {slower} (pipeline {pipe:,.0f} vs step {step:,.0f} images/s, "
                      f"{max(pipe, step) / min(pipe, step):.1f}x)")
+    if load["before"] and load["after"]:
+        lines.append(f"1-minute load average {load['before'][0]:.1f} before, {load['after'][0]:.1f} after, "
+                     f"on {cores} cores")
     return lines
 
 
@@ -266,11 +272,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 f"{figure} {rates[figure]['d2l'][-1]:,.0f} / {rates[figure]['resnet_lib'][-1]:,.0f}"
                 for figure in FIGURES) + " images/s (d2l / resnet_lib)", flush=True)
     figures = summarise(rates)
-    lines = report_lines(figures, args.rounds)
+    load = {"before": load_before, "after": load_average()}
+    lines = report_lines(figures, args.rounds, load, os.cpu_count())
     script = Path(__file__).resolve()
     record = {
         "benchmark": "train_throughput", "date": utc_now(), "machine": machine_info(device),
-        "load_average": {"before": load_before, "after": load_average()}, "data": data.source,
+        "load_average": load, "data": data.source,
         "settings": {**{k: getattr(args, k) for k in DEFAULTS}, "tiny": args.tiny, "workers_d2l": WORKERS, "lr": LR,
                      "precision": "bf16 autocast, both sides" if device.type == "cuda" else "fp32, both sides",
                      "memory_format": {side: str(f).removeprefix("torch.") for side, f in bench.memory_format.items()}},
