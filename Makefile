@@ -64,8 +64,18 @@ notebooks: $(STAMP)  ## re-execute notebooks in place with the cpu preset (how c
 data: $(STAMP)  ## fetch (if needed) and verify the full Fashion-MNIST
 	$(BIN)/python -m resnet_lib.data --download
 
-bench: $(STAMP)  ## training-throughput benchmark: resnet_lib pipeline vs a d2l-style pipeline
-	$(BIN)/python benchmarks/train_throughput.py
+.PHONY: bench-record gpu-record notebook-times
+bench: $(STAMP)  ## throughput, d2l's pipeline vs resnet_lib's (record in build/bench/; BENCH_ARGS=--tiny for seconds)
+	$(BIN)/python benchmarks/train_throughput.py $(BENCH_ARGS)
+
+bench-record: $(STAMP)  ## the same, written to benchmarks/results/ to commit (BENCH_ARGS="--notes '...'")
+	$(BIN)/python benchmarks/train_throughput.py --record $(BENCH_ARGS)
+
+gpu-record: $(STAMP)  ## train the full preset on a GPU -> benchmarks/results/full-run-<gpu>.json
+	$(BIN)/python benchmarks/gpu_record.py
+
+notebook-times: $(STAMP)  ## each notebook's wall time in the cpu preset -> benchmarks/results/notebook_times.json
+	$(BIN)/python benchmarks/notebook_times.py
 
 book: $(STAMP) $(BOOK_JS)  ## the course site and slide decks in build/book, from the committed outputs (no CDN)
 	$(BIN)/python tools/build_book.py --out $(BOOK_OUT)

@@ -1,123 +1,299 @@
-"""Training throughput: a d2l-style input pipeline vs resnet_lib's, same model, resolution and device.
+"""Training throughput at d2l's size: d2l's input pipeline vs resnet_lib's, same model, same step, same device.
 
-(a) d2l: torchvision ``FashionMNIST`` read from a root directory, per-image ``Resize`` + ``ToTensor``,
-    ``DataLoader(num_workers=4)``, a plain SGD loop.
-(b) resnet_lib: the images as one uint8 tensor on the device, resized per batch by ``resnet_lib.data.batches``,
-    trained by ``resnet_lib.training.train`` (bf16 autocast and channels-last on CUDA).
+Sides (both over the same verified Fashion-MNIST images):
+  d2l         torchvision ``FashionMNIST`` (read from IDX files laid out as torchvision expects) + ``Resize`` +
+              ``ToTensor``, ``DataLoader(shuffle=True, num_workers=4)``, each batch then moved to the device.
+  resnet_lib  the uint8 images held in memory on the device, cut, resized and normalised per batch on the device
+              by ``resnet_lib.data.batches``.
 
-Rounds alternate (a), (b), (a), (b) … so both see the same machine load; each round trains a fresh ResNet-18 for
-one pass over the same ``--images`` training images and times the whole pass (wall clock, loader included).
-Prints both medians, writes JSON, and ends with ``ratio: <b/a>``. Run: ``make bench`` or
-``python benchmarks/train_throughput.py --help``.
+Three figures per side, in images/s:
+  input pipeline  batches delivered, resized, normalised and on the device; no training;
+  training step   forward, loss, backward, SGD step and reading loss and accuracy (one function, both sides) on
+                  batches prepared beforehand; on CUDA resnet_lib's side runs channels-last, as its training does;
+  end to end      the pipeline feeding the step, as in a training epoch.
+
+Timing boundaries, the same on both sides: a timed pass starts before its loader is built and stops once the last
+batch is done on the device, so loader construction and worker start-up and shut-down are INSIDE the clock on
+both sides (d2l starts its 4 workers anew for every pass, as for every epoch); reading the dataset into memory and
+building the model and optimiser are OUTSIDE on both sides. Precision is the same on both sides: fp32, or bf16
+autocast on CUDA.
+
+Protocol: one untimed warm-up pass per side and figure, then ``--rounds`` rounds; in each round every figure is
+measured once per side, d2l first in odd rounds, resnet_lib first in even ones. Printed: median [min-max] per side
+and the ratio resnet_lib / d2l (of the medians; its spread is over the per-round ratios).
+
+``make bench`` writes the JSON record to build/ (git-ignored); ``make bench-record`` (``--record``) writes the
+committed one, ``benchmarks/results/train_throughput-<device>-<size>px.json``.
 """
 
 from __future__ import annotations
 
 import argparse
-import gzip
+import contextlib
 import json
-import platform
+import os
 import statistics
 import sys
 import tempfile
 import time
 import warnings
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 import torch
 import torchvision
+from machine_info import (
+    BUILD,
+    RESULTS,
+    device_slug,
+    file_sha256,
+    git_commit,
+    load_average,
+    machine_info,
+    shown,
+    utc_now,
+)
 from torch import nn
 from torch.utils.data import DataLoader, Subset
 from torchvision import transforms
 
-from resnet_lib import pick_device, resnet18, seed_everything
-from resnet_lib.data import FILES, FashionMNIST, load_fashion_mnist, write_sample
-from resnet_lib.training import Recipe, train
+from resnet_lib.data import batches, load_fashion_mnist
+from resnet_lib.device import pick_device
+from resnet_lib.models import resnet18
 
-RESULTS = Path(__file__).parent / "results"
+SIDES = ("d2l", "resnet_lib")
+FIGURES = ("input pipeline", "training step", "end to end")
+DEFAULTS = {"image_size": 96, "width": 64, "batch_size": 256, "pipeline_images": 60_000, "train_images": 2_048,
+            "warmup_images": 512, "rounds": 3}
+TINY = {"image_size": 32, "width": 8, "batch_size": 16, "pipeline_images": 256, "train_images": 64,
+        "warmup_images": 32, "rounds": 2}
+LR = 0.05  # d2l's
+WORKERS = 4  # d2l's load_data_fashion_mnist
+
+Batches = Iterable[tuple[torch.Tensor, torch.Tensor]]
 
 
-def torchvision_root(data: FashionMNIST, directory: Path) -> Path:
-    """Lay ``data`` out as torchvision expects (``<root>/FashionMNIST/raw/<decompressed IDX files>``)."""
-    raw = directory / "FashionMNIST" / "raw"
+def write_torchvision_root(images: torch.Tensor, labels: torch.Tensor, root: Path) -> Path:
+    """Write ``images``/``labels`` as the raw IDX files torchvision's ``FashionMNIST(root)`` reads (its layout
+    ``<root>/FashionMNIST/raw/``; the test files are the first 10 training examples, never read here)."""
+    raw = root / "FashionMNIST" / "raw"
     raw.mkdir(parents=True)
-    write_sample(data, raw)  # gzipped IDX files + SHA256SUMS
-    for name in FILES.values():
-        (raw / name).write_bytes(gzip.decompress((raw / f"{name}.gz").read_bytes()))
-    return directory
+    for prefix, (x, y) in {"train": (images, labels), "t10k": (images[:10], labels[:10])}.items():
+        for kind, t in (("images-idx3", x), ("labels-idx1", y)):
+            header = bytes([0, 0, 0x08, t.dim()]) + b"".join(int(s).to_bytes(4, "big") for s in t.shape)
+            (raw / f"{prefix}-{kind}-ubyte").write_bytes(header + t.to(torch.uint8).contiguous().numpy().tobytes())
+    return root
 
 
-def d2l_pass(root: Path, n: int, size: int, batch_size: int, lr: float, device: torch.device) -> float:
-    """(a) One pass over the first ``n`` training images, d2l style; returns examples/s."""
-    trans = transforms.Compose([transforms.Resize(size), transforms.ToTensor()])
-    dataset = Subset(torchvision.datasets.FashionMNIST(str(root), train=True, transform=trans), range(n))
-    net = resnet18().to(device)
-    optimizer = torch.optim.SGD(net.parameters(), lr=lr)
-    loss_fn = nn.CrossEntropyLoss()
-    start = time.perf_counter()
-    net.train()
-    for X, y in DataLoader(dataset, batch_size, shuffle=True, num_workers=4):
-        X, y = X.to(device), y.to(device)
-        loss = loss_fn(net(X), y)
-        optimizer.zero_grad()
+class Step:
+    """One SGD training step on a fresh ResNet-18: the same code for both sides."""
+
+    def __init__(self, width: int, device: torch.device, memory_format: torch.memory_format, seed: int = 0):
+        torch.manual_seed(seed)
+        self.net = resnet18(width=width).to(device, memory_format=memory_format)
+        self.optimizer = torch.optim.SGD(self.net.parameters(), lr=LR)
+        self.loss_fn = nn.CrossEntropyLoss()
+        self.memory_format = memory_format
+        self.device = device
+        self.net.train()
+
+    def __call__(self, x: torch.Tensor, y: torch.Tensor) -> None:
+        with autocast(self.device):
+            logits = self.net(x.contiguous(memory_format=self.memory_format))
+            loss = self.loss_fn(logits, y)
+        self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
-        optimizer.step()
-        loss.item()  # d2l's loop reads the loss every batch
+        self.optimizer.step()
+        loss.item(), (logits.argmax(1) == y).sum().item()  # both training loops read these every batch
+
+
+def autocast(device: torch.device) -> contextlib.AbstractContextManager:
+    """bf16 autocast on CUDA (as resnet_lib trains there), nothing elsewhere; used by both sides."""
+    return torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else contextlib.nullcontext()
+
+
+def synchronize(device: torch.device) -> None:
     if device.type == "cuda":
-        torch.cuda.synchronize()
-    return n / (time.perf_counter() - start)
+        torch.cuda.synchronize(device)
+    elif device.type == "mps":
+        torch.mps.synchronize()
 
 
-def resnet_lib_pass(data: FashionMNIST, size: int, batch_size: int, lr: float, device: torch.device) -> float:
-    """(b) The same pass with resnet_lib's pipeline and loop; returns examples/s (training only)."""
-    recipe = Recipe(lr=lr, epochs=1, batch_size=batch_size, image_size=size)
-    history = train(resnet18(), data, recipe, device=str(device), progress=False)
-    return history.examples_per_s[-1]
+def timed_pass(loader: Callable[[], Batches], device: torch.device, step: Step | None = None) -> float:
+    """Images/s of one pass: build the loader, move each batch to the device, train on it if ``step``."""
+    seen = 0
+    start = time.perf_counter()
+    for x, y in loader():
+        x, y = x.to(device), y.to(device)
+        if step is not None:
+            step(x, y)
+        seen += len(y)
+    synchronize(device)
+    return seen / (time.perf_counter() - start)
 
 
-def main(argv: list[str] | None = None) -> float:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--images", type=int, default=384, help="training images per pass (default 384)")
-    parser.add_argument("--rounds", type=int, default=3, help="passes per pipeline, interleaved (default 3)")
-    parser.add_argument("--image-size", type=int, default=96, help="resolution, as in the seed (default 96)")
-    parser.add_argument("--batch-size", type=int, default=128, help="default 128 (the seed uses 256)")
-    parser.add_argument("--device", default="auto", help="auto, cpu, cuda, mps (default auto)")
-    parser.add_argument("--json", type=Path, help="where to write the result (default benchmarks/results/)")
+class Bench:
+    """The two pipelines over the first images of one data set, at one size, on one device."""
+
+    def __init__(self, images: torch.Tensor, labels: torch.Tensor, root: Path, args: argparse.Namespace,
+                 device: torch.device):
+        self.args, self.device = args, device
+        trans = transforms.Compose([transforms.Resize(args.image_size), transforms.ToTensor()])  # d2l's
+        self.tv_dataset = torchvision.datasets.FashionMNIST(str(root), train=True, transform=trans)
+        self.images, self.labels = images.to(device), labels.to(device)
+        self.passes = 0  # resnet_lib's shuffle changes from pass to pass, as from epoch to epoch
+        self.memory_format = {"d2l": torch.contiguous_format,
+                              "resnet_lib": torch.channels_last if device.type == "cuda" else torch.contiguous_format}
+        self.prepared: dict[str, list[tuple[torch.Tensor, torch.Tensor]]] = {}
+
+    def loader(self, side: str, n: int) -> Callable[[], Batches]:
+        """A function that builds ``side``'s loader over the first ``n`` images (called inside the clock)."""
+        self.passes += 1
+        size, epoch = self.args.batch_size, self.passes
+        if side == "d2l":
+            return lambda: DataLoader(Subset(self.tv_dataset, range(n)), size, shuffle=True, num_workers=WORKERS)
+        return lambda: batches(self.images[:n], self.labels[:n], size, image_size=self.args.image_size,
+                               shuffle=True, epoch=epoch)
+
+    def run(self, figure: str, side: str, n: int | None = None) -> float:
+        """Images/s of one pass of ``figure`` for ``side`` (``n`` images; default: the figure's pass size)."""
+        if figure == "input pipeline":
+            return timed_pass(self.loader(side, n or self.args.pipeline_images), self.device)
+        step = Step(self.args.width, self.device, self.memory_format[side])
+        if figure == "end to end":
+            return timed_pass(self.loader(side, n or self.args.train_images), self.device, step)
+        if side not in self.prepared:  # made once per side, untimed
+            make = self.loader(side, self.args.train_images)
+            self.prepared[side] = [(x.to(self.device), y.to(self.device)) for x, y in make()]
+        prepared = self.prepared[side]
+        if n is not None:
+            prepared = prepared[:max(1, n // self.args.batch_size)]
+        return timed_pass(lambda: prepared, self.device, step)
+
+
+def summarise(rates: dict[str, dict[str, list[float]]]) -> dict[str, Any]:
+    """Per figure: each side's median, min, max and rounds, the ratio of medians and the per-round ratios."""
+    out = {}
+    for figure, by_side in rates.items():
+        per_round = [b / a for a, b in zip(by_side["d2l"], by_side["resnet_lib"], strict=True)]
+        out[figure] = {
+            **{side: {"median": statistics.median(v), "min": min(v), "max": max(v), "rounds": v}
+               for side, v in by_side.items()},
+            "ratio": statistics.median(by_side["resnet_lib"]) / statistics.median(by_side["d2l"]),
+            "round_ratios": per_round,
+        }
+    return out
+
+
+def report_lines(figures: dict[str, Any], rounds: int, load: dict[str, list[float] | None],
+                 cores: int | None) -> list[str]:
+    """The printed table, which stage limits each side (the slower of pipeline and step), and how busy the
+    machine was (1-minute load average before and after)."""
+    def cell(s: dict[str, float]) -> str:
+        return f"{s['median']:,.0f} [{s['min']:,.0f}-{s['max']:,.0f}]"
+
+    lines = [f"images/s, median [min-max] over {rounds} rounds",
+             f"{'':<16}{'d2l':>28}{'resnet_lib':>28}{'resnet_lib / d2l':>22}"]
+    for figure, f in figures.items():
+        lo, hi = min(f["round_ratios"]), max(f["round_ratios"])
+        ratio = f"{f['ratio']:.2f} [{lo:.2f}-{hi:.2f}]"
+        lines.append(f"{figure:<16}{cell(f['d2l']):>28}{cell(f['resnet_lib']):>28}{ratio:>22}")
+    for side in SIDES:
+        pipe, step = figures["input pipeline"][side]["median"], figures["training step"][side]["median"]
+        slower = "training step" if step < pipe else "input pipeline"
+        lines.append(f"{side}: the slower stage is the {slower} (pipeline {pipe:,.0f} vs step {step:,.0f} images/s, "
+                     f"{max(pipe, step) / min(pipe, step):.1f}x)")
+    if load["before"] and load["after"]:
+        lines.append(f"1-minute load average {load['before'][0]:.1f} before, {load['after'][0]:.1f} after, "
+                     f"on {cores} cores")
+    return lines
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter,
+                                     epilog="\n\n".join(__doc__.split("\n\n")[1:]))
+    for name, help_ in (("image_size", "resolution in px"), ("width", "ResNet-18 stem width (d2l's: 64)"),
+                        ("batch_size", "batch size (d2l's: 256)"),
+                        ("pipeline_images", "images per input-pipeline pass"),
+                        ("train_images", "images per training-step and end-to-end pass"),
+                        ("warmup_images", "images per warm-up pass"), ("rounds", "timed rounds")):
+        parser.add_argument("--" + name.replace("_", "-"), type=int,
+                            help=f"{help_} (default {DEFAULTS[name]}; --tiny: {TINY[name]})")
+    parser.add_argument("--tiny", action="store_true",
+                        help="seconds-long sizes, to check that the script works (its figures mean nothing)")
+    parser.add_argument("--data", choices=("full", "sample"), default="full",
+                        help="full Fashion-MNIST (default) or the embedded 3,000-image sample")
+    parser.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N, mps (default auto)")
+    parser.add_argument("--record", action="store_true",
+                        help="write the committed record to benchmarks/results/ (default: build/bench/)")
+    parser.add_argument("--out", type=Path, help="write the record into this directory instead")
+    parser.add_argument("--notes", default="", help="free text kept in the record (e.g. how busy the machine was)")
     args = parser.parse_args(argv)
-    if args.images < args.batch_size or args.rounds < 1:
-        parser.error("need --images >= --batch-size and --rounds >= 1")
+    for name, value in (TINY if args.tiny else DEFAULTS).items():
+        if getattr(args, name) is None:
+            setattr(args, name, value)
+    if min(args.image_size, args.width, args.batch_size, args.warmup_images) < 1 or args.rounds < 2:
+        parser.error("sizes must be >= 1 and --rounds >= 2 (a spread needs two rounds)")
+    if min(args.pipeline_images, args.train_images) < args.batch_size:
+        parser.error("--pipeline-images and --train-images must be >= --batch-size (a pass needs a whole batch)")
+    if args.record and args.out:
+        parser.error("--record writes to benchmarks/results/; give either --record or --out, not both")
+    return args
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    args = parse_args(argv)
     device = pick_device(args.device)
-    warnings.filterwarnings("ignore", message="This DataLoader will create")  # d2l's 4 workers on 2 cores
-    seed_everything(0)
-    data = load_fashion_mnist("full").subset(args.images, args.batch_size)
-    print(f"{data}; {args.images} images x {args.rounds} rounds, {args.image_size} px, batch {args.batch_size}, "
+    warnings.filterwarnings("ignore", message="This DataLoader will create")  # d2l's 4 workers on fewer cores
+    load_before = load_average()
+    data = load_fashion_mnist(args.data)
+    n = min(len(data.train_labels), max(args.pipeline_images, args.train_images))
+    if n < max(args.pipeline_images, args.train_images):
+        sys.exit(f"error: {data} has only {n:,} training images; lower --pipeline-images/--train-images")
+    images, labels = data.train_images[:n], data.train_labels[:n]
+    print(f"{data}; ResNet-18 width {args.width} at {args.image_size} px, batch {args.batch_size}; "
+          f"{args.pipeline_images:,} images per pipeline pass, {args.train_images:,} per training pass; "
           f"{device}, torch {torch.__version__}, {torch.get_num_threads()} threads", flush=True)
-    rates: dict[str, list[float]] = {"d2l": [], "resnet_lib": []}
+    rates = {figure: {side: [] for side in SIDES} for figure in FIGURES}
+    started = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
-        root = torchvision_root(data, Path(tmp))
+        bench = Bench(images, labels, write_torchvision_root(images, labels, Path(tmp)), args, device)
+        for figure in FIGURES:
+            for side in SIDES:
+                bench.run(figure, side, args.warmup_images)
         for r in range(args.rounds):
-            rates["d2l"].append(d2l_pass(root, args.images, args.image_size, args.batch_size, 0.05, device))
-            rates["resnet_lib"].append(resnet_lib_pass(data, args.image_size, args.batch_size, 0.05, device))
-            print(f"round {r + 1}: d2l {rates['d2l'][-1]:.1f}, resnet_lib {rates['resnet_lib'][-1]:.1f} "
-                  "examples/s", flush=True)
-    medians = {k: statistics.median(v) for k, v in rates.items()}
-    ratio = medians["resnet_lib"] / medians["d2l"]
-    result = {
-        "device": str(device), "device_name": torch.cuda.get_device_name(device) if device.type == "cuda"
-        else platform.processor() or platform.machine(), "threads": torch.get_num_threads(),
-        "torch": torch.__version__, "torchvision": torchvision.__version__, "python": platform.python_version(),
-        "data": data.source, "settings": {k: v for k, v in vars(args).items() if k != "json"},
-        "examples_per_s": rates, "median_examples_per_s": medians, "ratio": ratio,
-        "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            order = SIDES if r % 2 == 0 else SIDES[::-1]
+            for figure in FIGURES:
+                for side in order:
+                    rates[figure][side].append(bench.run(figure, side))
+            print(f"round {r + 1}/{args.rounds} ({order[0]} first): " + "; ".join(
+                f"{figure} {rates[figure]['d2l'][-1]:,.0f} / {rates[figure]['resnet_lib'][-1]:,.0f}"
+                for figure in FIGURES) + " images/s (d2l / resnet_lib)", flush=True)
+    figures = summarise(rates)
+    load = {"before": load_before, "after": load_average()}
+    lines = report_lines(figures, args.rounds, load, os.cpu_count())
+    script = Path(__file__).resolve()
+    record = {
+        "benchmark": "train_throughput", "date": utc_now(), "machine": machine_info(device),
+        "load_average": load, "data": data.source,
+        "settings": {**{k: getattr(args, k) for k in DEFAULTS}, "tiny": args.tiny, "workers_d2l": WORKERS, "lr": LR,
+                     "precision": "bf16 autocast, both sides" if device.type == "cuda" else "fp32, both sides",
+                     "memory_format": {side: str(f).removeprefix("torch.") for side, f in bench.memory_format.items()}},
+        "timing": "loader construction and worker start-up/shut-down inside the clock on both sides; dataset "
+                  "loading, model and optimiser construction outside on both sides; warm-up passes untimed; rounds "
+                  "alternate which side goes first",
+        "figures": figures, "printed": lines, "wall_s": round(time.perf_counter() - started, 1),
+        "code": {"commit": git_commit(), "script_sha256": file_sha256(script)}, "notes": args.notes,
     }
-    path = args.json or RESULTS / f"train_throughput-{device.type}-{args.image_size}px.json"
+    directory = args.out or (RESULTS if args.record else BUILD / "bench")
+    path = directory / f"train_throughput-{device_slug(device)}-{args.image_size}px.json"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(result, indent=1) + "\n")
-    print(f"d2l pipeline:        {medians['d2l']:.1f} examples/s (median of {args.rounds})")
-    print(f"resnet_lib pipeline: {medians['resnet_lib']:.1f} examples/s (median of {args.rounds})")
-    print(f"wrote {path.name} to {path.parent.name}/")
-    print(f"ratio: {ratio:.2f}")
-    return ratio
+    path.write_text(json.dumps(record, indent=1) + "\n")
+    print("\n".join(lines))
+    print(f"record: {shown(path)}")
+    return record
 
 
 if __name__ == "__main__":

@@ -1,0 +1,131 @@
+"""The scripts in benchmarks/ run at tiny sizes (so they cannot rot), write what they promise, and leave git clean."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCH = ROOT / "benchmarks"
+FIGURES = ("input pipeline", "training step", "end to end")
+MACHINE = {"cpu", "cores", "usable_cores", "torch_threads", "device", "device_name", "torch", "torchvision"}
+
+
+def run(script: str, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    return execute([sys.executable, str(BENCH / script), *args], check)
+
+
+def execute(command: list[str], check: bool = True) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    if check:
+        assert result.returncode == 0, result.stderr[-3000:]
+    return result
+
+
+def record_path(stdout: str) -> Path:
+    """The path a script printed on its ``record: …`` line (relative to the repository root when inside it)."""
+    line = next(line for line in stdout.splitlines() if line.startswith("record: "))
+    return ROOT / line.removeprefix("record: ")
+
+
+def git_status() -> str:
+    return subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"], cwd=ROOT, capture_output=True,
+                          text=True, check=True).stdout
+
+
+def in_git() -> bool:
+    return subprocess.run(["git", "rev-parse"], cwd=ROOT, capture_output=True).returncode == 0
+
+
+def check_throughput_record(record: dict, rounds: int) -> None:
+    sys.path.insert(0, str(BENCH))
+    try:
+        from train_throughput import report_lines
+    finally:
+        sys.path.remove(str(BENCH))
+    assert MACHINE <= set(record["machine"]) and record["date"] and record["timing"]
+    assert set(record["figures"]) == set(FIGURES)
+    for figure in record["figures"].values():
+        for side in ("d2l", "resnet_lib"):
+            rates = figure[side]["rounds"]
+            assert len(rates) == rounds and all(r > 0 for r in rates)
+            assert figure[side]["min"] <= figure[side]["median"] <= figure[side]["max"]
+        assert figure["ratio"] == pytest.approx(figure["resnet_lib"]["median"] / figure["d2l"]["median"])
+        assert len(figure["round_ratios"]) == rounds
+    printed = report_lines(record["figures"], rounds, record["load_average"], record["machine"]["cores"])
+    assert record["printed"] == printed  # the printed figures are the recorded ones
+
+
+@pytest.mark.skipif(not in_git() or shutil.which("make") is None, reason="needs a git checkout and make")
+def test_make_bench_writes_outside_tracked_files_and_records_what_it_printed():
+    before = git_status()
+    # `make bench` as a user runs it, at a tiny size; -o: never (re)build the venv from here, use this interpreter
+    result = execute(["make", "-o", ".venv/.installed", f"BIN={Path(sys.executable).parent}", "bench",
+                      "BENCH_ARGS=--tiny --data sample --device cpu"])
+    path = record_path(result.stdout)
+    assert path.is_relative_to(ROOT / "build")
+    assert git_status() == before
+    record = json.loads(path.read_text())
+    check_throughput_record(record, rounds=2)
+    assert record["settings"]["tiny"] and record["settings"]["image_size"] == 32
+    for line in record["printed"]:
+        assert line in result.stdout
+
+
+def test_bench_rejects_sizes_that_cannot_make_a_pass():
+    result = run("train_throughput.py", "--tiny", "--train-images", "8", "--batch-size", "16", check=False)
+    assert result.returncode == 2 and "--batch-size" in result.stderr
+
+
+@pytest.mark.parametrize("path", sorted((BENCH / "results").glob("train_throughput-*.json")), ids=lambda p: p.name)
+def test_committed_throughput_record_is_a_full_size_run_of_this_code(path):
+    record = json.loads(path.read_text())
+    settings = record["settings"]
+    assert not settings["tiny"] and path.name.endswith(f"-{settings['image_size']}px.json")
+    assert settings["train_images"] >= 2048 and settings["pipeline_images"] >= 2048 and settings["rounds"] >= 2
+    check_throughput_record(record, settings["rounds"])
+
+
+def test_gpu_record_refuses_the_cpu_unless_allowed(tmp_path):
+    result = run("gpu_record.py", "--device", "cpu", "--out", str(tmp_path), check=False)
+    assert result.returncode == 1 and "--allow-cpu" in result.stderr and "no GPU" in result.stderr
+    assert not list(tmp_path.iterdir())
+
+
+def test_gpu_record_trial_on_the_cpu_writes_history_and_machine(tmp_path):
+    result = run("gpu_record.py", "--device", "cpu", "--allow-cpu", "--epochs", "1", "--train-limit", "64",
+                 "--test-limit", "64", "--data", "sample", "--out", str(tmp_path))
+    record = json.loads((tmp_path / "full-run-cpu.json").read_text())
+    assert record["preset"] == "full" and MACHINE <= set(record["machine"])
+    history = record["history"]
+    assert len(history["test_acc"]) == 1 and history["info"]["recipe"]["image_size"] == 96
+    assert history["info"]["recipe"]["lr"] == 0.05 and record["model"]["width"] == 64
+    assert "--epochs 1" in record["deviations"] and "on the CPU" in record["deviations"]
+    assert "test acc" in result.stdout
+
+
+def test_notebook_times_runs_a_copy_and_records_the_wait(tmp_path):
+    notebook = ROOT / "notebooks" / "02_residual_block.ipynb"
+    digest = hashlib.sha256(notebook.read_bytes()).hexdigest()
+    out = tmp_path / "times.json"
+    result = run("notebook_times.py", "--preset", "smoke", "--out", str(out), str(notebook))
+    assert hashlib.sha256(notebook.read_bytes()).hexdigest() == digest  # the committed notebook is untouched
+    record = json.loads(out.read_text())
+    assert record["preset"] == "smoke" and MACHINE <= set(record["machine"])
+    assert set(record["load_average"]) == {"before", "after"}
+    [row] = record["notebooks"]
+    assert row["notebook"] == notebook.name and row["error"] is None and row["wall_s"] > 0
+    assert f"| `{notebook.name}` |" in result.stdout
+
+
+def test_notebook_times_names_a_missing_notebook(tmp_path):
+    result = run("notebook_times.py", "--out", str(tmp_path / "t.json"), "notebooks/99_nothing.ipynb", check=False)
+    assert result.returncode == 2 and "99_nothing.ipynb" in result.stderr
