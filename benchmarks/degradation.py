@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import shlex
 import sys
 import time
@@ -17,22 +16,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import torch
+from machine_info import RESULTS, cpu_model
 
 from resnet_lib.data import load_fashion_mnist
 from resnet_lib.lessons.plain_vs_residual import ARMS, run_degradation, save_record
-
-RESULTS = Path(__file__).parent / "results"
-
-
-def cpu_name() -> str:
-    """The processor's model name (Linux), else what ``platform`` knows."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -65,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
         "recipe": {"train_images": args.train_images, "steps": args.steps, "batch_size": args.batch_size,
                    "image_size": args.image_size, "width": args.width, "depths": args.depths, "seeds": args.seeds,
                    "optimizer": "SGD lr 0.1, momentum 0.9, weight decay 1e-4"},
-        "machine": f"{cpu_name()}, {os.cpu_count()} logical CPUs, torch {torch.__version__}, "
+        "machine": f"{cpu_model()}, {os.cpu_count()} logical CPUs, torch {torch.__version__}, "
                    f"{args.threads} thread(s)",
         "load_average_at_start": round(load_before, 1),
         "label": args.label,

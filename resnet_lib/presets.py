@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, TypeVar
 
 from .device import pick_device
 
 ENV_VAR = "RESNET_PRESET"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,14 @@ def get_preset(name: str | None = None) -> Preset:
     return PRESETS[key]
 
 
+def _budget(budgets: dict[str, T], lesson: str, preset: Preset | str) -> T:
+    """``budgets[name]`` for a preset or its name; an unknown name is an error listing the known ones."""
+    name = preset.name if isinstance(preset, Preset) else preset
+    if name not in budgets:
+        raise ValueError(f"no lesson-{lesson} budget for preset {name!r}; use one of {', '.join(budgets)}")
+    return budgets[name]
+
+
 def active_preset() -> Preset:
     """The preset this notebook run uses (see :func:`get_preset`); notebooks call this in their first cell."""
     return get_preset(None)
@@ -102,10 +111,7 @@ LESSON04_BUDGETS: dict[str, Lesson04Budget] = {
 
 def lesson04_budget(preset: Preset | str) -> Lesson04Budget:
     """Lesson 04's side-experiment budget for a preset (or its name: ``smoke``, ``cpu`` or ``full``)."""
-    name = preset.name if isinstance(preset, Preset) else preset
-    if name not in LESSON04_BUDGETS:
-        raise ValueError(f"no lesson-04 budget for preset {name!r}; use one of {', '.join(LESSON04_BUDGETS)}")
-    return LESSON04_BUDGETS[name]
+    return _budget(LESSON04_BUDGETS, "04", preset)
 
 
 @dataclass(frozen=True)
@@ -142,10 +148,7 @@ LESSON05_BUDGETS: dict[str, Lesson05Budget] = {
 
 def lesson05_budget(preset: Preset | str) -> Lesson05Budget:
     """Lesson 05's budget for a preset (or its name: ``smoke``, ``cpu`` or ``full``)."""
-    name = preset.name if isinstance(preset, Preset) else preset
-    if name not in LESSON05_BUDGETS:
-        raise ValueError(f"no lesson-05 budget for preset {name!r}; use one of {', '.join(LESSON05_BUDGETS)}")
-    return LESSON05_BUDGETS[name]
+    return _budget(LESSON05_BUDGETS, "05", preset)
 
 
 @dataclass(frozen=True)
@@ -174,7 +177,4 @@ LESSON06_BUDGETS: dict[str, Lesson06Budget] = {
 
 def lesson06_budget(preset: Preset | str) -> Lesson06Budget:
     """Lesson 06's budget for a preset (or its name: ``smoke``, ``cpu`` or ``full``)."""
-    name = preset.name if isinstance(preset, Preset) else preset
-    if name not in LESSON06_BUDGETS:
-        raise ValueError(f"no lesson-06 budget for preset {name!r}; use one of {', '.join(LESSON06_BUDGETS)}")
-    return LESSON06_BUDGETS[name]
+    return _budget(LESSON06_BUDGETS, "06", preset)
