@@ -1,4 +1,5 @@
-"""Exercises for lesson 04 (training). Each checker computes the right answer instead of storing it."""
+"""Exercises for lesson 04 (training). Each checker computes its answer from the library (04.3 applies the resume
+rule of :func:`resnet_lib.training.train`: the first epoch without a complete checkpoint is trained again)."""
 
 from __future__ import annotations
 
@@ -37,6 +38,13 @@ def _training_free_switch() -> str:
     return next(name for name, names in SWITCHES.items() if names == ("test_flip",))
 
 
+def _first_epoch_on_resume(interrupted_in: int) -> int:
+    """The epoch (from 1) that ``resume=True`` trains first when a run stopped during ``interrupted_in``: the epochs
+    before it have complete checkpoints, so training restarts at the interrupted epoch."""
+    epochs_with_checkpoint = interrupted_in - 1
+    return epochs_with_checkpoint + 1
+
+
 def _same_name(answer: object, expected: str) -> bool:
     """True when ``answer`` is ``expected``, ignoring case, hyphens and extra spaces."""
     if not isinstance(answer, str):
@@ -62,7 +70,7 @@ EXERCISES: list[Exercise] = [
         "04.3",
         "A 10-epoch run saves a checkpoint at every epoch end and is interrupted during epoch 7. "
         "Which epoch (counting from 1) does resume=True train first?",
-        lambda a: whole_number(a) == 7,
+        lambda a: whole_number(a) == _first_epoch_on_resume(interrupted_in=7),
         "which epochs have a complete checkpoint when the run stops?",
     ),
     Exercise(
