@@ -141,9 +141,18 @@ def test_the_overrides_are_read(lab: LabServer) -> None:
 
 
 def test_rise_presents_a_notebook_as_slides_that_advance(page: Page, lab: LabServer) -> None:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
     page.goto(f"{lab.url}/rise/{DECK}?token={lab.token}")
     page.wait_for_function("() => document.querySelectorAll('.reveal .slides > section').length === 3", timeout=90_000)
     page.wait_for_url("**#/slide-0-0")
-    page.keyboard.press("ArrowRight")
-    page.wait_for_url("**#/slide-1-0")
+    for _ in range(10):  # the deck takes keys only once reveal.js has bound them: press until it advances
+        page.keyboard.press("ArrowRight")
+        try:
+            page.wait_for_url("**#/slide-1-0", timeout=5_000)
+            break
+        except PlaywrightTimeoutError:
+            continue
+    else:
+        pytest.fail(f"the RISE deck did not advance to its second slide after 10 ArrowRight presses ({page.url})")
     lab.shutdown_kernels()
