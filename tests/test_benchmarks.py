@@ -23,7 +23,9 @@ def run(script: str, *args: str, check: bool = True) -> subprocess.CompletedProc
 
 
 def execute(command: list[str], check: bool = True) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    # one torch thread: these runs check what the scripts write, not speed, and two threads on a busy 2-core machine
+    # stall each other at every operation (seconds per tiny step)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
     result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     if check:
         assert result.returncode == 0, result.stderr[-3000:]
