@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import functools
 import http.server
-import importlib.util
 import os
 import re
-import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +20,7 @@ from typing import TYPE_CHECKING, NoReturn
 import nbformat
 import pytest
 from browser_support import find_chromium
+from tool_loader import load_tool
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -31,15 +30,7 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 PNG_1PX = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
 
 
-def _load_tool(name: str):
-    spec = importlib.util.spec_from_file_location(name, ROOT / "tools" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-build_book = _load_tool("build_book")
+build_book = load_tool("build_book")
 
 
 def _missing(what: str) -> NoReturn:

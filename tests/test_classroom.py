@@ -3,28 +3,19 @@ freshly opened notebook from being marked modified in JupyterLab."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 from jupyter_client.kernelspec import KernelSpecManager
+from tool_loader import load_tool
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
 
-def _load_tool(name: str):
-    spec = importlib.util.spec_from_file_location(name, ROOT / "tools" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-classroom = _load_tool("classroom")
+classroom = load_tool("classroom")
 
 
 def _lesson(*cells: tuple[str, str], solution: int | None = None) -> nbformat.NotebookNode:
