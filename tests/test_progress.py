@@ -3,6 +3,7 @@
 import io
 
 import matplotlib
+import pytest
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -40,20 +41,24 @@ def test_draw_curves_draws_one_labelled_line_per_quantity():
     plt.close(fig)
 
 
-def test_notebook_progress_adds_points_within_and_at_the_end_of_an_epoch(monkeypatch):
-    updates = []
+@pytest.mark.parametrize("seconds_per_step, redraws", [(0.0, 1), (live.REDRAW_S, 6)])
+def test_notebook_progress_adds_points_within_an_epoch_and_redraws_at_most_every_few_seconds(
+        monkeypatch, seconds_per_step, redraws):
+    updates, clock = [], [0.0]
 
     class Handle:
         def update(self, fig):
             updates.append(fig)
 
     monkeypatch.setattr("IPython.display.display", lambda *a, **k: Handle())
+    monkeypatch.setattr(live.time, "perf_counter", lambda: clock[0])
     reporter = live.NotebookProgress()
     reporter.start_epoch(0, 2, 10)
     for _ in range(10):
+        clock[0] += seconds_per_step
         reporter.step(0.5, 0.8)
     reporter.end_epoch(one_epoch())
     xs, _ = reporter.live.curves["train_loss"]
-    assert xs == [0.2, 0.4, 0.6, 0.8, 1.0]  # POINTS_PER_EPOCH = 5
+    assert xs == [0.2, 0.4, 0.6, 0.8, 1.0]  # POINTS_PER_EPOCH = 5, recorded however fast the steps are
     assert reporter.live.curves["test_acc"] == ([1], [0.75])
-    assert len(updates) == 6 and reporter.bar is None
+    assert len(updates) == redraws and reporter.bar is None  # fast steps: only the epoch end redraws

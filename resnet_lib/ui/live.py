@@ -3,6 +3,7 @@ loss, train accuracy, test accuracy) redrawn in place, a tidy stand-in for d2l's
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import matplotlib.pyplot as plt
@@ -12,7 +13,8 @@ from matplotlib.figure import Figure
 from ..history import History
 from .style import COLORS
 
-POINTS_PER_EPOCH = 5  # running train loss/accuracy is drawn this often within an epoch
+POINTS_PER_EPOCH = 5  # running train loss/accuracy is recorded this often within an epoch
+REDRAW_S = 2.0  # within an epoch the figure is redrawn at most this often (a redraw costs tens of milliseconds)
 CURVES = {  # key -> (label, colour, line style)
     "train_loss": ("train loss", COLORS["plain"], "-"),
     "train_acc": ("train acc", COLORS["residual"], "--"),
@@ -62,6 +64,7 @@ class NotebookProgress:
         self.bar: Any = None
         self.live: LiveCurves | None = None
         self.epoch = self.steps = self.done = 0
+        self.drawn = 0.0  # when the figure was last redrawn (time.perf_counter)
 
     def start_epoch(self, epoch: int, epochs: int, steps: int) -> None:
         from tqdm.auto import tqdm
@@ -69,7 +72,9 @@ class NotebookProgress:
         if self.live is None:
             self.live = LiveCurves(epochs)
         self.epoch, self.steps, self.done = epoch, steps, 0
-        self.bar = tqdm(total=steps, desc=f"epoch {epoch + 1}/{epochs}", unit="batch", leave=False)
+        self.bar = tqdm(total=steps, desc=f"epoch {epoch + 1}/{epochs}", unit="batch", leave=False,
+                        mininterval=REDRAW_S / 4)
+        self.drawn = time.perf_counter()
 
     def step(self, loss: float, acc: float) -> None:
         self.done += 1
@@ -79,8 +84,10 @@ class NotebookProgress:
             x = self.epoch + self.done / self.steps
             self.live.add("train_loss", x, loss)
             self.live.add("train_acc", x, acc)
-            self.live.redraw()
-            self.bar.set_postfix(loss=f"{loss:.3f}", acc=f"{acc:.3f}")
+            self.bar.set_postfix(loss=f"{loss:.3f}", acc=f"{acc:.3f}", refresh=False)
+            if time.perf_counter() - self.drawn >= REDRAW_S:
+                self.live.redraw()
+                self.drawn = time.perf_counter()
 
     def end_epoch(self, history: History) -> None:
         if self.live is not None:
