@@ -131,3 +131,15 @@ def test_notebook_times_runs_a_copy_and_records_the_wait(tmp_path):
 def test_notebook_times_names_a_missing_notebook(tmp_path):
     result = run("notebook_times.py", "--out", str(tmp_path / "t.json"), "notebooks/99_nothing.ipynb", check=False)
     assert result.returncode == 2 and "99_nothing.ipynb" in result.stderr
+
+
+def test_recipe_ablation_record_runs_every_arm_and_loads_back(tmp_path):
+    from resnet_lib.lessons.recipe_ablation import SWITCHES, load_ablation
+
+    out = tmp_path / "ablation.json"
+    result = run("recipe_ablation.py", "--data", "sample", "--train-images", "64", "--test-images", "32",
+                 "--epochs", "1", "--batch-size", "32", "--seeds", "0", "1", "--preset", "smoke", "--out", str(out))
+    results, info = load_ablation(out)
+    assert list(results) == ["none", *SWITCHES, "all"] and all(len(runs) == 2 for runs in results.values())
+    assert info["budget"]["train_images"] == 64 and info["budget"]["seeds"] == [0, 1]
+    assert info["how"].startswith("python benchmarks/recipe_ablation.py") and "largest seed-to-seed" in result.stdout

@@ -8,7 +8,17 @@ from torch import nn
 
 from resnet_lib import PRESETS, resnet18
 from resnet_lib.data import FashionMNIST, prepare
-from resnet_lib.lessons.recipe_ablation import SWITCHES, one_switch_recipes, run_arms
+from resnet_lib.history import History
+from resnet_lib.lessons.recipe_ablation import (
+    SWITCHES,
+    load_ablation,
+    one_switch_recipes,
+    run_arms,
+    save_ablation,
+    seed_spread,
+    table,
+    verdict,
+)
 from resnet_lib.presets import lesson04_budget
 from resnet_lib.training import Recipe, evaluate
 
@@ -70,3 +80,26 @@ def test_every_preset_has_a_lesson04_budget_with_a_small_overfitting_set(name):
     assert budget.overfit_train < budget.ablation_train and len(budget.ablation_seeds) >= 2
     with pytest.raises(ValueError, match="lesson-04 budget"):
         lesson04_budget("huge")
+
+
+def _runs(*tests: float) -> list[History]:
+    return [History(train_loss=[0.5], train_acc=[0.8], test_acc=[t], examples_per_s=[100.0], wall_s=[2.0])
+            for t in tests]
+
+
+def test_the_verdict_weighs_each_gain_against_the_largest_seed_spread():
+    results = {"none": _runs(0.80, 0.82), "flips": _runs(0.86, 0.88), "momentum": _runs(0.70, 0.74),
+               "weight decay": _runs(0.80, 0.83)}
+    assert seed_spread(results) == pytest.approx(0.04)
+    lines = verdict(results).splitlines()
+    assert lines[1] == "gained more than that: flips (+0.060)"
+    assert lines[2] == "lost more than that: momentum (-0.090)"
+    assert lines[3] == "within the noise: weight decay (+0.005)"
+    rows = table(results).splitlines()
+    assert len(rows) == 5 and rows[2].split()[:5] == ["flips", "0.860", "0.880", "0.870", "+0.060"]
+
+
+def test_an_ablation_record_loads_back_unchanged(tmp_path):
+    results = {"none": _runs(0.8, 0.81), "all": _runs(0.9, 0.91)}
+    save_ablation(tmp_path / "r.json", results, {"how": "test"})
+    assert load_ablation(tmp_path / "r.json") == (results, {"how": "test"})

@@ -1,10 +1,14 @@
-"""Lesson 04's side experiments: each improvement of the recipe switched on alone (an ablation), and one recipe
-trained on a few images for many epochs (overfitting you can watch)."""
+"""Lesson 04's ablation: each improvement of the recipe switched on alone, trained with several seeds, summarised
+as a table and a verdict that weighs every gain against the seed-to-seed spread; records of longer runs (made by
+``benchmarks/recipe_ablation.py``) save and load as JSON."""
 
 from __future__ import annotations
 
+import json
+import statistics
 from collections.abc import Callable
-from dataclasses import fields, replace
+from dataclasses import asdict, dataclass, fields, replace
+from pathlib import Path
 
 from torch import nn
 
@@ -49,3 +53,70 @@ def run_arms(make_net: Callable[[], nn.Module], data: FashionMNIST, recipes: dic
             seed_everything(seed)
             results[name].append(train(make_net(), data, replace(recipe, seed=seed), progress=False))
     return results
+
+
+@dataclass(frozen=True)
+class ArmSummary:
+    """One recipe's runs: final test accuracy per seed and their mean, mean final train loss/accuracy, mean seconds."""
+
+    tests: tuple[float, ...]
+    mean_test: float
+    train_loss: float
+    train_acc: float
+    seconds: float
+
+
+def summarise(results: dict[str, list[History]]) -> dict[str, ArmSummary]:
+    """Each arm's :class:`ArmSummary` (every run must have finished at least one epoch)."""
+    out = {}
+    for name, runs in results.items():
+        tests = tuple(h.test_acc[-1] for h in runs)
+        out[name] = ArmSummary(tests, statistics.mean(tests), statistics.mean(h.train_loss[-1] for h in runs),
+                               statistics.mean(h.train_acc[-1] for h in runs),
+                               statistics.mean(sum(h.wall_s) for h in runs))
+    return out
+
+
+def table(results: dict[str, list[History]]) -> str:
+    """The ablation as a text table: one row per arm, each seed's test accuracy, the means, the seconds per run."""
+    rows = [f"{'switched on':<16} {'test acc (each seed)':>24} {'mean':>6} {'gain':>7} {'train loss':>10} "
+            f"{'train acc':>9} {'s/run':>6}"]
+    arms = summarise(results)
+    for name, arm in arms.items():
+        gain = arm.mean_test - arms["none"].mean_test
+        rows.append(f"{name:<16} {' '.join(f'{t:.3f}' for t in arm.tests):>24} {arm.mean_test:>6.3f} {gain:>+7.3f} "
+                    f"{arm.train_loss:>10.6f} {arm.train_acc:>9.3f} {arm.seconds:>6.1f}")
+    return "\n".join(rows)
+
+
+def seed_spread(results: dict[str, list[History]]) -> float:
+    """The largest gap between two seeds' final test accuracies within one arm: the noise a gain has to beat."""
+    return max(max(a.tests) - min(a.tests) for a in summarise(results).values())
+
+
+def verdict(results: dict[str, list[History]]) -> str:
+    """Which switches gained more than the seed-to-seed spread over "none", which lost more, which are within it."""
+    arms, spread = summarise(results), seed_spread(results)
+    gains = {name: arm.mean_test - arms["none"].mean_test for name, arm in arms.items() if name != "none"}
+
+    def listed(names: list[str]) -> str:
+        return ", ".join(f"{n} ({gains[n]:+.3f})" for n in names) or "none"
+
+    return "\n".join([
+        f"largest seed-to-seed spread in a row: {spread:.3f}",
+        f"gained more than that: {listed([n for n, g in gains.items() if g > spread])}",
+        f"lost more than that: {listed([n for n, g in gains.items() if g < -spread])}",
+        f"within the noise: {listed([n for n, g in gains.items() if abs(g) <= spread])}",
+    ])
+
+
+def save_ablation(path: str | Path, results: dict[str, list[History]], info: dict[str, object]) -> None:
+    """Write a labelled record: ``info`` (how, budget, machine) and every run's history."""
+    record = {"info": info, "arms": {name: [asdict(h) for h in runs] for name, runs in results.items()}}
+    Path(path).write_text(json.dumps(record, indent=1) + "\n")
+
+
+def load_ablation(path: str | Path) -> tuple[dict[str, list[History]], dict[str, object]]:
+    """A record written by :func:`save_ablation`: the histories per arm and the ``info``."""
+    record = json.loads(Path(path).read_text())
+    return {name: [History(**h) for h in runs] for name, runs in record["arms"].items()}, record["info"]
