@@ -103,3 +103,8 @@ def test_an_ablation_record_loads_back_unchanged(tmp_path):
     results = {"none": _runs(0.8, 0.81), "all": _runs(0.9, 0.91)}
     save_ablation(tmp_path / "r.json", results, {"how": "test"})
     assert load_ablation(tmp_path / "r.json") == (results, {"how": "test"})
+
+
+def test_a_missing_record_names_the_script_that_makes_it(tmp_path):
+    with pytest.raises(FileNotFoundError, match="benchmarks/recipe_ablation.py"):
+        load_ablation(tmp_path / "none.json")

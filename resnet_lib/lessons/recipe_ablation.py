@@ -27,6 +27,7 @@ SWITCHES: dict[str, tuple[str, ...]] = {
     "test-time flip": ("test_flip",),
 }
 RUN_SIZE = ("epochs", "batch_size", "image_size", "seed")  # kept from the base recipe in every arm
+RECORD = Path(__file__).resolve().parents[2] / "benchmarks" / "results" / "recipe_ablation-cpu.json"  # made on a CPU
 
 
 def one_switch_recipes(base: Recipe, improved: Recipe) -> dict[str, Recipe]:
@@ -116,7 +117,11 @@ def save_ablation(path: str | Path, results: dict[str, list[History]], info: dic
     Path(path).write_text(json.dumps(record, indent=1) + "\n")
 
 
-def load_ablation(path: str | Path) -> tuple[dict[str, list[History]], dict[str, object]]:
-    """A record written by :func:`save_ablation`: the histories per arm and the ``info``."""
+def load_ablation(path: str | Path = RECORD) -> tuple[dict[str, list[History]], dict[str, object]]:
+    """A record written by :func:`save_ablation` (by default the committed CPU record of
+    ``benchmarks/recipe_ablation.py``): the histories per arm and the ``info``."""
+    if not Path(path).is_file():
+        raise FileNotFoundError(f"no record at {path}; make one with: "
+                                f"python benchmarks/recipe_ablation.py --out {path}")
     record = json.loads(Path(path).read_text())
     return {name: [History(**h) for h in runs] for name, runs in record["arms"].items()}, record["info"]
