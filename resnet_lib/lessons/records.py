@@ -1,0 +1,42 @@
+"""The committed measurement records in ``benchmarks/results/`` (present in a clone of the repository), as lines a
+learner can read: the input-pipeline / training-step benchmark and any recorded GPU run of the ``full`` preset."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parents[2] / "benchmarks" / "results"
+
+
+def _machine(record: dict) -> str:
+    machine = record["machine"]
+    name = machine["device_name"] if machine["device"] != "cpu" else f"{machine['cores']}-core {machine['cpu']}"
+    return f"{name}, {record['date'][:10]}"
+
+
+def throughput_records(results: Path = RESULTS) -> list[str]:
+    """One line per ``train_throughput-*.json``: images/s of d2l's pipeline and resnet_lib's, and their ratio, for
+    the input pipeline, the training step and end to end."""
+    lines = []
+    for path in sorted(results.glob("train_throughput-*.json")):
+        record = json.loads(path.read_text())
+        settings = record["settings"]
+        figures = "; ".join(
+            f"{name} {fig['d2l']['median']:,.0f} vs {fig['resnet_lib']['median']:,.0f} images/s ({fig['ratio']:.2f}x)"
+            for name, fig in record["figures"].items())
+        lines.append(f"recorded on {_machine(record)}, {settings['image_size']} px, width {settings['width']}, batch "
+                     f"{settings['batch_size']} (d2l's loader vs batches): {figures}")
+    return lines or ["no benchmark record in this copy of the course"]
+
+
+def gpu_runs(results: Path = RESULTS) -> list[str]:
+    """One line per ``full-run-*.json`` (a recorded run of the ``full`` preset), or one saying there is none."""
+    lines = []
+    for path in sorted(results.glob("full-run-*.json")):
+        record = json.loads(path.read_text())
+        history = record["history"]
+        lines.append(f"recorded run of the full preset on {_machine(record)}: test accuracy "
+                     f"{history['test_acc'][-1]:.3f} after {len(history['test_acc'])} epochs, "
+                     f"{sum(history['wall_s']) / 60:.0f} min")
+    return lines or ["no recorded GPU run of the full preset in this copy of the course yet"]

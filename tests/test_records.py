@@ -1,0 +1,25 @@
+"""The committed benchmark records read as lines a learner can follow, and a missing record says so."""
+
+import json
+
+from resnet_lib.lessons.records import RESULTS, gpu_runs, throughput_records
+
+
+def test_the_committed_throughput_record_reads_as_one_line_per_record():
+    lines = throughput_records()
+    assert len(lines) == len(list(RESULTS.glob("train_throughput-*.json"))) >= 1
+    record = json.loads(sorted(RESULTS.glob("train_throughput-*.json"))[0].read_text())
+    ratio = record["figures"]["input pipeline"]["ratio"]
+    assert f"input pipeline {record['figures']['input pipeline']['d2l']['median']:,.0f} vs" in lines[0]
+    assert f"({ratio:.2f}x)" in lines[0] and "2-core" in lines[0]
+
+
+def test_a_gpu_run_record_is_summarised_and_its_absence_said(tmp_path):
+    assert gpu_runs(tmp_path) == ["no recorded GPU run of the full preset in this copy of the course yet"]
+    assert throughput_records(tmp_path) == ["no benchmark record in this copy of the course"]
+    record = {"date": "2026-11-29T01:00:00Z", "machine": {"device": "cuda", "device_name": "NVIDIA H200",
+                                                          "cores": 16, "cpu": "x"},
+              "history": {"test_acc": [0.85, 0.893], "wall_s": [60.0, 60.0]}}
+    (tmp_path / "full-run-nvidia-h200.json").write_text(json.dumps(record))
+    assert gpu_runs(tmp_path) == ["recorded run of the full preset on NVIDIA H200, 2026-11-29: test accuracy 0.893 "
+                                  "after 2 epochs, 2 min"]
