@@ -22,13 +22,14 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, NoReturn, TypeVar
 from urllib.parse import quote
 
 import psutil
+import pytest
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Page
+    from playwright.sync_api import Browser, Page
 
 T = TypeVar("T")
 
@@ -45,6 +46,33 @@ class BrowserCheckError(AssertionError):
 def find_chromium() -> str | None:
     """Path of a Chromium/Chrome executable on ``PATH`` (Debian's ``chromium`` first), or ``None``."""
     return next((path for name in CHROMIUM_NAMES if (path := shutil.which(name))), None)
+
+
+CHROMIUM_FIX = "install Debian's chromium (apt-get install chromium) and the dev extras"
+
+
+def missing(what: str, fix: str = CHROMIUM_FIX) -> NoReturn:
+    """Skip on a user's machine, fail under CI: a browser or site test must not silently vanish there."""
+    if os.environ.get("CI", "").lower() not in ("", "0", "false"):
+        pytest.fail(f"{what} (CI is set, so this test cannot be skipped); {fix}")
+    pytest.skip(f"{what}; {fix} to run it")
+
+
+@contextmanager
+def chromium() -> Iterator[Browser]:
+    """Playwright driving the system's Chromium (no browser download); closed on exit."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        missing("python playwright is not installed")
+    if (executable := find_chromium()) is None:
+        missing("no chromium executable on PATH")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=executable)
+        try:
+            yield browser
+        finally:
+            browser.close()
 
 
 def free_port() -> int:

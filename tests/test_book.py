@@ -10,16 +10,15 @@ from __future__ import annotations
 
 import functools
 import http.server
-import os
 import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING
 
 import nbformat
 import pytest
-from browser_support import find_chromium
+from browser_support import chromium, missing
 from tool_loader import load_tool
 
 if TYPE_CHECKING:
@@ -32,12 +31,6 @@ PNG_1PX = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEh
 
 build_book = load_tool("build_book")
 
-
-def _missing(what: str) -> NoReturn:
-    """Skip on a user's machine, fail under CI: the site test must not silently vanish there."""
-    if os.environ.get("CI", "").lower() not in ("", "0", "false"):
-        pytest.fail(f"{what} (CI is set, so the site test cannot be skipped)")
-    pytest.skip(what)
 
 
 # --- the pieces, without a browser --------------------------------------------------------------------------------
@@ -103,7 +96,7 @@ def test_the_offline_check_finds_every_kind_of_remote_resource(tmp_path):
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if not (ROOT / "book" / "node_modules").is_dir():
-        _missing("book/node_modules is missing: run `make book` (npm ci in book/) to vendor the site's JavaScript")
+        missing("book/node_modules is missing", "run `make book` (npm ci in book/) to vendor the site's JavaScript")
     out = tmp_path_factory.mktemp("site") / "html"
     stats = build_book.build(out)
     print(f"site: {stats['lessons']} lessons built in {stats['total_s']:.1f} s, {stats['bytes'] / 1e6:.1f} MB")
@@ -126,16 +119,8 @@ def site_url(site: Path) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _missing("python playwright is not installed")
-    if (chromium := find_chromium()) is None:
-        _missing("no chromium executable on PATH")
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium)
-        yield browser
-        browser.close()
+    with chromium() as launched:
+        yield launched
 
 
 class PageLog:

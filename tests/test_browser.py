@@ -10,13 +10,12 @@ Without Chromium or playwright the tests skip, except under CI (``$CI`` set), wh
 
 from __future__ import annotations
 
-import os
 import shutil
 import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING
 
 import nbformat
 import pytest
@@ -24,8 +23,8 @@ from browser_support import (
     BrowserCheckError,
     LabServer,
     NotebookRun,
+    chromium,
     close_documents,
-    find_chromium,
     host_addresses,
     lab_server,
     listening_addresses,
@@ -88,12 +87,6 @@ SELFTEST = {
 FAST = 25  # seconds: a failing check must say why well before its timeout (60 s) runs out
 
 
-def _missing(what: str) -> NoReturn:
-    """Skip on a user's machine, fail under CI: the browser test must not silently vanish there."""
-    if os.environ.get("CI", "").lower() not in ("", "0", "false"):
-        pytest.fail(f"{what} (CI is set, so the browser test cannot be skipped)")
-    pytest.skip(f"{what}; install Debian's chromium (apt-get install chromium) and the dev extras to run it")
-
 
 def _write_selftest(folder: Path) -> None:
     folder.mkdir()
@@ -119,17 +112,8 @@ def lab(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _missing("python playwright is not installed")
-    chromium = find_chromium()
-    if chromium is None:
-        _missing("no chromium executable on PATH")
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium)
-        yield browser
-        browser.close()
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture(scope="module")

@@ -8,19 +8,18 @@ Without Chromium or playwright the tests skip, except under CI (``$CI`` set), wh
 from __future__ import annotations
 
 import json
-import os
 import platform
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING
 
 import nbformat
 import pytest
-from browser_support import LabServer, close_documents, find_chromium, lab_server
+from browser_support import LabServer, chromium, close_documents, lab_server
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Page
+    from playwright.sync_api import Page
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -45,12 +44,6 @@ _OPEN_ALL_JS = """async (paths) => {
 }"""
 _TOASTS_JS = "() => [...document.querySelectorAll('.Toastify__toast')].map(node => node.innerText)"
 
-
-def _missing(what: str) -> NoReturn:
-    """Skip on a user's machine, fail under CI: the browser test must not silently vanish there."""
-    if os.environ.get("CI", "").lower() not in ("", "0", "false"):
-        pytest.fail(f"{what} (CI is set, so the browser test cannot be skipped)")
-    pytest.skip(f"{what}; install Debian's chromium (apt-get install chromium) and the dev extras to run it")
 
 
 def _write_deck(path: Path) -> None:
@@ -79,18 +72,10 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServer]:
 
 @pytest.fixture(scope="module")
 def page(lab: LabServer) -> Iterator[Page]:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _missing("python playwright is not installed")
-    if (chromium := find_chromium()) is None:
-        _missing("no chromium executable on PATH")
-    with sync_playwright() as pw:
-        browser: Browser = pw.chromium.launch(executable_path=chromium)
+    with chromium() as browser:
         page = browser.new_page(viewport={"width": 1280, "height": 720})
         page.set_default_timeout(30_000)
         yield page
-        browser.close()
 
 
 def _metadata_changes(on_disk: dict, in_lab: dict) -> dict[str, tuple]:
