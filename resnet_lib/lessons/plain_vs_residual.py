@@ -137,7 +137,7 @@ class SeedComparison:
         elif all(d < 0 for d in self.differences.values()):
             side = f"{a} {lower} than {b} on {seeds} ({diffs})"
         else:
-            side = f"{a} did not end on the same side of {b} on every seed ({diffs})"
+            side = f"{a} and {b} did not differ in the same direction on every seed ({diffs})"
         if self.decided:
             return f"{side}; each difference is larger than the spread between seeds ({self.spread:.3f})"
         return (f"{side}; the spread between seeds ({self.spread:.3f}) is at least as large as one of the "
