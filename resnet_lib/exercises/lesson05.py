@@ -62,7 +62,8 @@ def _fastest_exploding_batch(depth: int = 100) -> int:
     """The batch size in BATCH_SIZES with the largest first/last ratio of a plain+BN net at initialisation."""
     x, y = _random_batch(max(BATCH_SIZES))
     with _one_thread():
-        ratios = {b: first_last_ratio(profile_at_init(depth, x[:b], y[:b], **VARIANTS["plain+BN"])) for b in BATCH_SIZES}
+        ratios = {b: first_last_ratio(profile_at_init(depth, x[:b], y[:b], **VARIANTS["plain+BN"]))
+                  for b in BATCH_SIZES}
     return max(ratios, key=ratios.get)
 
 
