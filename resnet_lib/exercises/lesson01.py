@@ -48,7 +48,7 @@ EXERCISES: list[Exercise] = [
     Exercise(
         "01.1",
         "Which class sizes m in 1..12 give an equal-pieces class that contains the equal-pieces class with "
-        "3 pieces? Answer with a set of ints.",
+        "3 pieces? Answer with a set of whole numbers.",
         lambda a: set(whole_numbers(a)) == uniform_sizes_containing(3),
         "a grid of m equal pieces has breakpoints at -1 + 2k/m; it contains the 3-piece grid when both "
         "-1/3 and 1/3 are among them. For which m does -1 + 2k/m = -1/3 have a whole-number k?",
