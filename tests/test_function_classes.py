@@ -54,6 +54,19 @@ def test_nested_errors_never_rise_but_non_nested_ones_do():
     assert nested[0] == uniform[0] and nested[1] == pytest.approx(uniform[1])  # same classes for 1, 2 pieces
 
 
+def test_any_target_can_be_fitted():
+    assert fc.error_curves(6, f=fc.target) == fc.error_curves(6)
+    assert fc.best_error(3, False, f=lambda x: 0 * x + 2.0) == 0.0  # a constant is in every class
+    moved = fc.error_curves(12, f=lambda x: x**2 + (x > 1 / 3))  # the jump on a breakpoint when 3 divides n
+    rises = [n for n, (a, b) in enumerate(pairwise(moved["non-nested"]), start=2) if b > a]
+    assert rises == [4, 7, 10] and all(b <= a for a, b in pairwise(moved["nested"]))
+
+
+def test_a_target_that_is_not_elementwise_is_refused():
+    with pytest.raises(ValueError, match="one value per point"):
+        fc.best_error(2, True, f=lambda x: x.sum())
+
+
 @pytest.mark.parametrize("bad", [0, 13])
 def test_plot_and_explorer_reject_sizes_out_of_range(bad):
     with pytest.raises(ValueError, match="size must be between 1 and max_size=12"):

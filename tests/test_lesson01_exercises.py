@@ -3,15 +3,15 @@ import torch
 from torch import nn
 
 from resnet_lib import check_exercise
-from resnet_lib.lessons.function_classes import grid, insert_layer, small_cnn, target
+from resnet_lib.lessons.function_classes import best_fit, grid, insert_layer, small_cnn
 
 RIGHT = {
     "01.1": {3, 6, 9, 12},  # 3 divides m
-    "01.2": 3,  # the jump at 0 falls inside the middle piece of 3 equal pieces
-    "01.3": round(target(grid()).std(unbiased=False).item(), 3),  # the best constant is the mean
+    "01.2": [4, 7, 10],  # one piece after each grid with a breakpoint at 1/3 (3 divides m), the jump moves inside
+    "01.3": 0,  # a bigger nested class contains the smaller one, wherever the jump is
 }
-WRONG = {"01.1": [{3, 6, 9}, {1, 3, 6, 9, 12}], "01.2": [2, 4], "01.3": [RIGHT["01.3"] + 0.01, 0.0],
-         "01.4": [0.0, 1e-6]}
+WRONG = {"01.1": [{3, 6, 9}, {1, 3, 6, 9, 12}], "01.2": [[3, 5, 7, 9, 11], [4, 7], [3, 6, 9, 12]],
+         "01.3": [1, 3], "01.4": [0.0, 1e-6]}
 
 
 def dirac_bn_change_by_hand() -> float:
@@ -40,20 +40,30 @@ def test_batch_norm_in_training_mode_breaks_the_identity_start(judge):
     judge("01.4", change, WRONG["01.4"])
 
 
+def moved_jump_rises_by_hand(nested: bool) -> list[int]:
+    """The learner's route for 01.2 and 01.3: best errors for x² + [x > 1/3], written without error_curves."""
+    x = grid()
+    y = x**2 + (x > 1 / 3).double()
+    errors = [(best_fit(n, nested, x, f=lambda t: t**2 + (t > 1 / 3).double()) - y).pow(2).mean() for n in
+              range(1, 13)]
+    return [n for n in range(2, 13) if errors[n - 1] > errors[n - 2]]
+
+
+def test_moved_jump_answers_match_an_independent_measurement():
+    assert moved_jump_rises_by_hand(nested=False) == RIGHT["01.2"]
+    assert len(moved_jump_rises_by_hand(nested=True)) == RIGHT["01.3"]
+
+
 def test_natural_types_are_accepted():
     assert check_exercise("01.1", [3, 6, 9, 12])  # a list for a set
-    assert check_exercise("01.2", 3.0)
-    assert check_exercise("01.3", torch.tensor(RIGHT["01.3"]))
+    assert check_exercise("01.2", (10, 4, 7))  # a tuple, in any order
+    assert check_exercise("01.3", 0.0)
+    assert check_exercise("01.3", torch.tensor(0))
 
 
 def test_malformed_answers_are_wrong_not_crashes(capsys):
-    assert check_exercise("01.2", "3") is False
+    assert check_exercise("01.2", "4, 7, 10") is False
     assert check_exercise("01.3", None) is False
     assert check_exercise("01.4", "zero") is False
     out = capsys.readouterr().out
     assert "not answered yet" in out and "answer with a number" in out
-
-
-def test_rmse_of_constant_matches_hand_formula():
-    y = target(grid())
-    assert abs(RIGHT["01.3"] - ((y - y.mean()) ** 2).mean().sqrt().item()) < 5e-4

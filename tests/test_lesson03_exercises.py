@@ -3,7 +3,7 @@ import re
 import pytest
 
 from resnet_lib import check_exercise
-from resnet_lib.exercises.lesson03 import resnet_main_path_layers, stage_flop_ratio
+from resnet_lib.exercises.lesson03 import stage_flop_ratio, weighted_layer_counts
 from resnet_lib.measure import size_report
 
 RIGHT = {
@@ -11,13 +11,18 @@ RIGHT = {
     "03.2": 2,
     "03.3": 33,
     "03.4": 48 * 48 * 64 * 7 * 7,
-    "03.5": 34,
 }
+ALL_26, NAME_26 = 2 * (3 + 3 + 3 + 3) + 2 + 3, 2 * (3 + 3 + 3 + 3) + 2  # two convs a block, stem, head; 3 shortcuts
 
 
 @pytest.mark.parametrize("key", sorted(RIGHT))
 def test_right_answer_passes_and_near_misses_fail(key, judge):
     judge(key, RIGHT[key], [RIGHT[key] + 1, RIGHT[key] - 1])
+
+
+def test_03_5_wants_all_layers_and_the_name(judge):
+    judge("03.5", (ALL_26, NAME_26), [(NAME_26, NAME_26), (NAME_26, ALL_26), (ALL_26 + 1, NAME_26), (34, 34)])
+    assert check_exercise("03.5", [ALL_26, NAME_26])  # a list for a tuple
 
 
 def test_the_area_ratio_is_a_wrong_answer_to_03_1():
@@ -33,19 +38,21 @@ def test_stage_flop_ratio_is_the_area_ratio_only_where_the_sides_divide_exactly(
         stage_flop_ratio("b6")
 
 
-@pytest.mark.parametrize("key", sorted(RIGHT))
-def test_a_hint_does_not_print_its_answer(key, capsys):
-    check_exercise(key, RIGHT[key] + 1)
+@pytest.mark.parametrize(("key", "right", "wrong"), [(k, [v], v + 1) for k, v in RIGHT.items()]
+                         + [("03.5", [ALL_26, NAME_26], (1, 1))])
+def test_a_hint_does_not_print_its_answer(key, right, wrong, capsys):
+    check_exercise(key, wrong)
     hint = capsys.readouterr().out
-    assert "Hint:" in hint and not re.search(rf"(?<![\d.]){RIGHT[key]}(?![\d.])", hint)
+    assert "Hint:" in hint and not any(re.search(rf"(?<![\d.]){r}(?![\d.])", hint) for r in right)
 
 
 def test_malformed_answers_are_wrong_not_crashes():
-    assert check_exercise("03.5", "34") is False
+    assert check_exercise("03.5", "29, 26") is False
+    assert check_exercise("03.5", 26) is False
     assert check_exercise("03.2", True) is False
     assert check_exercise("03.3", "33") is False
     assert check_exercise("03.3", None) is False
 
 
-def test_resnet18_layout_has_18_main_path_layers():
-    assert resnet_main_path_layers((2, 2, 2, 2)) == 18
+def test_resnet18_layout_has_18_main_path_layers_and_3_shortcut_convs():
+    assert weighted_layer_counts((2, 2, 2, 2)) == (21, 18)

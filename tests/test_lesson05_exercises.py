@@ -1,16 +1,27 @@
+import math
+
 import pytest
+import torch
 
 from resnet_lib import check_exercise
-from resnet_lib.exercises.lesson05 import BRANCH_SCALES
+from resnet_lib.exercises.lesson05 import BRANCH_SCALES, GAMMAS, gamma_ratio
+from resnet_lib.lessons.gradients import VARIANTS, first_last_ratio, jacobian_chain, profile_at_init
 
 RIGHT = {
-    "05.1": "vanish",  # plain, no BN: the product of Jacobians shrinks
-    "05.2": "explode",  # plain + BN: it grows toward the input
+    "05.1": 512,  # a factor's length averages over more units: the log-drift per factor shrinks with the width
+    "05.2": 8,  # BN normalises with batch statistics: the smaller the batch, the faster the explosion
     "05.3": 0.1,  # residual chain: the length grows like exp(500 s^2)
     "05.4": "no",  # the float32 gradients are already inf/NaN: a smaller lr cannot help
-    "05.5": 1,  # identity blocks: an int is accepted for 1.0
+    "05.5": [0.01, 0.03],  # small γ stays close to the flat γ = 0 profile; γ = 0.3 and 1 grow past 2
 }
-WRONG = {"05.1": ["explode"], "05.2": ["vanish"], "05.3": [0.05, 0.2, 0.5], "05.4": ["yes"], "05.5": [0.0, 500]}
+WRONG = {"05.1": [8, 32, 128], "05.2": [32, 128], "05.3": [0.05, 0.2, 0.5], "05.4": ["yes"],
+         "05.5": [[0.01], [0.01, 0.03, 0.3], GAMMAS]}
+
+
+def data_batch(n: int = 128) -> tuple[torch.Tensor, torch.Tensor]:
+    """A batch unlike the checker's: shifted, scaled inputs and other labels (the answers must not depend on it)."""
+    g = torch.Generator().manual_seed(11)
+    return torch.rand(n, 784, generator=g), torch.randint(0, 10, (n,), generator=g)
 
 
 @pytest.mark.parametrize("key", sorted(RIGHT))
@@ -18,15 +29,37 @@ def test_right_answer_passes_and_wrong_ones_fail(key, judge):
     judge(key, RIGHT[key], WRONG[key])
 
 
-def test_an_answer_that_is_not_one_of_the_words_says_so_without_a_hint(capsys):
-    assert check_exercise("05.1", "shrink") is False
+def test_the_widest_chain_drifts_least():
+    logs = [abs(math.log(max(float(jacobian_chain(1000, width=w)[-1]), 1e-300))) for w in (8, 32, 128, 512)]
+    assert logs == sorted(logs, reverse=True)
+
+
+def test_the_batch_and_gamma_answers_hold_on_another_batch():
+    x, y = data_batch()
+    ratios = [first_last_ratio(profile_at_init(100, x[:b], y[:b], **VARIANTS["plain+BN"])) for b in (8, 32, 128)]
+    assert ratios == sorted(ratios, reverse=True)
+    assert [g for g in GAMMAS if gamma_ratio(g, x, y) < 2] == RIGHT["05.5"]
+    assert gamma_ratio(0.0, x, y) == pytest.approx(1.0)
+
+
+def test_an_answer_that_is_not_one_of_the_choices_says_so_without_a_hint(capsys):
+    assert check_exercise("05.1", 64) is False
+    assert check_exercise("05.4", "maybe") is False
     out = capsys.readouterr().out
-    assert "answer with one of 'vanish', 'explode'" in out and "Hint" not in out
+    assert "(8, 32, 128, 512)" in out and "answer with one of 'yes', 'no'" in out and "Hint" not in out
 
 
-def test_a_scale_that_was_not_tried_is_a_type_problem(capsys):
+def test_a_scale_or_gamma_that_was_not_tried_is_a_type_problem(capsys):
     assert check_exercise("05.3", 0.15) is False
-    assert str(BRANCH_SCALES) in capsys.readouterr().out
+    assert check_exercise("05.5", [0.1]) is False
+    assert check_exercise("05.5", 0.03) is False
+    out = capsys.readouterr().out
+    assert str(BRANCH_SCALES) in out and str(GAMMAS) in out and "a list of the γ values" in out
+
+
+def test_natural_types_are_accepted():
+    assert check_exercise("05.1", 512.0)
+    assert check_exercise("05.5", (0.03, 0.01))
 
 
 def test_the_starter_answer_prints_no_hint(capsys):

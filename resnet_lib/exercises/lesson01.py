@@ -7,8 +7,10 @@ from itertools import pairwise
 import torch
 from torch import nn
 
-from ..lessons.function_classes import best_error, breakpoints, contains, error_curves, insert_layer, small_cnn
+from ..lessons.function_classes import breakpoints, contains, error_curves, insert_layer, small_cnn
 from . import Exercise, is_int_equal, number, whole_numbers
+
+MOVED_JUMP = 1 / 3  # exercises 01.2 and 01.3 move the jump of f* from 0 to here
 
 
 def uniform_sizes_containing(size: int, largest: int = 12) -> set[int]:
@@ -16,10 +18,16 @@ def uniform_sizes_containing(size: int, largest: int = 12) -> set[int]:
     return {m for m in range(1, largest + 1) if contains(breakpoints(m, False), breakpoints(size, False))}
 
 
-def first_rise(max_size: int = 12) -> int:
-    """The smallest size whose non-nested best error is larger than the one before it."""
-    errors = error_curves(max_size)["non-nested"]
-    return next(n for n, (a, b) in enumerate(pairwise(errors), start=2) if b > a)
+def moved_jump_target(x: torch.Tensor) -> torch.Tensor:
+    """f* with its jump moved from 0 to ``MOVED_JUMP``: x² + [x > 1/3]."""
+    return x**2 + (x > MOVED_JUMP).to(x.dtype)
+
+
+def rises(family: str, max_size: int = 12) -> list[int]:
+    """The sizes 2..``max_size`` at which ``family``'s best error for :func:`moved_jump_target` is larger than
+    with one piece fewer."""
+    errors = error_curves(max_size, f=moved_jump_target)[family]
+    return [n for n, (a, b) in enumerate(pairwise(errors), start=2) if b > a]
 
 
 def dirac_bn_layer_change(channels: int = 4) -> float:
@@ -40,26 +48,29 @@ EXERCISES: list[Exercise] = [
     Exercise(
         "01.1",
         "Which class sizes m in 1..12 give an equal-pieces class that contains the equal-pieces class with "
-        "3 pieces? Answer with a set of ints.",
+        "3 pieces? Answer with a set of whole numbers.",
         lambda a: set(whole_numbers(a)) == uniform_sizes_containing(3),
         "a grid of m equal pieces has breakpoints at -1 + 2k/m; it contains the 3-piece grid when both "
         "-1/3 and 1/3 are among them. For which m does -1 + 2k/m = -1/3 have a whole-number k?",
     ),
     Exercise(
         "01.2",
-        "What is the smallest class size at which the non-nested (equal pieces) best error goes UP compared "
-        "with one piece fewer? Answer with an int.",
-        lambda a: is_int_equal(a, first_rise()),
-        "look at error_curves(12)['non-nested'] and find the first entry larger than the one before it; "
-        "where does the jump of f* at x = 0 fall for an odd number of equal pieces?",
+        "Move the jump of f* from 0 to x = 1/3: f(x) = x**2 + (x > 1/3). At which sizes in 2..12 does the "
+        "non-nested (equal pieces) best error go up compared with one piece fewer? Predict from where the jump "
+        "falls, then measure with error_curves(12, f=f). Answer with a list of whole numbers.",
+        lambda a: sorted(whole_numbers(a)) == rises("non-nested"),
+        "write f with tensor operations, f = lambda x: x**2 + (x > 1 / 3), and compare each entry of "
+        "error_curves(12, f=f)['non-nested'] with the one before, as section 1 did with `rises`. For your "
+        "prediction: which equal grids have a breakpoint exactly at 1/3 (exercise 01.1)?",
     ),
     Exercise(
         "01.3",
-        "The best class with 1 piece is a constant. What is its RMS error to f* (to 3 decimals)? Compute it "
-        "from target(grid()) without calling best_error.",
-        lambda a: abs(number(a) - best_error(1, True)) < 5e-4,
-        "first find the constant c that makes the mean of (f*(x) - c)^2 smallest (set its derivative in c to "
-        "zero); the RMS error is the square root of that mean, with f* evaluated on grid().",
+        "With the jump moved to x = 1/3 as in 01.2: at how many sizes in 2..12 does the NESTED best error go up "
+        "compared with one piece fewer? Answer with a whole number.",
+        lambda a: is_int_equal(a, len(rises("nested"))),
+        "measure it as in 01.2, with error_curves(12, f=f)['nested'], and count the entries larger than the one "
+        "before. Before you run it: does the argument that a bigger nested class cannot fit worse mention "
+        "where the jump is?",
     ),
     Exercise(
         "01.4",

@@ -10,14 +10,16 @@ from torch import nn
 from ..blocks import Residual
 from ..measure import count_flops, size_report, weighted_layers
 from ..models import build_resnet
-from . import Exercise, is_int_equal, number, whole_number
+from . import Exercise, is_int_equal, number, whole_number, whole_numbers
 
 
-def resnet_main_path_layers(blocks_per_stage: tuple[int, ...], width: int = 64) -> int:
-    """Main-path weighted layers of a d2l-style ResNet with the given residual blocks per stage."""
+def weighted_layer_counts(blocks_per_stage: tuple[int, ...], width: int = 64) -> tuple[int, int]:
+    """``(all weighted layers, those on the main path)`` of a d2l-style ResNet with the given residual blocks per
+    stage; the second is the number in a ResNet's name."""
     with torch.device("meta"):  # structure only: no memory, no initialisation
         net = build_resnet(Residual, blocks_per_stage, width=width)
-    return sum(layer.main_path for layer in weighted_layers(net))
+    layers = weighted_layers(net)
+    return len(layers), sum(layer.main_path for layer in layers)
 
 
 def _smallest_size_for_2x2(size: object) -> bool:
@@ -38,21 +40,21 @@ EXERCISES: list[Exercise] = [
     Exercise(
         "03.1",
         "96 px costs fewer times the FLOPs of 28 px than the area ratio (96/28)**2 = 11.8. Compare the two size "
-        "reports stage by stage: how many times more FLOPs does b5 do at 96 px than at 28 px?",
+        "reports stage by stage: how many times more FLOPs does b5 do at 96 px than at 28 px? (a number)",
         lambda a: math.isclose(number(a), stage_flop_ratio("b5"), rel_tol=1e-3),
-        "a conv's FLOPs grow with the number of output positions, not with the input's area. Look at the side of "
-        "b5's output in size_report(28) and size_report(96): each of the five halvings rounds up.",
+        "divide b5's entry of measure.size_report(96).stage_flops by its entry in measure.size_report(28)"
+        ".stage_flops. To explain the number, put the side of b5's output in each report next to 96/28.",
     ),
     Exercise(
         "03.2",
-        "What is the side of the last feature map (the output of b5) for a 64x64 input?",
+        "What is the side of the last feature map (the output of b5) for a 64x64 input? (a whole number)",
         lambda a: is_int_equal(a, size_report(64).final_side),
         "five layers halve the side (the stem conv, the max-pool, the first block of b3, b4 and b5), each "
         "rounding up; follow 64 through them, or run measure.size_report(64).",
     ),
     Exercise(
         "03.3",
-        "What is the smallest input size whose b5 output is 2x2?",
+        "What is the smallest input size whose b5 output is 2x2? (a whole number)",
         _smallest_size_for_2x2,
         "move the input-size slider up from 28 and watch the last feature map in the report; or work backwards "
         "from a 2x2 map through the five halvings (each rounds up).",
@@ -60,7 +62,7 @@ EXERCISES: list[Exercise] = [
     Exercise(
         "03.4",
         "How many multiply-accumulates does the stem conv (7x7, 1 -> 64, stride 2, padding 3) do on one "
-        "96x96 image?",
+        "96x96 image? (a whole number)",
         lambda a: is_int_equal(a, count_flops(nn.Conv2d(1, 64, 7, stride=2, padding=3), (1, 96, 96)).macs),
         "each output value takes one multiply-accumulate per kernel weight. How many output positions does a "
         "stride-2 conv with padding 3 produce on 96x96, how many output channels, and how many weights in one "
@@ -68,10 +70,11 @@ EXERCISES: list[Exercise] = [
     ),
     Exercise(
         "03.5",
-        "ResNet-34 uses the same blocks with (3, 4, 6, 3) residual blocks per stage. How many weighted "
-        "layers lie on its main path?",
-        lambda a: is_int_equal(a, resnet_main_path_layers((3, 4, 6, 3))),
-        "each residual block has two 3x3 convs on the main path; add the stem conv and the final linear "
-        "layer (the 1x1 shortcut convs do not count).",
+        "Build a d2l-style ResNet with (3, 3, 3, 3) residual blocks per stage: build_resnet(Residual, (3, 3, 3, 3)). "
+        "How many weighted layers does it have in all, shortcut convs included, and what number would its name "
+        "carry, by the convention that makes ResNet-18 '18'? (a tuple of two whole numbers: all, the name's)",
+        lambda a: whole_numbers(a) == weighted_layer_counts((3, 3, 3, 3)),
+        "list the layers with measure.weighted_layers(net), as section 2 did for ResNet-18: each row says "
+        "whether the layer lies on the main path. Count all rows, then only the main-path ones.",
     ),
 ]

@@ -11,10 +11,13 @@ from typing import Any
 import torch
 
 from ..lessons.degradation import train_losses
-from ..lessons.gradients import VARIANTS, DeepMLP, first_last_ratio, jacobian_chain, profile_at_init
+from ..lessons.gradients import VARIANTS, DeepMLP, first_last_ratio, grad_norms, jacobian_chain, profile_at_init
 from . import AnswerTypeError, Exercise, number
 
 BRANCH_SCALES = (0.05, 0.1, 0.2, 0.3, 0.5)
+CHAIN_WIDTHS = (8, 32, 128, 512)  # 05.1
+BATCH_SIZES = (8, 32, 128)  # 05.2
+GAMMAS = (0.01, 0.03, 0.3, 1.0)  # 05.5
 
 
 def _word(answer: Any, words: tuple[str, ...]) -> str:
@@ -40,14 +43,49 @@ def _random_batch(n: int = 64) -> tuple[torch.Tensor, torch.Tensor]:
     return torch.randn(n, 784, generator=g), torch.randint(0, 10, (n,), generator=g)
 
 
+def _one_of(answer: Any, allowed: tuple[float, ...]) -> float:
+    value = number(answer)
+    if value not in allowed:
+        raise AnswerTypeError(f"answer with one of the values tried, {allowed} (got {answer!r})")
+    return value
+
+
 @cache
-def _ratio_at_init(variant: str, depth: int) -> float:
+def _width_closest_to_one() -> int:
+    """The width in CHAIN_WIDTHS whose 1000-factor plain chain (gain 1) ends closest to length 1 on a log scale."""
+    lengths = {w: float(jacobian_chain(1000, width=w)[-1]) for w in CHAIN_WIDTHS}
+    return min(CHAIN_WIDTHS, key=lambda w: abs(math.log(lengths[w])) if lengths[w] > 0 else math.inf)
+
+
+@cache
+def _fastest_exploding_batch(depth: int = 100) -> int:
+    """The batch size in BATCH_SIZES with the largest first/last ratio of a plain+BN net at initialisation."""
+    x, y = _random_batch(max(BATCH_SIZES))
     with _one_thread():
-        return first_last_ratio(profile_at_init(depth, *_random_batch(), **VARIANTS[variant]))
+        ratios = {b: first_last_ratio(profile_at_init(depth, x[:b], y[:b], **VARIANTS["plain+BN"]))
+                  for b in BATCH_SIZES}
+    return max(ratios, key=ratios.get)
 
 
-def _measured_direction(variant: str, depth: int) -> str:
-    return "explode" if _ratio_at_init(variant, depth) > 1 else "vanish"
+def gamma_ratio(gamma: float, x: torch.Tensor, y: torch.Tensor, depth: int = 200) -> float:
+    """First/last ratio at initialisation of a residual+BN net whose every branch BN scale starts at ``gamma``."""
+    torch.manual_seed(0)
+    net = DeepMLP(depth, residual=True, batch_norm=True, in_features=x[0].numel())
+    for block in net.blocks:
+        torch.nn.init.constant_(block.bn.weight, gamma)
+    return first_last_ratio(grad_norms(net, x, y))
+
+
+@cache
+def _gammas_below(limit: float = 2.0) -> frozenset[float]:
+    with _one_thread():
+        return frozenset(g for g in GAMMAS if gamma_ratio(g, *_random_batch()) < limit)
+
+
+def _check_gammas(answer: Any) -> bool:
+    if isinstance(answer, str) or not hasattr(answer, "__iter__"):
+        raise AnswerTypeError(f"answer with a list of the γ values tried, such as [0.3, 1.0] (got {answer!r})")
+    return {_one_of(a, GAMMAS) for a in answer} == _gammas_below()
 
 
 @cache
@@ -65,32 +103,32 @@ def _small_lr_stays_finite(lr: float = 1e-4, steps: int = 3) -> str:
 
 
 def _check_branch_scale(answer: Any) -> bool:
-    scale = number(answer)
-    if scale not in BRANCH_SCALES:
-        raise AnswerTypeError(f"answer with one of the scales tried, {BRANCH_SCALES} (got {answer!r})")
-    return scale == _largest_bounded_branch_scale()
+    return _one_of(answer, BRANCH_SCALES) == _largest_bounded_branch_scale()
 
 
 EXERCISES: list[Exercise] = [
     Exercise(
         "05.1",
-        "A plain net WITHOUT batch norm, 150 blocks deep: does the gradient vanish or explode toward the input "
-        "at initialisation? Answer 'vanish' or 'explode' (the checker measures it).",
-        lambda a: _word(a, ("vanish", "explode")) == _measured_direction("plain", 150),
-        "Look at the plain row of the ratio table in section 2: which way does the ratio move as the net deepens?",
+        "Section 1's plain chain at gain 1.0 shrank. Run jacobian_chain(1000, width=w) for w = 8, 32, 128 and 512: "
+        "which width leaves the length after 1000 factors closest to 1 (on a log scale)? (a whole number)",
+        lambda a: _one_of(a, CHAIN_WIDTHS) == _width_closest_to_one(),
+        "print the last entry of jacobian_chain(1000, width=w) for each w and compare how many orders of "
+        "magnitude each is from 1. For the explanation: each factor's length is an average over the width's units.",
     ),
     Exercise(
         "05.2",
-        "The same plain net WITH batch norm after every linear layer: 'vanish' or 'explode'?",
-        lambda a: _word(a, ("vanish", "explode")) == _measured_direction("plain+BN", 150),
-        "Look at the plain+BN row of the ratio table in section 2, or measure it: "
-        "first_last_ratio(profile_at_init(150, x_probe, y_probe, **VARIANTS['plain+BN'])).",
+        "A plain+BN net, 100 blocks deep, at initialisation: measure its first/last ratio on the first b training "
+        "images, profile_at_init(100, x[:b], y[:b], **VARIANTS['plain+BN']), for b = 8, 32 and 128. Which batch "
+        "size makes the gradient explode fastest? (a whole number)",
+        lambda a: _one_of(a, BATCH_SIZES) == _fastest_exploding_batch(),
+        "compute first_last_ratio of each profile and compare the three. In training mode a BN layer normalises "
+        "with the statistics of the batch it sees.",
     ),
     Exercise(
         "05.3",
         "The bare identity in I + s·W·D keeps the vector's length; the branch term s·W·D adds to it. Run "
         "jacobian_chain(1000, residual=True, branch_scale=s) for s = 0.05, 0.1, 0.2, 0.3 and 0.5. What is the "
-        "largest s whose vector is still shorter than 1000 after 1000 factors?",
+        "largest s whose vector is still shorter than 1000 after 1000 factors? (a number)",
         _check_branch_scale,
         "Print the last entry of jacobian_chain(1000, residual=True, branch_scale=s) for every s in the list; "
         "compare each with 1000.",
@@ -99,15 +137,17 @@ EXERCISES: list[Exercise] = [
         "05.4",
         "Section 5's 1000-block plain+BN net turned NaN after its first step. Would a step size 100 times smaller "
         "save it? Train it again with run('plain+BN', budget.deep_depth, 0, 5, 0.0001) and answer 'yes' if every "
-        "loss is a finite number, 'no' otherwise.",
+        "loss is a finite number, 'no' otherwise. (one word)",
         lambda a: _word(a, ("yes", "no")) == _small_lr_stays_finite(),
         "Which numbers were already not finite before the first update? The learning rate multiplies them.",
     ),
     Exercise(
         "05.5",
-        "A residual net with batch norm whose every branch's BN starts at γ = 0, 200 blocks deep: what is the "
-        "first/last gradient ratio at initialisation? (a number; measure it or work it out)",
-        lambda a: math.isclose(number(a), _ratio_at_init("residual+BN, γ=0", 200), rel_tol=1e-6),
-        "What does a branch whose batch-norm scale γ is 0 add to its input? What does that make the whole block?",
+        "γ = 0 makes a residual+BN net exactly flat at initialisation. Set every branch's BN scale to γ instead, for "
+        "γ = 0.01, 0.03, 0.3 and 1.0, in a 200-block net built after torch.manual_seed(0), and measure its "
+        "first/last ratio on the probe batch. Which γ keep the ratio below 2? (a list of numbers)",
+        _check_gammas,
+        "build net = DeepMLP(200, **VARIANTS['residual+BN']), set torch.nn.init.constant_(block.bn.weight, γ) in "
+        "every block of net.blocks, then first_last_ratio(grad_norms(net, x_probe, y_probe)); repeat for each γ.",
     ),
 ]

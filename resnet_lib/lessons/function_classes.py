@@ -63,27 +63,41 @@ def contains(big: list[float], small: list[float]) -> bool:
     return set(small) <= set(big)
 
 
-def best_fit(size: int, nested: bool, x: torch.Tensor | None = None) -> torch.Tensor:
-    """The best (least-squares) member of the class on ``x``: the mean of f* on each piece."""
+Target = Callable[[torch.Tensor], torch.Tensor]
+
+
+def best_fit(size: int, nested: bool, x: torch.Tensor | None = None, f: Target = target) -> torch.Tensor:
+    """The best (least-squares) member of the class on ``x``: the mean of the target ``f`` on each piece."""
     x = grid() if x is None else x
     piece = torch.bucketize(x, torch.tensor(sorted(breakpoints(size, nested)), dtype=x.dtype), right=True)
-    y = target(x)
+    y = _values(f, x)
     sums = torch.zeros(size, dtype=x.dtype).index_add_(0, piece, y)
     counts = torch.bincount(piece, minlength=size).to(x.dtype).clamp_min(1)
     return (sums / counts)[piece]
 
 
-def best_error(size: int, nested: bool) -> float:
-    """Root-mean-square distance from f* to the best member of the class with ``size`` pieces."""
+def best_error(size: int, nested: bool, f: Target = target) -> float:
+    """Root-mean-square distance from the target ``f`` (f* by default) to the best member of the class with
+    ``size`` pieces, on :func:`grid`."""
     x = grid()
-    return (best_fit(size, nested, x) - target(x)).pow(2).mean().sqrt().item()
+    return (best_fit(size, nested, x, f) - _values(f, x)).pow(2).mean().sqrt().item()
 
 
-def error_curves(max_size: int) -> dict[str, list[float]]:
-    """``{"nested": [...], "non-nested": [...]}``: best error for class sizes 1..``max_size``."""
+def error_curves(max_size: int, f: Target = target) -> dict[str, list[float]]:
+    """``{"nested": [...], "non-nested": [...]}``: best error for class sizes 1..``max_size``, for the target
+    ``f`` (f* by default; any function of a float64 tensor, e.g. ``lambda x: x**2 + (x > 0.5)``)."""
     check_positive(max_size=max_size)
     sizes = range(1, max_size + 1)
-    return {name: [best_error(n, nested) for n in sizes] for nested, name in FAMILIES.items()}
+    return {name: [best_error(n, nested, f) for n in sizes] for nested, name in FAMILIES.items()}
+
+
+def _values(f: Target, x: torch.Tensor) -> torch.Tensor:
+    """``f(x)`` as a float64 tensor of x's shape, or a clear error when ``f`` is not such a function."""
+    y = torch.as_tensor(f(x))
+    if y.shape != x.shape:
+        raise ValueError(f"the target must return one value per point of x (shape {tuple(x.shape)}), "
+                         f"got shape {tuple(y.shape)}; write it with tensor operations, e.g. x**2 + (x > 0.5)")
+    return y.to(x.dtype)
 
 
 # --- 2. the network version -------------------------------------------------------------------------------
