@@ -19,11 +19,13 @@ import torch
 from machine_info import RESULTS, cpu_model
 
 from resnet_lib.data import load_fashion_mnist
-from resnet_lib.lessons.plain_vs_residual import ARMS, run_degradation, save_record
+from resnet_lib.lessons.plain_vs_residual import ARM_OPTIONS, ARMS, run_degradation, save_record
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", choices=["full", "sample"], default="full",
+                        help="Fashion-MNIST, or the small sample shipped with resnet_lib (for a quick try)")
     parser.add_argument("--train-images", type=int, default=10_000)
     parser.add_argument("--steps", type=int, default=200)
     parser.add_argument("--width", type=int, default=8, help="channels of the first stage (He et al.: 16)")
@@ -31,12 +33,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--depths", type=int, nargs="+", default=[20, 56])
     parser.add_argument("--seeds", type=int, nargs="+", default=[2])
+    parser.add_argument("--arms", nargs="+", default=list(ARMS), choices=list(ARM_OPTIONS), metavar="ARM",
+                        help=f"the nets to train (default: lesson 06's {', '.join(ARMS)}; "
+                             f"known: {', '.join(ARM_OPTIONS)})")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--label", default="", help="a note on the conditions (e.g. 'shared machine')")
     parser.add_argument("--out", type=Path, default=RESULTS / "degradation-cpu.json")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
-    data = load_fashion_mnist("full").subset(train=args.train_images)
+    data = load_fashion_mnist(args.data).subset(train=args.train_images)
     load_before = os.getloadavg()[0]
     start = time.perf_counter()
 
@@ -46,11 +51,12 @@ def main(argv: list[str] | None = None) -> int:
 
     curves = run_degradation(data.train_images, data.train_labels, depths=args.depths, seeds=args.seeds,
                              steps=args.steps, width=args.width, image_size=args.image_size,
-                             batch_size=args.batch_size, arms=ARMS, on_run=report)
+                             batch_size=args.batch_size, arms=args.arms, on_run=report)
     info = {
         "how": shlex.join(["python", "benchmarks/degradation.py", *(sys.argv[1:] if argv is None else argv)]),
         "recipe": {"train_images": args.train_images, "steps": args.steps, "batch_size": args.batch_size,
                    "image_size": args.image_size, "width": args.width, "depths": args.depths, "seeds": args.seeds,
+                   "arms": args.arms,
                    "optimizer": "SGD lr 0.1, momentum 0.9, weight decay 1e-4"},
         "machine": f"{cpu_model()}, {os.cpu_count()} logical CPUs, torch {torch.__version__}, "
                    f"{args.threads} thread(s)",

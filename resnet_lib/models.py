@@ -140,14 +140,18 @@ def family_member(name: str, **options: object) -> ResNet:
 
 
 def cifar_resnet(depth: int, shortcut: bool = True, width: int = 16, in_channels: int = 1, num_classes: int = 10,
-                 zero_init_residual: bool = False) -> ResNet:
+                 zero_init_residual: bool = False, block: type[Residual] | type[PreActResidual] = Residual) -> ResNet:
     """He et al.'s CIFAR-style net with ``depth = 6n + 2`` weighted layers (20, 32, 44, 56, 110): a 3x3 stem,
     three stages of ``n`` basic blocks with ``width``, 2x, 4x channels, bias-free convs, Kaiming initialisation.
-    ``shortcut=False`` gives the plain net of the same depth."""
+    ``shortcut=False`` gives the plain net of the same depth; ``block=PreActResidual`` the pre-activation net
+    (He et al. 2016), which :func:`build_resnet` ends with a batch norm and ReLU before the pooling."""
     if not is_int(depth) or depth < 8 or (depth - 2) % 6:
         raise ValueError(f"depth must be 6n + 2 for a whole n >= 1 (8, 14, 20, 32, 44, 56, 110), got {depth!r}")
+    if block not in (Residual, PreActResidual):
+        raise ValueError(f"a CIFAR-style net is built from basic blocks: block=Residual or PreActResidual, "
+                         f"got {block!r}")
     n = (depth - 2) // 6
-    return build_resnet(Residual, (n, n, n), width=width, in_channels=in_channels, num_classes=num_classes,
+    return build_resnet(block, (n, n, n), width=width, in_channels=in_channels, num_classes=num_classes,
                         stem="cifar", shortcut=shortcut, zero_init_residual=zero_init_residual, style="torchvision")
 
 

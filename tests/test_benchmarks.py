@@ -143,3 +143,18 @@ def test_recipe_ablation_record_runs_every_arm_and_loads_back(tmp_path):
     assert list(results) == ["none", *SWITCHES, "all"] and all(len(runs) == 2 for runs in results.values())
     assert info["budget"]["train_images"] == 64 and info["budget"]["seeds"] == [0, 1]
     assert info["how"].startswith("python benchmarks/recipe_ablation.py") and "largest seed-to-seed" in result.stdout
+
+
+def test_degradation_record_runs_the_arms_asked_for_and_loads_back(tmp_path):
+    from resnet_lib.lessons.plain_vs_residual import load_record
+
+    out = tmp_path / "preact.json"
+    run("degradation.py", "--data", "sample", "--train-images", "64", "--steps", "3", "--batch-size", "32",
+        "--width", "2", "--depths", "8", "--seeds", "0", "1", "--arms", "residual", "pre-activation",
+        "--out", str(out))
+    curves, info = load_record(out)
+    assert set(curves) == {"ResNet-8", "pre-activation ResNet-8"} and info["recipe"]["arms"] == ["residual",
+                                                                                                 "pre-activation"]
+    assert all(sorted(runs) == [0, 1] and len(runs[0].errors) == 3 for runs in curves.values())
+    wrong = run("degradation.py", "--arms", "highway", "--out", str(out), check=False)
+    assert wrong.returncode == 2 and "pre-activation" in wrong.stderr

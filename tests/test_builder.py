@@ -59,6 +59,31 @@ def test_plain_twin_has_the_same_layers_minus_the_projections():
     assert projections > 0 and n_params(res) - n_params(plain) == projections
 
 
+def preact_cifar_parameters(n: int, width: int, in_channels: int = 1, classes: int = 10) -> int:
+    """Counted by hand from He et al. 2016's pre-activation CIFAR net (bias-free convs, a bare 1x1 projection)."""
+    total = 9 * in_channels * width + 2 * width  # stem: 3x3 conv, batch norm
+    previous = width
+    for stage in range(3):
+        c = width * 2**stage
+        total += 2 * previous + 9 * previous * c + 2 * c + 9 * c * c  # first block: bn1, conv1, bn2, conv2
+        total += previous * c if stage else 0  # its 1x1 projection when the shape changes
+        total += (n - 1) * (2 * c + 9 * c * c) * 2  # the other blocks: (bn, conv) twice
+        previous = c
+    return total + 2 * previous + previous * classes + classes  # final batch norm, linear head
+
+
+def test_preact_cifar_net_is_counted_by_hand_and_ends_with_bn_relu():
+    assert preact_cifar_parameters(3, 16) == 272_026  # ResNet-20, width 16, one input channel, 10 classes
+    for depth in (20, 56):
+        n = (depth - 2) // 6
+        net = cifar_resnet(depth, block=PreActResidual)
+        assert n_params(net) == preact_cifar_parameters(n, 16)
+        assert sum(isinstance(m, PreActResidual) for m in net.modules()) == 3 * n
+        assert not any(isinstance(m, Residual) for m in net.modules())
+        assert isinstance(net[-5], nn.BatchNorm2d) and isinstance(net[-4], nn.ReLU)  # then pool, flatten, linear
+        assert net(torch.rand(2, 1, 14, 14)).shape == (2, 10)
+
+
 def _adds(module: nn.Module) -> int:
     graph = fx.symbolic_trace(module).graph
     return sum(node.op == "call_function" and node.target in (operator.add, torch.add) for node in graph.nodes)
@@ -113,6 +138,7 @@ def test_grouped_conv_has_one_group_th_of_the_weights():
     (lambda: ResNeXtBlock(32, 32), "fewer groups"),
     (lambda: Bottleneck(66, 66), "multiple of 4"),
     (lambda: cifar_resnet(21), "6n \\+ 2"),
+    (lambda: cifar_resnet(20, block=Bottleneck), "block=Residual or PreActResidual"),
     (lambda: family_member("ResNet-101"), "unknown family member"),
 ])
 def test_bad_arguments_say_what_to_do(call, message):

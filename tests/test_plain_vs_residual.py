@@ -6,6 +6,7 @@ import pytest
 import torch
 from torch import nn
 
+from resnet_lib.blocks import PreActResidual, Residual
 from resnet_lib.lessons import plain_vs_residual as pvr
 from resnet_lib.models import cifar_resnet
 
@@ -47,6 +48,30 @@ def test_arms_build_the_right_twins():
     assert [pvr.run_name(arm, 56) for arm in pvr.ARMS] == ["plain-56", "ResNet-56", "ResNet-56, zero-init"]
     with pytest.raises(ValueError, match="unknown arm"):
         pvr.run_name("highway", 20)
+
+
+def test_pre_activation_arm_runs_on_request_only(tiny_data):
+    assert "pre-activation" not in pvr.ARMS and set(pvr.ARMS) < set(pvr.ARM_OPTIONS)
+    net = pvr.cifar_model("pre-activation", 8, 4, seed=0)
+    assert isinstance(net[1][0], PreActResidual) and not any(isinstance(m, Residual) for m in net.modules())
+    assert pvr.run_name("pre-activation", 56) == "pre-activation ResNet-56"
+    images, labels = tiny_data
+    curves = pvr.run_degradation(images, labels, depths=[8], seeds=[0, 1], steps=2, width=2, image_size=14,
+                                 batch_size=16, arms=["residual", "pre-activation"])
+    assert {name: sorted(runs) for name, runs in curves.items()} == {"ResNet-8": [0, 1],
+                                                                     "pre-activation ResNet-8": [0, 1]}
+
+
+def test_the_committed_pre_activation_record_has_lesson_06s_budget_and_two_seeds():
+    curves, info = pvr.load_record(pvr.PREACT_RECORD)
+    _, lesson06 = pvr.load_record()
+    recipe = dict(info["recipe"])
+    arms, seeds = recipe.pop("arms"), recipe.pop("seeds")
+    assert arms == ["residual", "pre-activation"] and len(seeds) >= 2
+    assert recipe == {k: v for k, v in lesson06["recipe"].items() if k != "seeds"}
+    assert set(curves) == {pvr.run_name(arm, d) for arm in arms for d in recipe["depths"]}
+    assert all(sorted(runs) == sorted(seeds) and all(len(c.errors) == recipe["steps"] for c in runs.values())
+               for runs in curves.values())
 
 
 def test_tail_error_is_the_mean_of_the_last_fifth():

@@ -14,14 +14,23 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from ..blocks import Bottleneck, Residual
+from ..blocks import Bottleneck, PreActResidual, Residual
 from ..data import batches
 from ..measure import count_flops, count_parameters
 from ..models import FAMILY, ResNet, build_resnet, cifar_resnet, family_member
 from ..training import train_steps
 
-ARMS = ("plain", "residual", "residual, zero-init")
-RECORD = Path(__file__).resolve().parents[2] / "benchmarks" / "results" / "degradation-cpu.json"  # made on a CPU
+ARMS = ("plain", "residual", "residual, zero-init")  # lesson 06's comparison
+# every arm run_degradation can train: how its CIFAR-style net differs from the residual one
+ARM_OPTIONS: dict[str, dict[str, object]] = {
+    "plain": {"shortcut": False},
+    "residual": {},
+    "residual, zero-init": {"zero_init_residual": True},
+    "pre-activation": {"block": PreActResidual},  # lesson 02's question: He et al. 2016's block
+}
+RESULTS = Path(__file__).resolve().parents[2] / "benchmarks" / "results"
+RECORD = RESULTS / "degradation-cpu.json"  # lesson 06's arms, made on a CPU
+PREACT_RECORD = RESULTS / "preact-cpu.json"  # residual against pre-activation (lesson 02), same recipe
 
 
 class ErrorRecorder:
@@ -77,17 +86,20 @@ def train_curve(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, st
 
 
 def run_name(arm: str, depth: int) -> str:
-    """``"plain-56"``, ``"ResNet-20"``, ``"ResNet-56, zero-init"``."""
-    if arm not in ARMS:
-        raise ValueError(f"unknown arm {arm!r}; use one of {ARMS}")
-    return f"plain-{depth}" if arm == "plain" else f"ResNet-{depth}" + (", zero-init" if "zero" in arm else "")
+    """``"plain-56"``, ``"ResNet-20"``, ``"ResNet-56, zero-init"``, ``"pre-activation ResNet-56"``."""
+    if arm not in ARM_OPTIONS:
+        raise ValueError(f"unknown arm {arm!r}; use one of {tuple(ARM_OPTIONS)}")
+    if arm == "plain":
+        return f"plain-{depth}"
+    return ("pre-activation " if arm == "pre-activation" else "") + f"ResNet-{depth}" + (
+        ", zero-init" if "zero" in arm else "")
 
 
 def cifar_model(arm: str, depth: int, width: int, seed: int) -> ResNet:
-    """The CIFAR-style net of one arm, initialised from ``seed``."""
+    """The CIFAR-style net of one arm (see ``ARM_OPTIONS``), initialised from ``seed``."""
     run_name(arm, depth)  # checks the arm
     torch.manual_seed(seed)
-    return cifar_resnet(depth, shortcut=arm != "plain", width=width, zero_init_residual="zero" in arm)
+    return cifar_resnet(depth, width=width, **ARM_OPTIONS[arm])
 
 
 def run_degradation(images: torch.Tensor, labels: torch.Tensor, *, depths: Sequence[int], seeds: Sequence[int],
