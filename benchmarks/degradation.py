@@ -1,8 +1,9 @@
 """A longer record of lesson 06's degradation experiment: plain and residual CIFAR-style nets (plus the residual
 nets with zero-initialised branches) trained under one recipe on a Fashion-MNIST subset, training error at every
 step. Writes a labelled JSON record (how it was made, the machine, the load, the time) that notebook 06 plots
-beside its live run. Run ``python benchmarks/degradation.py --help``; the committed record's ``info`` says how it
-was made.
+beside its live run. ``--arms`` trains other nets under the same recipe: ``--arms residual pre-activation`` made
+the record notebook 02 reads (``results/preact-cpu.json``). Run ``python benchmarks/degradation.py --help``; each
+committed record's ``info`` says how it was made.
 """
 
 from __future__ import annotations
