@@ -36,6 +36,8 @@ def test_follows_the_conventions(path):
     sources = ["".join(c["source"]) for c in cells]
     assert "active_preset()" in sources[0], "the first code cell reads the preset through resnet_lib"
     assert sum("nbval-check-output" in c.get("metadata", {}).get("tags", []) for c in cells) >= 5
+    branching = [s for s in sources if re.search(r"preset\.name\s*[!=]=", s)]
+    assert not branching, "a cell branches on the preset's name: learners read it (pin such claims in tests instead)"
     shown = [s for s in sources if re.search(r"^\s*#\s*NBVAL_", s, re.M)]
     assert not shown, "nbval markers are cell tags (nbval-check-output ...), not comments a learner reads"
     assert sum(len(re.findall(r"^assert ", s, re.M)) for s in sources) >= 2

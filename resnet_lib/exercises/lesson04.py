@@ -1,14 +1,14 @@
-"""Exercises for lesson 04 (training). Each checker computes its answer from the library (04.3 applies the resume
-rule of :func:`resnet_lib.training.train`: the first epoch without a complete checkpoint is trained again)."""
+"""Exercises for lesson 04 (training). Each checker computes its answer (04.4 applies the resume rule of
+:func:`resnet_lib.training.train`: the first epoch without a complete checkpoint is trained again; 04.5 runs the
+one-cycle schedule ``train`` builds)."""
 
 from __future__ import annotations
 
 import torch
 from torch import nn
+from torch.optim.lr_scheduler import OneCycleLR
 
 from ..lessons.recipe_ablation import SWITCHES
-from ..measure import count_flops
-from ..models import resnet18
 from . import AnswerTypeError, Exercise, number, whole_number
 
 
@@ -27,10 +27,16 @@ def _loss_floor(smoothing: float, classes: int = 10) -> float:
     return float(nn.CrossEntropyLoss(label_smoothing=smoothing)(target.log(), torch.tensor([0])))
 
 
-def _flop_ratio(big: int, small: int) -> float:
-    """Forward FLOPs of d2l's ResNet-18 (width 64) on one ``big`` px image over one ``small`` px image."""
-    net = resnet18()
-    return count_flops(net, (1, big, big)).total / count_flops(net, (1, small, small)).total
+def _warmup_fraction(steps: int = 1000) -> float:
+    """The step with the highest learning rate of ``train``'s one-cycle schedule, as a fraction of ``steps``."""
+    optimizer = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.2)
+    scheduler = OneCycleLR(optimizer, 0.2, total_steps=steps, cycle_momentum=False)
+    rates = []
+    for _ in range(steps):
+        rates.append(scheduler.get_last_lr()[0])
+        optimizer.step()
+        scheduler.step()
+    return rates.index(max(rates)) / steps
 
 
 def _training_free_switch() -> str:
@@ -62,27 +68,29 @@ EXERCISES: list[Exercise] = [
     ),
     Exercise(
         "04.2",
+        "With label_smoothing=0.1 and 10 classes, what target probability does the true class get?",
+        lambda a: abs(number(a) - _smoothed_target(0.1)) <= 1e-4,
+        "the smoothing mass is spread over all the classes, the true one included",
+    ),
+    Exercise(
+        "04.3",
         "With label_smoothing=0.1 and 10 classes, what is the smallest training loss any model can reach?",
         lambda a: abs(number(a) - _loss_floor(0.1)) <= 2e-3,
         "the loss is lowest when the softmax equals the smoothed target; try logits = log(target) in the loss",
     ),
     Exercise(
-        "04.3",
+        "04.4",
         "A 10-epoch run saves a checkpoint at every epoch end and is interrupted during epoch 7. "
         "Which epoch (counting from 1) does resume=True train first?",
         lambda a: whole_number(a) == _first_epoch_on_resume(interrupted_in=7),
         "which epochs have a complete checkpoint when the run stops?",
     ),
     Exercise(
-        "04.4",
-        "How many times the forward FLOPs of a 28 px image does ResNet-18 (width 64) spend on a 96 px image?",
-        lambda a: abs(number(a) - _flop_ratio(96, 28)) <= 0.02,
-        "count both with resnet_lib.measure.count_flops(resnet18(), (1, size, size)).total and divide",
-    ),
-    Exercise(
         "04.5",
-        "With label_smoothing=0.1 and 10 classes, what target probability does the true class get?",
-        lambda a: abs(number(a) - _smoothed_target(0.1)) <= 1e-4,
-        "the smoothing mass is spread over all the classes, the true one included",
+        "In train's one-cycle schedule (OneCycleLR, max_lr=0.2, 1,000 steps), what fraction of the steps does the "
+        "warm-up take (the step with the highest learning rate / the number of steps)?",
+        lambda a: abs(number(a) - _warmup_fraction()) <= 0.005,
+        "record scheduler.get_last_lr()[0] before every step; find the index of the largest value with "
+        "rates.index(max(rates))",
     ),
 ]

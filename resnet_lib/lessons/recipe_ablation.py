@@ -1,5 +1,5 @@
 """Lesson 04's ablation: each improvement of the recipe switched on alone, trained with several seeds, summarised
-as a table and a verdict that weighs every gain against the seed-to-seed spread; records of longer runs (made by
+as a table and a verdict that compares every row's seeds with those of "none"; records of longer runs (made by
 ``benchmarks/recipe_ablation.py``) save and load as JSON."""
 
 from __future__ import annotations
@@ -90,24 +90,20 @@ def table(results: dict[str, list[History]]) -> str:
     return "\n".join(rows)
 
 
-def seed_spread(results: dict[str, list[History]]) -> float:
-    """The largest gap between two seeds' final test accuracies within one arm: the noise a gain has to beat."""
-    return max(max(a.tests) - min(a.tests) for a in summarise(results).values())
-
-
 def verdict(results: dict[str, list[History]]) -> str:
-    """Which switches gained more than the seed-to-seed spread over "none", which lost more, which are within it."""
-    arms, spread = summarise(results), seed_spread(results)
-    gains = {name: arm.mean_test - arms["none"].mean_test for name, arm in arms.items() if name != "none"}
-
-    def listed(names: list[str]) -> str:
-        return ", ".join(f"{n} ({gains[n]:+.3f})" for n in names) or "none"
-
+    """Each arm against "none", by its seeds: above if every seed's final test accuracy beats every seed of "none",
+    below if every seed is beneath them all, otherwise not decided (the seeds overlap), with the mean gain."""
+    arms = summarise(results)
+    none = arms["none"].tests
+    groups: dict[str, list[str]] = {"above": [], "below": [], "overlap": []}
+    for name, arm in arms.items():
+        if name != "none":
+            side = "above" if min(arm.tests) > max(none) else "below" if max(arm.tests) < min(none) else "overlap"
+            groups[side].append(f"{name} ({arm.mean_test - arms['none'].mean_test:+.3f})")
     return "\n".join([
-        f"largest seed-to-seed spread in a row: {spread:.3f}",
-        f"gained more than that: {listed([n for n, g in gains.items() if g > spread])}",
-        f"lost more than that: {listed([n for n, g in gains.items() if g < -spread])}",
-        f"within the noise: {listed([n for n, g in gains.items() if abs(g) <= spread])}",
+        f"every seed above every seed of 'none': {', '.join(groups['above']) or 'no row'}",
+        f"every seed below every seed of 'none': {', '.join(groups['below']) or 'no row'}",
+        f"seeds overlap with 'none' (not decided): {', '.join(groups['overlap']) or 'no row'}",
     ])
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 COLORS: dict[str, str] = {
     "plain": "#d95f02",  # orange
     "residual": "#1b6ca8",  # blue
-    "reference": "#7f7f7f",  # grey: recorded runs, baselines, the seed's numbers
+    "reference": "#7f7f7f",  # grey: recorded runs, baselines, quoted numbers
     "accent": "#2ca25f",  # green: the improved recipe, highlights
 }
 

@@ -1,0 +1,53 @@
+"""The committed outputs (cpu preset) support what the lessons' text says about them. The text is written against
+these outputs, so a re-run that no longer supports a sentence fails here rather than reaching a learner."""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+
+
+def printed(name: str) -> str:
+    """Everything the committed notebook printed (stream and text/plain outputs), in order."""
+    cells = json.loads((NOTEBOOKS / name).read_text())["cells"]
+    parts = []
+    for cell in cells:
+        for out in cell.get("outputs", []):
+            text = out.get("text") or out.get("data", {}).get("text/plain", "")
+            parts.append("".join(text))
+    return "\n".join(parts)
+
+
+def number(pattern: str, text: str) -> float:
+    match = re.search(pattern, text)
+    assert match, f"no line matching {pattern!r} in the committed outputs"
+    return float(match.group(1))
+
+
+@pytest.fixture(scope="module")
+def lesson04() -> str:
+    return printed("04_training.ipynb")
+
+
+def test_lesson04_was_run_with_the_cpu_preset(lesson04):
+    assert "preset 'cpu'" in lesson04 and "10,000 test images" in lesson04
+
+
+def test_lesson04_improved_recipe_reaches_092(lesson04):
+    assert number(r"improved recipe, \d+ epochs: (0\.\d+) test accuracy on 10,000 test images", lesson04) >= 0.92
+
+
+def test_lesson04_longer_improved_run_goes_much_further_than_d2ls_run(lesson04):
+    improved = number(r"improved recipe, \d+ epochs: (0\.\d+) test accuracy", lesson04)
+    d2l = number(r"d2l's recipe, \d+ epochs?: (0\.\d+) test accuracy", lesson04)
+    assert improved > d2l + 0.05
+
+
+def test_lesson04_small_subset_overfits_far_more_than_the_full_run(lesson04):
+    assert number(r"last epoch: train acc ([\d.]+)", lesson04) > 0.9
+    subset_gap = number(r"final gap ([+-][\d.]+) on", lesson04)
+    full_gap = number(r"final gap [+-][\d.]+ on [\d,]+ images; ([+-][\d.]+) in section 3", lesson04)
+    assert subset_gap > 0.1 and subset_gap > full_gap + 0.05
