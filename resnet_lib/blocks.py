@@ -80,6 +80,11 @@ class Residual(nn.Module):
             X = self.conv3(X) if self.bn3 is None else self.bn3(self.conv3(X))
         return F.relu(Y + X)
 
+    @property
+    def projection(self) -> nn.Conv2d | None:
+        """The 1x1 conv on the shortcut, if any (off the main path: not counted in a ResNet's depth)."""
+        return self.conv3
+
     def zero_init_branch(self) -> None:
         """Set the branch's last batch-norm scale to 0, so the branch outputs zero (torchvision's
         ``zero_init_residual``)."""
@@ -118,6 +123,11 @@ class PreActResidual(nn.Module):
         if not self.shortcut:
             return Y
         return Y + (X if self.conv3 is None else self.conv3(X))
+
+    @property
+    def projection(self) -> nn.Conv2d | None:
+        """The 1x1 conv on the shortcut, if any (off the main path: not counted in a ResNet's depth)."""
+        return self.conv3
 
     def zero_init_branch(self) -> None:
         """Set the branch's last conv to 0 (no batch norm follows it here), so the branch outputs zero."""
@@ -172,6 +182,11 @@ class Bottleneck(nn.Module):
         if self.conv4 is not None:
             X = self.conv4(X) if self.bn4 is None else self.bn4(self.conv4(X))
         return F.relu(Y + X)
+
+    @property
+    def projection(self) -> nn.Conv2d | None:
+        """The 1x1 conv on the shortcut, if any (off the main path: not counted in a ResNet's depth)."""
+        return self.conv4
 
     def zero_init_branch(self) -> None:
         """Set the branch's last batch-norm scale to 0, so the branch outputs zero."""

@@ -17,7 +17,6 @@ import torchvision
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
-from .blocks import Residual
 from .models import resnet18
 
 STAGE_NAMES = ("b1 stem", "b2", "b3", "b4", "b5", "head")
@@ -63,14 +62,19 @@ def _describe_weighted(m: nn.Module) -> str:
 
 
 def weighted_layers(net: nn.Module) -> list[WeightedLayer]:
-    """Every conv and linear layer in ``net``, in order; the 1x1 shortcut convs of ``Residual`` blocks are
-    marked as off the main path (the layers counted in a ResNet's name are the main-path ones)."""
-    shortcuts = {id(m.conv3) for m in net.modules() if isinstance(m, Residual) and m.conv3 is not None}
+    """Every conv and linear layer in ``net``, in order; the 1x1 projections on the blocks' shortcuts are marked as
+    off the main path (the layers counted in a ResNet's name are the main-path ones)."""
+    shortcuts = {id(p) for m in net.modules() if (p := getattr(m, "projection", None)) is not None}
     return [
         WeightedLayer(name, _describe_weighted(m), id(m) not in shortcuts)
         for name, m in net.named_modules()
         if isinstance(m, nn.Conv2d | nn.Linear)
     ]
+
+
+def main_path_layers(net: nn.Module) -> int:
+    """Weighted layers on the main path: the depth in a ResNet's name (ResNet-18: 18)."""
+    return sum(layer.main_path for layer in weighted_layers(net))
 
 
 def conv_bias_parameters(net: nn.Module) -> int:

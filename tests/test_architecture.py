@@ -12,6 +12,7 @@ from resnet_lib.measure import (
     conv_bias_parameters,
     count_flops,
     count_parameters,
+    main_path_layers,
     shortcut_bn_parameters,
     size_report,
     stage_parameters,
@@ -19,7 +20,7 @@ from resnet_lib.measure import (
     stages,
     weighted_layers,
 )
-from resnet_lib.models import d2l_alexnet, resnet18, torchvision_resnet18
+from resnet_lib.models import d2l_alexnet, family_member, resnet18, torchvision_resnet18
 from resnet_lib.ui.architecture import InputSizeExplorer, box_height, draw_architecture, plot_input_size
 
 matplotlib.use("Agg")  # headless: the widget and the diagram draw without a display
@@ -171,3 +172,13 @@ def test_input_size_plot_draws_one_line_per_run_with_labelled_axes():
 def test_slider_rejects_a_value_off_its_grid():
     with pytest.raises(ValueError, match="on the grid"):
         InputSizeExplorer(value=97, step=4)
+
+
+@pytest.mark.parametrize("name, depth", [("ResNet-18", 18), ("ResNet-34", 34), ("ResNet-50", 50),
+                                         ("ResNeXt-50 32x4d", 50), ("pre-activation ResNet-18", 18)])
+def test_every_block_kind_keeps_its_shortcut_projections_off_the_main_path(name, depth):
+    net = family_member(name, in_channels=3, num_classes=1000)
+    layers = weighted_layers(net)
+    off_path = [layer for layer in layers if not layer.main_path]
+    assert main_path_layers(net) == depth and len(off_path) == (3 if depth in (18, 34) else 4)
+    assert all(layer.description.startswith("1x1 conv") for layer in off_path)

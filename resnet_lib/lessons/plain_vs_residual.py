@@ -14,9 +14,9 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from ..blocks import Bottleneck, PreActResidual, Residual
+from ..blocks import PreActResidual, Residual
 from ..data import batches
-from ..measure import count_flops, count_parameters
+from ..measure import count_flops, count_parameters, main_path_layers
 from ..models import FAMILY, ResNet, build_resnet, cifar_resnet, family_member
 from ..training import train_steps
 
@@ -207,15 +207,6 @@ def twin(layers: Sequence[int], shortcut: bool, width: int, seed: int) -> ResNet
     """d2l's ResNet with ``layers`` blocks per stage (ResNet-18: 2, 2, 2, 2), or its plain twin."""
     torch.manual_seed(seed)
     return build_resnet(Residual, layers, width=width, shortcut=shortcut)
-
-
-def main_path_layers(net: nn.Module) -> int:
-    """Weighted layers on the main path (the depth in a ResNet's name): convs and linear layers, less the 1x1
-    projections on the shortcuts."""
-    weighted = sum(isinstance(m, nn.Conv2d | nn.Linear) for m in net.modules())
-    projections = sum(getattr(m, "conv4" if isinstance(m, Bottleneck) else "conv3", None) is not None
-                      for m in net.modules() if hasattr(m, "zero_init_branch"))
-    return weighted - projections
 
 
 @dataclass(frozen=True)
