@@ -159,3 +159,13 @@ def test_degradation_record_runs_the_arms_asked_for_and_loads_back(tmp_path):
     assert all(sorted(runs) == [0, 1] and len(runs[0].errors) == 3 for runs in curves.values())
     wrong = run("degradation.py", "--arms", "highway", "--out", str(out), check=False)
     assert wrong.returncode == 2 and "pre-activation" in wrong.stderr
+
+
+def test_improved_seeds_records_one_history_per_seed(tmp_path):
+    out = tmp_path / "seeds.json"
+    result = run("improved_seeds.py", "--preset", "smoke", "--seeds", "0", "1", "--epochs", "1", "--train-limit", "64",
+                 "--out", str(out))
+    record = json.loads(out.read_text())
+    assert set(record["runs"]) == {"0", "1"} and record["preset"] == "smoke" and MACHINE <= set(record["machine"])
+    assert all(len(history["test_acc"]) == 1 for history in record["runs"].values())
+    assert record["recipe"]["one_cycle"] and "seed 1: test accuracy" in result.stdout

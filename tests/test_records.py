@@ -2,7 +2,7 @@
 
 import json
 
-from resnet_lib.lessons.records import RESULTS, gpu_runs, throughput_records
+from resnet_lib.lessons.records import RESULTS, gpu_runs, improved_seeds, throughput_records
 
 
 def test_the_committed_throughput_record_reads_as_one_line_per_record():
@@ -23,3 +23,15 @@ def test_a_gpu_run_record_is_summarised_and_its_absence_said(tmp_path):
     (tmp_path / "full-run-nvidia-h200.json").write_text(json.dumps(record))
     assert gpu_runs(tmp_path) == ["recorded run of the full preset on NVIDIA H200, 2026-11-29: test accuracy 0.893 "
                                   "after 2 epochs, 2 min"]
+
+
+def test_improved_seed_records_read_one_line_per_seed(tmp_path):
+    assert improved_seeds("cpu", tmp_path) == [
+        "no recorded runs of the improved recipe in the cpu preset in this copy of the course"]
+    record = {"date": "2026-11-29T01:00:00Z", "machine": {"device": "cpu", "device_name": "x", "cores": 2,
+                                                          "cpu": "Xeon"},
+              "runs": {"0": {"test_acc": [0.9, 0.9202]}, "1": {"test_acc": [0.91, 0.9229]}}}
+    (tmp_path / "improved_seeds-cpu.json").write_text(json.dumps(record))
+    assert improved_seeds("cpu", tmp_path) == [
+        "recorded (2-core Xeon, 2026-11-29): seed 0, test accuracy 0.9202 after 2 epochs",
+        "recorded (2-core Xeon, 2026-11-29): seed 1, test accuracy 0.9229 after 2 epochs"]

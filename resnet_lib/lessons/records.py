@@ -40,3 +40,14 @@ def gpu_runs(results: Path = RESULTS) -> list[str]:
                      f"{history['test_acc'][-1]:.3f} after {len(history['test_acc'])} epochs, "
                      f"{sum(history['wall_s']) / 60:.0f} min")
     return lines or ["no recorded GPU run of the full preset in this copy of the course yet"]
+
+
+def improved_seeds(preset: str, results: Path = RESULTS) -> list[str]:
+    """The recorded runs of lesson 04's improved recipe in ``preset``, one line per seed (from
+    ``benchmarks/improved_seeds.py``), or one line saying there is no record."""
+    path = results / f"improved_seeds-{preset}.json"
+    if not path.is_file():
+        return [f"no recorded runs of the improved recipe in the {preset} preset in this copy of the course"]
+    record = json.loads(path.read_text())
+    return [f"recorded ({_machine(record)}): seed {seed}, test accuracy {run['test_acc'][-1]:.4f} after "
+            f"{len(run['test_acc'])} epochs" for seed, run in record["runs"].items()]
