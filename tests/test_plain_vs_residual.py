@@ -161,3 +161,12 @@ def test_record_summary_names_the_script_steps_seed_and_load():
     assert line.startswith("Recorded with benchmarks/degradation.py: ")
     assert f"{recipe['steps']} steps per run" in line and f"load average {info['load_average_at_start']}" in line
     assert "how" not in line and "wall" not in line and "torch" not in line
+
+
+def test_record_summary_in_words_names_the_cores_and_whether_the_machine_was_busy():
+    _, info = pvr.load_record()
+    busy = {**info, "machine": "Some CPU, 2 logical CPUs, torch 2", "load_average_at_start": 17.0}
+    quiet = {**busy, "load_average_at_start": 0.5}
+    assert pvr.record_summary(busy, machine_in_words=True).endswith("; on a busy 2-core CPU")
+    assert pvr.record_summary(quiet, machine_in_words=True).endswith("; on a 2-core CPU")
+    assert "Some CPU" not in pvr.record_summary(busy, machine_in_words=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -193,14 +194,19 @@ def load_record(path: str | Path = RECORD) -> tuple[dict[str, dict[int, Curve]],
     return curves, record["info"]
 
 
-def record_summary(info: dict) -> str:
-    """One line on how a record from :func:`save_record` was made: script, steps, seeds, settings, machine load."""
+def record_summary(info: dict, machine_in_words: bool = False) -> str:
+    """One line on how a record from :func:`save_record` was made: script, steps, seeds, settings, machine load.
+    ``machine_in_words=True`` names the machine as a learner would ("a busy 2-core CPU") instead of its CPU model."""
     recipe, script = info["recipe"], info["how"].split()[1]
     seeds = ("seeds " if len(recipe["seeds"]) > 1 else "seed ") + ", ".join(str(s) for s in recipe["seeds"])
+    line = (f"Recorded with {script}: {recipe['steps']} steps per run, {seeds}; width {recipe['width']} at "
+            f"{recipe['image_size']} px, batch {recipe['batch_size']}, {recipe['train_images']:,} training images")
+    load = info["load_average_at_start"]
+    if machine_in_words:
+        cores = int(re.search(r"(\d+) logical CPUs", str(info["machine"])).group(1))
+        return f"{line}; on a {'busy ' if load >= cores else ''}{cores}-core CPU"
     machine = str(info["machine"]).split(", torch")[0]
-    return (f"Recorded with {script}: {recipe['steps']} steps per run, {seeds}; width {recipe['width']} at "
-            f"{recipe['image_size']} px, batch {recipe['batch_size']}, {recipe['train_images']:,} training images; "
-            f"machine: {machine}, load average {info['load_average_at_start']} at the start")
+    return f"{line}; machine: {machine}, load average {load} at the start"
 
 
 def twin(layers: Sequence[int], shortcut: bool, width: int, seed: int) -> ResNet:
