@@ -51,3 +51,10 @@ def test_lesson04_small_subset_overfits_far_more_than_the_full_run(lesson04):
     subset_gap = number(r"final gap ([+-][\d.]+) on", lesson04)
     full_gap = number(r"final gap [+-][\d.]+ on [\d,]+ images; ([+-][\d.]+) in section 3", lesson04)
     assert subset_gap > 0.1 and subset_gap > full_gap + 0.05
+
+
+def test_lesson01_seeds_do_not_tell_the_identity_starts_and_no_insertion_apart():
+    lesson01 = printed("01_function_classes.ipynb")
+    assert "preset 'cpu'" in lesson01
+    assert "the two identity starts and the net with nothing inserted: means" in lesson01
+    assert "-> these seeds cannot tell them apart" in lesson01  # the summary says so

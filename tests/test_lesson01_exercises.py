@@ -8,10 +8,10 @@ from resnet_lib.lessons.function_classes import best_fit, grid, insert_layer, sm
 RIGHT = {
     "01.1": {3, 6, 9, 12},  # 3 divides m
     "01.2": [4, 7, 10],  # one piece after each grid with a breakpoint at 1/3 (3 divides m), the jump moves inside
-    "01.3": 0,  # a bigger nested class contains the smaller one, wherever the jump is
+    "01.3": 8,  # no nested breakpoint (halves, quarters, ...) falls on 1/3; equal grids of 3, 6, 9, 12 pieces do
 }
 WRONG = {"01.1": [{3, 6, 9}, {1, 3, 6, 9, 12}], "01.2": [[3, 5, 7, 9, 11], [4, 7], [3, 6, 9, 12]],
-         "01.3": [1, 3], "01.4": [0.0, 1e-6]}
+         "01.3": [0, 5, 12], "01.4": [0.0, 1e-6]}
 
 
 def dirac_bn_change_by_hand() -> float:
@@ -40,25 +40,26 @@ def test_batch_norm_in_training_mode_breaks_the_identity_start(judge):
     judge("01.4", change, WRONG["01.4"])
 
 
-def moved_jump_rises_by_hand(nested: bool) -> list[int]:
+def moved_jump_errors_by_hand(nested: bool) -> list[float]:
     """The learner's route for 01.2 and 01.3: best errors for x² + [x > 1/3], written without error_curves."""
     x = grid()
     y = x**2 + (x > 1 / 3).double()
-    errors = [(best_fit(n, nested, x, f=lambda t: t**2 + (t > 1 / 3).double()) - y).pow(2).mean() for n in
-              range(1, 13)]
-    return [n for n in range(2, 13) if errors[n - 1] > errors[n - 2]]
+    return [float((best_fit(n, nested, x, f=lambda t: t**2 + (t > 1 / 3).double()) - y).pow(2).mean())
+            for n in range(1, 13)]
 
 
 def test_moved_jump_answers_match_an_independent_measurement():
-    assert moved_jump_rises_by_hand(nested=False) == RIGHT["01.2"]
-    assert len(moved_jump_rises_by_hand(nested=True)) == RIGHT["01.3"]
+    equal, nested = moved_jump_errors_by_hand(nested=False), moved_jump_errors_by_hand(nested=True)
+    assert [n for n in range(2, 13) if equal[n - 1] > equal[n - 2]] == RIGHT["01.2"]
+    assert sum(e < n for e, n in zip(equal, nested, strict=True)) == RIGHT["01.3"]
+    assert not any(n < e for e, n in zip(equal, nested, strict=True))  # and the nested class never wins
 
 
 def test_natural_types_are_accepted():
     assert check_exercise("01.1", [3, 6, 9, 12])  # a list for a set
     assert check_exercise("01.2", (10, 4, 7))  # a tuple, in any order
-    assert check_exercise("01.3", 0.0)
-    assert check_exercise("01.3", torch.tensor(0))
+    assert check_exercise("01.3", 8.0)
+    assert check_exercise("01.3", torch.tensor(8))
 
 
 def test_malformed_answers_are_wrong_not_crashes(capsys):

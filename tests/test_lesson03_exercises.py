@@ -7,7 +7,7 @@ from resnet_lib.exercises.lesson03 import stage_flop_ratio, weighted_layer_count
 from resnet_lib.measure import size_report
 
 RIGHT = {
-    "03.1": 3**2,  # b5's map: 3x3 at 96 px, 1x1 at 28 px
+    "03.1": 4**2,  # b5's map: 4x4 at 100 px (ceil(100/32)), 1x1 at 28 px
     "03.2": 2,
     "03.3": 33,
     "03.4": 48 * 48 * 64 * 7 * 7,
@@ -26,14 +26,16 @@ def test_03_5_wants_all_layers_and_the_name(judge):
 
 
 def test_the_area_ratio_is_a_wrong_answer_to_03_1():
-    assert check_exercise("03.1", (96 / 28) ** 2, quiet=True) is False
-    assert check_exercise("03.1", 9, quiet=True) and check_exercise("03.1", 9.0, quiet=True)
+    assert check_exercise("03.1", (100 / 28) ** 2, quiet=True) is False
+    assert check_exercise("03.1", stage_flop_ratio("b5"), quiet=True) is False  # 96 px's ratio, printed in section 6
+    assert check_exercise("03.1", 16, quiet=True) and check_exercise("03.1", 16.0, quiet=True)
 
 
 def test_stage_flop_ratio_is_the_area_ratio_only_where_the_sides_divide_exactly():
     assert stage_flop_ratio("b2") == pytest.approx((24 / 7) ** 2)  # 96/28 = 24/7 exactly
     assert stage_flop_ratio("b3") == stage_flop_ratio("b5") == 9.0  # 12/4 = 3/1: 28 px rounds up to 4 and 1
     assert size_report(96).total_flops / size_report(28).total_flops < (96 / 28) ** 2
+    assert stage_flop_ratio("b5", 28, 100) > (100 / 28) ** 2  # rounding up can also make a stage grow faster
     with pytest.raises(ValueError, match="unknown stage"):
         stage_flop_ratio("b6")
 

@@ -30,6 +30,13 @@ def rises(family: str, max_size: int = 12) -> list[int]:
     return [n for n, (a, b) in enumerate(pairwise(errors), start=2) if b > a]
 
 
+def equal_pieces_wins(max_size: int = 12) -> int:
+    """At how many sizes 1..``max_size`` the equal-pieces best error for :func:`moved_jump_target` is strictly
+    below the nested one of the same size."""
+    errors = error_curves(max_size, f=moved_jump_target)
+    return sum(b < a for a, b in zip(errors["nested"], errors["non-nested"], strict=True))
+
+
 def dirac_bn_layer_change(channels: int = 4) -> float:
     """max |change| of ``small_cnn(channels)``'s output, both nets in training mode, when a dirac conv -> BN ->
     ReLU layer is inserted after the max-pool (the net built and the input drawn after ``torch.manual_seed(0)``)."""
@@ -65,12 +72,12 @@ EXERCISES: list[Exercise] = [
     ),
     Exercise(
         "01.3",
-        "With the jump moved to x = 1/3 as in 01.2: at how many sizes in 2..12 does the NESTED best error go up "
-        "compared with one piece fewer? Answer with a whole number.",
-        lambda a: is_int_equal(a, len(rises("nested"))),
-        "measure it as in 01.2, with error_curves(12, f=f)['nested'], and count the entries larger than the one "
-        "before. Before you run it: does the argument that a bigger nested class cannot fit worse mention "
-        "where the jump is?",
+        "With the jump moved to x = 1/3 as in 01.2: at how many sizes in 1..12 does the equal-pieces class fit "
+        "strictly better than the nested class with the same number of pieces? Answer with a whole number.",
+        lambda a: is_int_equal(a, equal_pieces_wins()),
+        "measure both families with error_curves(12, f=f) and count the sizes where the 'non-nested' entry is "
+        "below the 'nested' one. To explain it: the nested breakpoints are 0, -1/2, 1/2, -3/4, ... (halves, quarters, "
+        "eighths): can one of them ever fall on 1/3?",
     ),
     Exercise(
         "01.4",

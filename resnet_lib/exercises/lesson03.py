@@ -39,11 +39,11 @@ def stage_flop_ratio(stage: str, small: int = 28, large: int = 96) -> float:
 EXERCISES: list[Exercise] = [
     Exercise(
         "03.1",
-        "96 px costs fewer times the FLOPs of 28 px than the area ratio (96/28)**2 = 11.8. Compare the two size "
-        "reports stage by stage: how many times more FLOPs does b5 do at 96 px than at 28 px? (a number)",
-        lambda a: math.isclose(number(a), stage_flop_ratio("b5"), rel_tol=1e-3),
-        "divide b5's entry of measure.size_report(96).stage_flops by its entry in measure.size_report(28)"
-        ".stage_flops. To explain the number, put the side of b5's output in each report next to 96/28.",
+        "How many times more FLOPs does b5 do on a 100 px input than on a 28 px one? Compare it with the area "
+        "ratio (100/28)**2 and explain the difference from the two size reports' shapes. (a number)",
+        lambda a: math.isclose(number(a), stage_flop_ratio("b5", 28, 100), rel_tol=1e-3),
+        "divide b5's entry of measure.size_report(100).stage_flops by its entry in measure.size_report(28)"
+        ".stage_flops. To explain the number, put the side of b5's output in each report next to 100/28.",
     ),
     Exercise(
         "03.2",

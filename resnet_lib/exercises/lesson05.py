@@ -10,21 +10,14 @@ from typing import Any
 
 import torch
 
-from ..lessons.degradation import train_losses
 from ..lessons.gradients import VARIANTS, DeepMLP, first_last_ratio, grad_norms, jacobian_chain, profile_at_init
 from . import AnswerTypeError, Exercise, number
 
 BRANCH_SCALES = (0.05, 0.1, 0.2, 0.3, 0.5)
 CHAIN_WIDTHS = (8, 32, 128, 512)  # 05.1
 BATCH_SIZES = (8, 32, 128)  # 05.2
+OVERFLOW_DEPTHS = (300, 400, 500, 600)  # 05.4
 GAMMAS = (0.01, 0.03, 0.3, 1.0)  # 05.5
-
-
-def _word(answer: Any, words: tuple[str, ...]) -> str:
-    word = str(answer).strip().lower()
-    if word not in words:
-        raise AnswerTypeError(f"answer with one of {', '.join(repr(w) for w in words)} (got {answer!r})")
-    return word
 
 
 @contextmanager
@@ -94,12 +87,19 @@ def _largest_bounded_branch_scale() -> float:
     return max(bounded)
 
 
-@cache
-def _small_lr_stays_finite(lr: float = 1e-4, steps: int = 3) -> str:
+def all_grads_finite(depth: int, x: torch.Tensor, y: torch.Tensor) -> bool:
+    """Whether every block's weight gradient of a ``depth``-block plain+BN net (built after ``torch.manual_seed(0)``)
+    is finite after one float32 backward pass on ``(x, y)``."""
     torch.manual_seed(0)
+    net = DeepMLP(depth, in_features=x[0].numel(), **VARIANTS["plain+BN"])
+    torch.nn.functional.cross_entropy(net(x), y).backward()
+    return all(bool(torch.isfinite(block.linear.weight.grad).all()) for block in net.blocks)
+
+
+@cache
+def _deepest_finite() -> int:
     with _one_thread():
-        losses = train_losses(DeepMLP(1000, **VARIANTS["plain+BN"]), *_random_batch(), steps, batch_size=64, lr=lr)
-    return "yes" if all(math.isfinite(v) for v in losses) else "no"
+        return max(d for d in OVERFLOW_DEPTHS if all_grads_finite(d, *_random_batch()))
 
 
 def _check_branch_scale(answer: Any) -> bool:
@@ -135,11 +135,14 @@ EXERCISES: list[Exercise] = [
     ),
     Exercise(
         "05.4",
-        "Section 5's 1000-block plain+BN net turned NaN after its first step. Would a step size 100 times smaller "
-        "save it? Train it again with run('plain+BN', budget.deep_depth, 0, 5, 0.0001) and answer 'yes' if every "
-        "loss is a finite number, 'no' otherwise. (one word)",
-        lambda a: _word(a, ("yes", "no")) == _small_lr_stays_finite(),
-        "Which numbers were already not finite before the first update? The learning rate multiplies them.",
+        "Section 5's deepest plain+BN net had weight gradients too large for float32. For depths 300, 400, 500 "
+        "and 600, build DeepMLP(depth, **VARIANTS['plain+BN']) after torch.manual_seed(0), run one backward pass "
+        "on the probe batch and check whether every block's weight gradient is finite. What is the deepest of "
+        "these depths whose gradients are all finite? (a whole number)",
+        lambda a: _one_of(a, OVERFLOW_DEPTHS) == _deepest_finite(),
+        "repeat section 5's backward pass at each depth and test torch.isfinite(block.linear.weight.grad).all() "
+        "for every block. To predict it: by what factor per block does section 2's plain+BN ratio grow, and how "
+        "many blocks does it take to pass float32's largest number?",
     ),
     Exercise(
         "05.5",
