@@ -86,7 +86,7 @@ def table(results: dict[str, list[History]]) -> str:
     for name, arm in arms.items():
         gain = arm.mean_test - arms["none"].mean_test
         rows.append(f"{name:<16} {' '.join(f'{t:.3f}' for t in arm.tests):>24} {arm.mean_test:>6.3f} {gain:>+7.3f} "
-                    f"{arm.train_loss:>10.6f} {arm.train_acc:>9.3f} {arm.seconds:>6.1f}")
+                    f"{arm.train_loss:>10.3f} {arm.train_acc:>9.3f} {arm.seconds:>6.1f}")
     return "\n".join(rows)
 
 
