@@ -14,8 +14,9 @@ from ..measure import count_flops
 from ..models import resnet18
 from ..seeding import seed_everything
 from ..training import Recipe, train
+from .records import RESULTS
 
-RECORD = Path(__file__).resolve().parents[2] / "benchmarks" / "results" / "input_size-cpu.json"
+RECORD = RESULTS / "input_size-cpu.json"
 
 
 @dataclass(frozen=True)

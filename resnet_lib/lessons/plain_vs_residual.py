@@ -20,6 +20,7 @@ from ..data import batches
 from ..measure import count_flops, count_parameters, main_path_layers
 from ..models import FAMILY, ResNet, build_resnet, cifar_resnet, family_member
 from ..training import train_steps
+from .records import RESULTS
 
 ARMS = ("plain", "residual", "residual, zero-init")  # lesson 06's comparison
 # every arm run_degradation can train: how its CIFAR-style net differs from the residual one
@@ -29,7 +30,6 @@ ARM_OPTIONS: dict[str, dict[str, object]] = {
     "residual, zero-init": {"zero_init_residual": True},
     "pre-activation": {"block": PreActResidual},  # lesson 02's question: He et al. 2016's block
 }
-RESULTS = Path(__file__).resolve().parents[2] / "benchmarks" / "results"
 RECORD = RESULTS / "degradation-cpu.json"  # lesson 06's arms, made on a CPU
 PREACT_RECORD = RESULTS / "preact-cpu.json"  # residual against pre-activation (lesson 02), same recipe
 

@@ -16,6 +16,7 @@ from ..data import FashionMNIST
 from ..history import History
 from ..seeding import seed_everything
 from ..training import Recipe, train
+from .records import RESULTS
 
 # Each improvement, as the Recipe fields it changes (the one-cycle schedule comes with its higher peak lr).
 SWITCHES: dict[str, tuple[str, ...]] = {
@@ -27,7 +28,7 @@ SWITCHES: dict[str, tuple[str, ...]] = {
     "test-time flip": ("test_flip",),
 }
 RUN_SIZE = ("epochs", "batch_size", "image_size", "seed")  # kept from the base recipe in every arm
-RECORD = Path(__file__).resolve().parents[2] / "benchmarks" / "results" / "recipe_ablation-cpu.json"  # made on a CPU
+RECORD = RESULTS / "recipe_ablation-cpu.json"  # made on a CPU
 
 
 def one_switch_recipes(base: Recipe, improved: Recipe) -> dict[str, Recipe]:
