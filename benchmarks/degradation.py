@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import shlex
 import sys
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 import torch
-from machine_info import RESULTS, cpu_model
+from machine_info import RESULTS, run_label
 
 from resnet_lib.data import load_fashion_mnist
 from resnet_lib.lessons.plain_vs_residual import ARM_OPTIONS, ARMS, run_degradation, save_record
@@ -53,19 +51,10 @@ def main(argv: list[str] | None = None) -> int:
     curves = run_degradation(data.train_images, data.train_labels, depths=args.depths, seeds=args.seeds,
                              steps=args.steps, width=args.width, image_size=args.image_size,
                              batch_size=args.batch_size, arms=args.arms, on_run=report)
-    info = {
-        "how": shlex.join(["python", "benchmarks/degradation.py", *(sys.argv[1:] if argv is None else argv)]),
-        "recipe": {"train_images": args.train_images, "steps": args.steps, "batch_size": args.batch_size,
-                   "image_size": args.image_size, "width": args.width, "depths": args.depths, "seeds": args.seeds,
-                   "arms": args.arms,
-                   "optimizer": "SGD lr 0.1, momentum 0.9, weight decay 1e-4"},
-        "machine": f"{cpu_model()}, {os.cpu_count()} logical CPUs, torch {torch.__version__}, "
-                   f"{args.threads} thread(s)",
-        "load_average_at_start": round(load_before, 1),
-        "label": args.label,
-        "finished": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "wall_s": round(time.perf_counter() - start, 1),
-    }
+    info = run_label("degradation.py", sys.argv[1:] if argv is None else argv, args.label, load_before, start)
+    info["recipe"] = {"train_images": args.train_images, "steps": args.steps, "batch_size": args.batch_size,
+                      "image_size": args.image_size, "width": args.width, "depths": args.depths, "seeds": args.seeds,
+                      "arms": args.arms, "optimizer": "SGD lr 0.1, momentum 0.9, weight decay 1e-4"}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     save_record(args.out, curves, info)
     print(f"wrote {args.out} in {info['wall_s']} s")

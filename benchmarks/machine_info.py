@@ -6,8 +6,10 @@ import hashlib
 import os
 import platform
 import re
+import shlex
 import subprocess
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -87,3 +89,17 @@ def shown(path: Path) -> str:
         return str(path.resolve().relative_to(ROOT))
     except ValueError:
         return str(path)
+
+
+def run_label(script: str, argv: list[str], label: str, load_at_start: float, started: float) -> dict[str, Any]:
+    """How a lesson record was made, in the keys the notebooks print: the command, the machine in one line, the load
+    at the start, the caller's ``label``, when it finished and its wall time since ``started`` (perf_counter)."""
+    return {
+        "how": shlex.join(["python", f"benchmarks/{script}", *argv]),
+        "machine": f"{cpu_model()}, {os.cpu_count()} logical CPUs, torch {torch.__version__}, "
+                   f"{torch.get_num_threads()} thread(s)",
+        "load_average_at_start": round(load_at_start, 1),
+        "label": label,
+        "finished": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "wall_s": round(time.perf_counter() - started, 1),
+    }

@@ -8,15 +8,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import shlex
 import sys
 import time
 from dataclasses import replace
-from datetime import UTC, datetime
 from pathlib import Path
 
-import torch
-from machine_info import RESULTS, cpu_model
+from machine_info import RESULTS, run_label
 
 from resnet_lib import PRESETS, resnet18
 from resnet_lib.data import load_fashion_mnist
@@ -42,18 +39,10 @@ def main(argv: list[str] | None = None) -> int:
     load_before = os.getloadavg()[0]
     start = time.perf_counter()
     results = run_arms(lambda: resnet18(width=preset.train_width), data, arms, tuple(args.seeds))
-    info = {
-        "how": shlex.join(["python", "benchmarks/recipe_ablation.py", *(sys.argv[1:] if argv is None else argv)]),
-        "budget": {"train_images": len(data.train_labels), "test_images": len(data.test_labels),
-                   "epochs": args.epochs, "batch_size": args.batch_size, "seeds": args.seeds,
-                   "width": preset.train_width, "image_size": preset.image_size},
-        "machine": f"{cpu_model()}, {os.cpu_count()} logical CPUs, torch {torch.__version__}, "
-                   f"{torch.get_num_threads()} thread(s)",
-        "load_average_at_start": round(load_before, 1),
-        "label": args.label,
-        "finished": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "wall_s": round(time.perf_counter() - start, 1),
-    }
+    info = run_label("recipe_ablation.py", sys.argv[1:] if argv is None else argv, args.label, load_before, start)
+    info["budget"] = {"train_images": len(data.train_labels), "test_images": len(data.test_labels),
+                      "epochs": args.epochs, "batch_size": args.batch_size, "seeds": args.seeds,
+                      "width": preset.train_width, "image_size": preset.image_size}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     save_ablation(args.out, results, info)
     print(table(results))
