@@ -188,18 +188,14 @@ def test_checks_catch_a_marker_with_the_wrong_value(page: Page, lab: LabServer) 
     assert "now: 'updated: k=5'" in str(caught.value)
 
 
-def test_checks_catch_a_kernel_killed_by_a_callback_at_once(page: Page, lab: LabServer) -> None:
-    assert run_selftest(page, lab, "callback_kills_kernel.ipynb").problems() == []
+@pytest.mark.parametrize("notebook, message", [
+    ("callback_kills_kernel.ipynb", r"the kernel died after pressing ArrowRight .*'3' -> '4'"),
+    ("no_slider.ipynb", r"no ipywidgets slider \(.widget-slider\) was rendered"),
+], ids=["kernel killed by a callback", "missing slider"])
+def test_slider_checks_catch_a_broken_notebook_at_once(page: Page, lab: LabServer, notebook: str, message: str) -> None:
+    assert run_selftest(page, lab, notebook).problems() == []
     start = time.monotonic()
-    with pytest.raises(BrowserCheckError, match=r"the kernel died after pressing ArrowRight .*'3' -> '4'"):
-        move_first_slider(page, timeout=60)
-    assert time.monotonic() - start < FAST
-
-
-def test_checks_catch_a_missing_slider_at_once(page: Page, lab: LabServer) -> None:
-    assert run_selftest(page, lab, "no_slider.ipynb").problems() == []
-    start = time.monotonic()
-    with pytest.raises(BrowserCheckError, match=r"no ipywidgets slider \(.widget-slider\) was rendered"):
+    with pytest.raises(BrowserCheckError, match=message):
         move_first_slider(page, timeout=60)
     assert time.monotonic() - start < FAST
 
