@@ -175,11 +175,12 @@ def test_every_page_loads_offline_without_errors_and_shows_its_figures(site: Pat
 def test_the_home_page_lists_every_lesson_and_next_links_walk_through_them_in_order(site_url: str, page):
     page, log = page
     titles = [build_book.lesson_title(nbformat.read(nb, as_version=4), nb.stem) for nb in NOTEBOOKS]
-    page.goto(f"{site_url}/index.html")
+    page.goto(f"{site_url}/index.html", wait_until="networkidle")
     table = page.locator("table a")
     assert table.all_inner_texts() == [text for title in titles for text in (title, "slides")]
     table.filter(has_text=titles[0]).click()
     for i, title in enumerate(titles):
+        page.wait_for_load_state("networkidle")  # leaving earlier would abort this page's requests
         assert page.locator("h1").first.inner_text().strip().rstrip("#").strip() == title
         assert page.url.endswith(f"lessons/{NOTEBOOKS[i].stem}.html")
         if i + 1 < len(titles):
@@ -195,7 +196,7 @@ def test_search_finds_a_lesson_by_a_word_of_its_title(site_url: str, page):
     lesson = NOTEBOOKS[-1]
     title = build_book.lesson_title(nbformat.read(lesson, as_version=4), lesson.stem)
     word = max(re.findall(r"[A-Za-z]+", title), key=len).lower()
-    page.goto(f"{site_url}/index.html")
+    page.goto(f"{site_url}/index.html", wait_until="networkidle")  # the search must not abort its requests
     page.keyboard.press("Control+k")
     page.keyboard.type(word)
     page.keyboard.press("Enter")
