@@ -14,7 +14,7 @@ from ..lessons.gradients import VARIANTS, DeepMLP, first_last_ratio, grad_norms,
 from . import AnswerTypeError, Exercise, number
 
 BRANCH_SCALES = (0.05, 0.1, 0.2, 0.3, 0.5)
-CHAIN_WIDTHS = (8, 32, 128, 512)  # 05.1
+CHAIN_WIDTHS = (8, 32, 128, 256)  # 05.1
 BATCH_SIZES = (8, 32, 128)  # 05.2
 OVERFLOW_DEPTHS = (300, 400, 500, 600)  # 05.4
 GAMMAS = (0.01, 0.03, 0.3, 1.0)  # 05.5
@@ -109,7 +109,7 @@ def _check_branch_scale(answer: Any) -> bool:
 EXERCISES: list[Exercise] = [
     Exercise(
         "05.1",
-        "Section 1's plain chain at gain 1.0 shrank. Run jacobian_chain(1000, width=w) for w = 8, 32, 128 and 512: "
+        "Section 1's plain chain at gain 1.0 shrank. Run jacobian_chain(1000, width=w) for w = 8, 32, 128 and 256: "
         "which width leaves the length after 1000 factors closest to 1 (on a log scale)? (a whole number)",
         lambda a: _one_of(a, CHAIN_WIDTHS) == _width_closest_to_one(),
         "print the last entry of jacobian_chain(1000, width=w) for each w and compare how many orders of "
