@@ -62,3 +62,21 @@ def test_notebook_progress_adds_points_within_an_epoch_and_redraws_at_most_every
     assert xs == [0.2, 0.4, 0.6, 0.8, 1.0]  # POINTS_PER_EPOCH = 5, recorded however fast the steps are
     assert reporter.live.curves["test_acc"] == ([1], [0.75])
     assert len(updates) == redraws and reporter.bar is None  # fast steps: only the epoch end redraws
+
+
+def test_a_finished_epochs_bar_last_shows_every_step_and_the_last_loss(monkeypatch, capsys):
+    """The bar's last picture is what a saved notebook (and the course site) keeps: fast steps must not leave it
+    at an earlier step than the last."""
+
+    class Handle:
+        def update(self, fig):
+            pass
+
+    monkeypatch.setattr("IPython.display.display", lambda *a, **k: Handle())
+    reporter = live.NotebookProgress()
+    reporter.start_epoch(0, 1, 50)
+    for i in range(50):
+        reporter.step(1.0 - i / 100, 0.5)  # all within the bar's refresh interval
+    reporter.end_epoch(one_epoch())
+    frames = [f for f in capsys.readouterr().err.split("\r") if "epoch 1/1" in f]
+    assert "100%" in frames[-1] and "50/50" in frames[-1] and "loss=0.510" in frames[-1], frames

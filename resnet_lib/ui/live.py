@@ -97,5 +97,6 @@ class NotebookProgress:
 
     def close(self) -> None:
         if self.bar is not None:
+            self.bar.refresh()  # the last step and loss, not the last throttled picture: a saved notebook keeps it
             self.bar.close()
             self.bar = None
