@@ -152,9 +152,10 @@ def test_box_heights_follow_log2_of_the_side_as_the_lesson_says():
 
 def test_slider_can_land_on_the_answers_to_its_own_question():
     slider = InputSizeExplorer(value=96).controls["input_size"]
-    last_1x1 = max(s for s in range(slider.min, slider.max + 1) if size_report(s).final_side == 1)
-    first_2x2 = last_1x1 + 1
-    assert size_report(first_2x2).final_side == 2
+    # the final side never shrinks as the input grows, so the first size past 1x1 marks the boundary
+    first_2x2 = next(s for s in range(slider.min, slider.max + 1) if size_report(s).final_side > 1)
+    last_1x1 = first_2x2 - 1
+    assert size_report(last_1x1).final_side == 1 and size_report(first_2x2).final_side == 2
     for size in (last_1x1, first_2x2, 28, 96):
         assert slider.min <= size <= slider.max and (size - slider.min) % slider.step == 0
 
@@ -167,6 +168,8 @@ def test_input_size_plot_draws_one_line_per_run_with_labelled_axes():
     assert len(ax_e.lines) == len(ax_f.lines) == 4
     assert ax_f.get_xscale() == "log" and ax_e.get_ylabel() == "test accuracy"
     assert [t.get_text() for t in ax_e.get_legend().get_texts()] == ["28 px", "96 px"]
+    styles = {(line.get_linestyle(), line.get_marker()) for line in ax_e.lines}
+    assert len(styles) == 2  # sizes differ by line style and marker, not by a shade of one colour alone
 
 
 def test_slider_rejects_a_value_off_its_grid():

@@ -74,13 +74,13 @@ def plot_input_size(record: SizeRecord) -> Figure:
     budget = record.budget
     fig, (ax_e, ax_f) = plt.subplots(1, 2, figsize=(11, 3.6), dpi=80, sharey=True)
     sizes = record.sizes()
-    for shade, size in enumerate(sizes, start=1):
-        color, alpha, marker = COLORS["residual"], 0.25 + 0.75 * shade / len(sizes), "o^sDv"[shade % 5]
+    for i, size in enumerate(sizes):  # one blue, told apart by line style and marker (readable on a projector)
+        line, marker = ("-", "--", ":", "-.")[(len(sizes) - 1 - i) % 4], "o^sDv"[i % 5]  # largest: solid
         per_image = forward_flops(size, budget.width)
         for run in (r for r in record.runs if r.image_size == size):
             epochs = range(1, len(run.test_acc) + 1)
             label = f"{size} px" if run.seed == budget.seeds[0] else None
-            style = {"marker": marker, "color": color, "alpha": alpha, "label": label}
+            style = {"marker": marker, "linestyle": line, "color": COLORS["residual"], "label": label}
             ax_e.plot(epochs, run.test_acc, **style)
             ax_f.plot([e * budget.train_images * per_image / 1e12 for e in epochs], run.test_acc, **style)
     ax_e.set(xlabel="epoch (same images and steps at every size)", ylabel="test accuracy",
