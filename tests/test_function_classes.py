@@ -142,7 +142,8 @@ def test_insertion_runs_measure_every_arm_and_seed_from_the_same_start():
         starts_kept = arm != "plain, default init"
         assert all((c[0] == before) is starts_kept for c in curves)
     assert runs.losses[fc.NO_INSERTION][0] != runs.losses[fc.NO_INSERTION][1]  # the seed orders the batches
-    assert runs.late_mean(fc.NO_INSERTION) == [sum(c[1:]) / 2 for c in runs.losses[fc.NO_INSERTION]]
+    late = runs.late_mean(fc.NO_INSERTION)  # keyed by seed: the second half of steps 0, 1, 2 is steps 1 and 2
+    assert list(late) == [1, 2] and late[2] == sum(runs.losses[fc.NO_INSERTION][1][1:]) / 2
     with pytest.raises(ValueError, match="at least one seed"):
         fc.insertion_runs(net, images, labels, epochs=1, seeds=())
 

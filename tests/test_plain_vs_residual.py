@@ -128,32 +128,6 @@ def test_a_missing_record_says_how_to_make_one(tmp_path):
         pvr.load_record(tmp_path / "none.json")
 
 
-def test_compare_seeds_decides_only_beyond_the_spread_between_seeds():
-    clear = pvr.compare_seeds({0: 0.40, 1: 0.42}, {0: 0.20, 1: 0.25})
-    assert clear.differences == pytest.approx({0: 0.20, 1: 0.17}) and clear.spread == pytest.approx(0.05)
-    assert clear.decided
-    assert clear.describe("a", "b").startswith("a ended with a higher training error than b on both seeds "
-                                               "(+0.200, +0.170); each difference is larger")
-    close = pvr.compare_seeds({0: 0.23, 1: 0.38}, {0: 0.22, 1: 0.25})
-    assert not close.decided and "does not tell a and b apart" in close.describe("a", "b")
-    lower = pvr.compare_seeds({0: 0.1, 1: 0.1, 2: 0.1}, {0: 0.5, 1: 0.5, 2: 0.5})
-    assert "a lost less than b on all 3 seeds" in lower.describe("a", "b", "lost more", "lost less")
-
-
-def test_compare_seeds_says_when_seeds_disagree_or_a_run_diverged():
-    mixed = pvr.compare_seeds({0: 0.3, 1: 0.2}, {0: 0.2, 1: 0.3})
-    assert not mixed.decided
-    assert "a and b did not differ in the same direction on every seed" in mixed.describe("a", "b")
-    tied = pvr.compare_seeds({0: 0.5, 1: 0.5}, {0: 0.5, 1: 0.5})
-    assert not tied.decided and "same direction" in tied.describe("a", "b")
-    diverged = pvr.compare_seeds({0: math.nan, 1: 0.2}, {0: 0.2, 1: 0.3})
-    assert not diverged.decided and "diverged" in diverged.describe("a", "b")
-    with pytest.raises(ValueError, match="same seeds, at least 2"):
-        pvr.compare_seeds({0: 0.1}, {0: 0.2})
-    with pytest.raises(ValueError, match="same seeds"):
-        pvr.compare_seeds({0: 0.1, 1: 0.2}, {0: 0.2, 2: 0.2})
-
-
 def test_record_summary_names_the_script_steps_seed_and_load():
     _, info = pvr.load_record()
     line = pvr.record_summary(info)

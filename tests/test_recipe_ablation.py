@@ -94,6 +94,9 @@ def test_the_verdict_compares_every_seed_of_a_row_with_every_seed_of_none():
         "every seed above every seed of 'none': flips (+0.045)",
         "every seed below every seed of 'none': momentum (-0.090)",
         "seeds overlap with 'none' (not decided): weight decay (+0.035)",
+        # flips: +0.03 and +0.06 beside its own spread of 0.05; momentum: -0.10 and -0.08 beside 0.04
+        "each seed's difference larger than the spread between seeds (the rule of lessons 1, 2 and 6; 'none' alone "
+        "spreads 0.020): momentum",
     ]
     rows = table(results).splitlines()
     assert len(rows) == 5 and rows[2].split()[:5] == ["flips", "0.830", "0.880", "0.855", "+0.045"]

@@ -211,9 +211,10 @@ class InsertionRuns:
     seeds: tuple[int, ...]
     losses: dict[str, list[list[float]]]
 
-    def late_mean(self, arm: str) -> list[float]:
-        """Per seed, the mean loss over the second half of the run (less noisy than the last point alone)."""
-        return [sum(curve[len(curve) // 2:]) / len(curve[len(curve) // 2:]) for curve in self.losses[arm]]
+    def late_mean(self, arm: str) -> dict[int, float]:
+        """``{seed: mean loss over the second half of the run}`` (less noisy than the last point alone)."""
+        return {seed: sum(curve[len(curve) // 2:]) / len(curve[len(curve) // 2:])
+                for seed, curve in zip(self.seeds, self.losses[arm], strict=True)}
 
 
 def insertion_runs(net: nn.Sequential, images: torch.Tensor, labels: torch.Tensor, epochs: int = EPOCHS_AFTER,

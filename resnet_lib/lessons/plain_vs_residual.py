@@ -124,47 +124,6 @@ def tail_errors(curves: dict[str, dict[int, Curve]], fraction: float = 0.2) -> d
     return {name: {seed: c.tail_error(fraction) for seed, c in runs.items()} for name, runs in curves.items()}
 
 
-@dataclass(frozen=True)
-class SeedComparison:
-    """Net ``a`` minus net ``b`` on each seed, beside the spread between seeds: the most either net's own
-    result moved from one seed to another. A difference decides only if every seed's is larger than that."""
-
-    differences: dict[int, float]
-    spread: float
-
-    @property
-    def decided(self) -> bool:
-        """True when every seed's difference is larger than the spread between seeds (NaN never decides)."""
-        return all(abs(d) > self.spread for d in self.differences.values())
-
-    def describe(self, a: str, b: str, higher: str = "ended with a higher training error",
-                 lower: str = "ended with a lower training error") -> str:
-        """One sentence: on which side of ``b`` net ``a`` ended, by how much on each seed, and whether that is
-        larger than the spread between seeds (``higher``/``lower`` say what a positive/negative difference means)."""
-        diffs = ", ".join(f"{d:+.3f}" for d in self.differences.values())
-        seeds = "both seeds" if len(self.differences) == 2 else f"all {len(self.differences)} seeds"
-        if not all(math.isfinite(d) for d in self.differences.values()):
-            return f"a run diverged (NaN), so {a} and {b} cannot be compared"
-        if all(d > 0 for d in self.differences.values()):
-            side = f"{a} {higher} than {b} on {seeds} ({diffs})"
-        elif all(d < 0 for d in self.differences.values()):
-            side = f"{a} {lower} than {b} on {seeds} ({diffs})"
-        else:
-            side = f"{a} and {b} did not differ in the same direction on every seed ({diffs})"
-        if self.decided:
-            return f"{side}; each difference is larger than the spread between seeds ({self.spread:.3f})"
-        return (f"{side}; the spread between seeds ({self.spread:.3f}) is at least as large as one of the "
-                f"differences, so this run does not tell {a} and {b} apart")
-
-
-def compare_seeds(a: dict[int, float], b: dict[int, float]) -> SeedComparison:
-    """Compare two nets' results ``{seed: value}`` (e.g. from :func:`tail_errors`) seed by seed."""
-    if set(a) != set(b) or len(a) < 2:
-        raise ValueError(f"compare the same seeds, at least 2, for both nets; got seeds {sorted(a)} and {sorted(b)}")
-    spread = max(max(v.values()) - min(v.values()) for v in (a, b))
-    return SeedComparison({s: a[s] - b[s] for s in sorted(a)}, spread)
-
-
 def smooth(values: Sequence[float], window: int) -> list[float]:
     """Trailing moving average over ``window`` steps (shorter at the start), as training curves are drawn."""
     if not isinstance(window, int) or window < 1:

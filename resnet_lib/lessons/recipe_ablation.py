@@ -17,6 +17,7 @@ from ..history import History
 from ..seeding import seed_everything
 from ..training import Recipe, train
 from .records import RESULTS
+from .seeds import compare_seeds
 
 # Each improvement, as the Recipe fields it changes (the one-cycle schedule comes with its higher peak lr).
 SWITCHES: dict[str, tuple[str, ...]] = {
@@ -93,7 +94,9 @@ def table(results: dict[str, list[History]]) -> str:
 
 def verdict(results: dict[str, list[History]]) -> str:
     """Each arm against "none", by its seeds: above if every seed's final test accuracy beats every seed of "none",
-    below if every seed is beneath them all, otherwise not decided (the seeds overlap), with the mean gain."""
+    below if every seed is beneath them all, otherwise not decided (the seeds overlap), with the mean gain; then
+    the rows that the seed-by-seed rule of :func:`~resnet_lib.lessons.seeds.compare_seeds` decides (runs are paired
+    by their order, the same seeds in every arm)."""
     arms = summarise(results)
     none = arms["none"].tests
     groups: dict[str, list[str]] = {"above": [], "below": [], "overlap": []}
@@ -101,10 +104,14 @@ def verdict(results: dict[str, list[History]]) -> str:
         if name != "none":
             side = "above" if min(arm.tests) > max(none) else "below" if max(arm.tests) < min(none) else "overlap"
             groups[side].append(f"{name} ({arm.mean_test - arms['none'].mean_test:+.3f})")
+    by_seed = {name: dict(enumerate(arm.tests)) for name, arm in arms.items()}
+    paired = [name for name in arms if name != "none" and compare_seeds(by_seed[name], by_seed["none"]).decided]
     return "\n".join([
         f"every seed above every seed of 'none': {', '.join(groups['above']) or 'no row'}",
         f"every seed below every seed of 'none': {', '.join(groups['below']) or 'no row'}",
         f"seeds overlap with 'none' (not decided): {', '.join(groups['overlap']) or 'no row'}",
+        f"each seed's difference larger than the spread between seeds (the rule of lessons 1, 2 and 6; 'none' alone "
+        f"spreads {max(none) - min(none):.3f}): {', '.join(paired) or 'no row'}",
     ])
 
 

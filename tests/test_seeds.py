@@ -1,0 +1,33 @@
+"""The course's one rule for telling two nets apart across seeds."""
+
+import math
+
+import pytest
+
+from resnet_lib.lessons.seeds import compare_seeds
+
+
+def test_compare_seeds_decides_only_beyond_the_spread_between_seeds():
+    clear = compare_seeds({0: 0.40, 1: 0.42}, {0: 0.20, 1: 0.25})
+    assert clear.differences == pytest.approx({0: 0.20, 1: 0.17}) and clear.spread == pytest.approx(0.05)
+    assert clear.decided
+    assert clear.describe("a", "b").startswith("a ended with a higher training error than b on both seeds "
+                                               "(+0.200, +0.170); each difference is larger")
+    close = compare_seeds({0: 0.23, 1: 0.38}, {0: 0.22, 1: 0.25})
+    assert not close.decided and "does not tell a and b apart" in close.describe("a", "b")
+    lower = compare_seeds({0: 0.1, 1: 0.1, 2: 0.1}, {0: 0.5, 1: 0.5, 2: 0.5})
+    assert "a lost less than b on all 3 seeds" in lower.describe("a", "b", "lost more", "lost less")
+
+
+def test_compare_seeds_says_when_seeds_disagree_or_a_run_diverged():
+    mixed = compare_seeds({0: 0.3, 1: 0.2}, {0: 0.2, 1: 0.3})
+    assert not mixed.decided
+    assert "a and b did not differ in the same direction on every seed" in mixed.describe("a", "b")
+    tied = compare_seeds({0: 0.5, 1: 0.5}, {0: 0.5, 1: 0.5})
+    assert not tied.decided and "same direction" in tied.describe("a", "b")
+    diverged = compare_seeds({0: math.nan, 1: 0.2}, {0: 0.2, 1: 0.3})
+    assert not diverged.decided and "diverged" in diverged.describe("a", "b")
+    with pytest.raises(ValueError, match="same seeds, at least 2"):
+        compare_seeds({0: 0.1}, {0: 0.2})
+    with pytest.raises(ValueError, match="same seeds"):
+        compare_seeds({0: 0.1, 1: 0.2}, {0: 0.2, 2: 0.2})
