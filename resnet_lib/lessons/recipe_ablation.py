@@ -94,7 +94,7 @@ def table(results: dict[str, list[History]]) -> str:
 
 def verdict(results: dict[str, list[History]]) -> str:
     """Each arm against "none", by its seeds: above if every seed's final test accuracy beats every seed of "none",
-    below if every seed is beneath them all, otherwise not decided (the seeds overlap), with the mean gain; then
+    below if every seed is beneath them all, otherwise the seeds overlap, with the mean gain; then
     the rows that the seed-by-seed rule of :func:`~resnet_lib.lessons.seeds.compare_seeds` decides (runs are paired
     by their order, the same seeds in every arm)."""
     arms = summarise(results)
@@ -109,8 +109,8 @@ def verdict(results: dict[str, list[History]]) -> str:
     return "\n".join([
         f"every seed above every seed of 'none': {', '.join(groups['above']) or 'no row'}",
         f"every seed below every seed of 'none': {', '.join(groups['below']) or 'no row'}",
-        f"seeds overlap with 'none' (not decided): {', '.join(groups['overlap']) or 'no row'}",
-        f"each seed's difference larger than the spread between seeds (the rule of lessons 1, 2 and 6; 'none' alone "
+        f"seeds overlap with 'none': {', '.join(groups['overlap']) or 'no row'}",
+        f"each seed's difference larger than the spread between seeds (the rule of lessons 1, 2, 5 and 6; 'none' alone "
         f"spreads {max(none) - min(none):.3f}): {', '.join(paired) or 'no row'}",
     ])
 
