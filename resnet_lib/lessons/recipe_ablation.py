@@ -110,7 +110,7 @@ def verdict(results: dict[str, list[History]]) -> str:
         f"every seed above every seed of 'none': {', '.join(groups['above']) or 'no row'}",
         f"every seed below every seed of 'none': {', '.join(groups['below']) or 'no row'}",
         f"seeds overlap with 'none': {', '.join(groups['overlap']) or 'no row'}",
-        f"each seed's difference larger than the spread between seeds (the rule of lessons 1, 2, 5 and 6; 'none' alone "
+        f"each seed's difference larger than the spread between seeds (the rule of lessons 1 and 2; 'none' alone "
         f"spreads {max(none) - min(none):.3f}): {', '.join(paired) or 'no row'}",
     ])
 
