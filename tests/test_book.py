@@ -153,7 +153,8 @@ def page(browser: Browser, site_url: str) -> Iterator[tuple[Page, PageLog]]:
 
 
 _IMAGES_JS = """() => [...document.images]
-  .map(img => ({src: img.src.slice(-60), ok: img.complete && img.naturalWidth > 0}))"""
+  .map(img => ({src: img.src.slice(-60), ok: img.complete && img.naturalWidth > 0, alt: img.alt}))"""
+NO_ALT = "No description has been provided for this image"  # what nbconvert writes when a figure has none
 
 
 def test_every_page_loads_offline_without_errors_and_shows_its_figures(site: Path, site_url: str, page):
@@ -167,6 +168,8 @@ def test_every_page_loads_offline_without_errors_and_shows_its_figures(site: Pat
         assert all(img["ok"] for img in images), f"{name}: images that did not load: {images}"
         if name.startswith(("lessons/", "slides/")):
             assert images, f"{name} shows no figure"
+            undescribed = [img["src"] for img in images if len(img["alt"].split()) < 8 or img["alt"] == NO_ALT]
+            assert not undescribed, f"{name}: figures without a description (alt text): {undescribed}"
         if page.locator(".math").count():
             page.wait_for_function("() => document.querySelectorAll('mjx-container').length > 0")
         assert not log.problems, f"{name}: {log.problems}"

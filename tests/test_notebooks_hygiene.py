@@ -45,3 +45,15 @@ def test_follows_the_conventions(path):
     views = [out for cell in cells for out in cell["outputs"]
              if "application/vnd.jupyter.widget-view+json" in out.get("data", {})]
     assert views, "the notebook displays no ipywidgets control"
+
+
+FIGURE_TYPES = ("image/png", "application/vnd.jupyter.widget-view+json")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_figure_has_a_description_for_readers_who_cannot_see_it(path):
+    """The site and the slides give each figure its cell's ``mystnb.image.alt`` (what is drawn, not what it shows)."""
+    for i, cell in enumerate(code_cells(path)):
+        if any(kind in out.get("data", {}) for out in cell["outputs"] for kind in FIGURE_TYPES):
+            alt = cell.get("metadata", {}).get("mystnb", {}).get("image", {}).get("alt", "")
+            assert len(alt.split()) >= 8, f"code cell {i} draws a figure but has no description (mystnb.image.alt)"
