@@ -73,7 +73,7 @@ ARM_STYLES: dict[str, dict[str, str]] = {
 
 
 def plot_insertion_runs(runs: InsertionRuns, before: float) -> plt.Figure:
-    """Eval-mode loss against SGD step for every arm (one line per seed, one colour per arm), with the
+    """Eval-mode loss against SGD step for every arm (one line per seed, one colour and line style per arm), with the
     trained net's loss ``before`` anything was inserted; log scale, since the damaged start is far above."""
     if set(runs.losses) - set(ARM_STYLES):
         raise ValueError(f"runs must be keyed by the arms {list(ARM_STYLES)}, got {list(runs.losses)}")
