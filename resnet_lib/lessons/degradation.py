@@ -14,9 +14,10 @@ from .gradients import layer_grad_norms
 
 
 def train_losses(model: nn.Module, x: torch.Tensor, y: torch.Tensor, steps: int, batch_size: int = 128,
-                 lr: float = 0.01, momentum: float = 0.9, seed: int = 0,
+                 lr: float = 0.01, momentum: float = 0.9, seed: int = 0, warmup: int = 0,
                  on_step: Callable[[int, nn.Module], None] | None = None) -> list[float]:
     """Train ``model`` in place with SGD for ``steps`` mini-batches; return the training loss of every step.
+    ``warmup`` > 0 raises the learning rate linearly from ``lr / warmup`` to ``lr`` over the first ``warmup`` steps.
 
     Batches are drawn from ``(x, y)`` in an order fixed by ``seed`` (the same for every model), reshuffled each
     pass. ``on_step(step, model)`` is called before each step and once after the last (step = ``steps``).
@@ -26,8 +27,18 @@ def train_losses(model: nn.Module, x: torch.Tensor, y: torch.Tensor, steps: int,
         raise ValueError(f"steps must be >= 1 and batch_size >= 2 (integers), got {steps!r} and {batch_size!r}")
     if len(x) != len(y) or len(y) < batch_size:
         raise ValueError(f"need at least batch_size={batch_size} matching examples, got {len(x)} and {len(y)}")
+    if not isinstance(warmup, int) or warmup < 0:
+        raise ValueError(f"warmup must be a whole number of steps >= 0, got {warmup!r}")
     optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
-    losses = train_steps(model, optimizer, _shuffled_batches(x, y, steps, batch_size, seed), on_step=on_step)
+    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: min(1.0, (step + 1) / warmup) if warmup else 1)
+
+    def before_step(step: int, net: nn.Module) -> None:
+        if step:
+            schedule.step()
+        if on_step is not None:
+            on_step(step, net)
+
+    losses = train_steps(model, optimizer, _shuffled_batches(x, y, steps, batch_size, seed), on_step=before_step)
     return losses + [math.nan] * (steps - len(losses))
 
 
