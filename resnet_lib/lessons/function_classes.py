@@ -135,7 +135,7 @@ def identity_plain_layer(channels: int) -> nn.Sequential:
 def zero_init_residual(channels: int) -> Residual:
     """A ``Residual(channels, channels)`` whose last BN scale (gamma) starts at 0: its branch outputs 0."""
     block = Residual(channels, channels)
-    nn.init.zeros_(block.bn2.weight)
+    block.zero_init_branch()
     return block
 
 
