@@ -7,6 +7,7 @@ import torch
 from torch import nn
 
 from resnet_lib.blocks import PreActResidual, Residual
+from resnet_lib.data import batches
 from resnet_lib.lessons import plain_vs_residual as pvr
 from resnet_lib.models import cifar_resnet
 
@@ -33,12 +34,17 @@ def test_train_curve_records_every_step_and_is_reproducible(tiny_data):
     assert all(0 <= e <= 1 for e in runs[0].errors)
 
 
-def test_batch_stream_runs_past_one_epoch_with_the_same_order_per_seed(tiny_data):
+def test_batches_with_steps_run_past_one_epoch_with_the_same_order_per_seed(tiny_data):
     images, labels = tiny_data
-    ys = [torch.cat([y for _, y in pvr.batch_stream(images, labels, 9, 16, 28, seed)]) for seed in (0, 0, 1)]
+
+    def stream(steps, batch_size, seed):
+        return batches(images, labels, batch_size, shuffle=True, seed=seed, drop_last=True, steps=steps)
+
+    ys = [torch.cat([y for _, y in stream(9, 16, seed)]) for seed in (0, 0, 1)]
     assert len(ys[0]) == 9 * 16 and torch.equal(ys[0], ys[1]) and not torch.equal(ys[0], ys[2])
+    assert torch.equal(ys[0][:64].sort().values, labels.sort().values)  # one whole pass before the next
     with pytest.raises(ValueError, match="smaller batch"):
-        next(pvr.batch_stream(images, labels, 1, 128, 28, 0))
+        next(stream(1, 128, 0))
 
 
 def test_arms_build_the_right_twins():

@@ -7,7 +7,7 @@ import itertools
 import json
 import math
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,10 +16,10 @@ from torch import nn
 from torch.nn import functional as F
 
 from ..blocks import PreActResidual, Residual
-from ..data import batches
+from ..checks import check_positive
 from ..measure import count_flops, count_parameters, main_path_layers
 from ..models import FAMILY, ResNet, build_resnet, cifar_resnet, family_member
-from ..training import train_steps
+from ..training import short_run
 from .records import RESULTS
 
 ARMS = ("plain", "residual", "residual, zero-init")  # lesson 06's comparison
@@ -61,28 +61,14 @@ class Curve:
         return math.nan if not all(math.isfinite(v) for v in self.losses[-len(tail):]) else sum(tail) / len(tail)
 
 
-def batch_stream(images: torch.Tensor, labels: torch.Tensor, steps: int, batch_size: int, image_size: int,
-                 seed: int) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
-    """``steps`` shuffled batches of uint8 ``images`` (prepared as floats), epoch after epoch; the order depends
-    only on ``seed``, so every model sees the same batches."""
-    if len(labels) < batch_size:
-        raise ValueError(f"need at least batch_size={batch_size} images, got {len(labels)}; use a smaller batch")
-    epochs = (batches(images, labels, batch_size, image_size=image_size, shuffle=True, seed=seed, epoch=e,
-                      drop_last=True) for e in itertools.count())
-    return itertools.islice(itertools.chain.from_iterable(epochs), steps)
-
-
 def train_curve(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, steps: int, *, batch_size: int = 128,
                 image_size: int = 28, lr: float = 0.1, momentum: float = 0.9, weight_decay: float = 1e-4,
                 seed: int = 0) -> Curve:
-    """Train ``model`` in place with SGD (He et al.'s CIFAR recipe by default) for ``steps`` batches; return
-    the loss and error of every step."""
-    if not isinstance(steps, int) or steps < 1:
-        raise ValueError(f"steps must be a positive integer, got {steps!r}")
-    optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum, weight_decay=weight_decay)
+    """:func:`~resnet_lib.training.short_run` with He et al.'s CIFAR recipe by default, recording the loss and the
+    training error of every step."""
     recorder = ErrorRecorder()
-    losses = train_steps(model, optimizer, batch_stream(images, labels, steps, batch_size, image_size, seed),
-                         loss_fn=recorder)
+    losses = short_run(model, images, labels, steps, batch_size=batch_size, image_size=image_size, lr=lr,
+                       momentum=momentum, weight_decay=weight_decay, seed=seed, loss_fn=recorder)
     return Curve(losses, recorder.errors)
 
 
@@ -126,8 +112,7 @@ def tail_errors(curves: dict[str, dict[int, Curve]], fraction: float = 0.2) -> d
 
 def smooth(values: Sequence[float], window: int) -> list[float]:
     """Trailing moving average over ``window`` steps (shorter at the start), as training curves are drawn."""
-    if not isinstance(window, int) or window < 1:
-        raise ValueError(f"window must be a positive integer, got {window!r}")
+    check_positive(window=window)
     out, total = [], 0.0
     for i, v in enumerate(values):
         total += v - (values[i - window] if i >= window else 0.0)
