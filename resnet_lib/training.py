@@ -70,14 +70,15 @@ class Recipe:
             raise ValueError(f"seed must be a whole number >= 0, got {self.seed!r}; e.g. seed=0")
 
     @classmethod
-    def from_preset(cls, preset: Preset, improved: bool = False) -> Recipe:
+    def from_preset(cls, preset: Preset, improved: bool = False, epochs: int | None = None) -> Recipe:
         """d2l's recipe at the preset's size; ``improved`` switches on every improvement (peak lr 0.2 per
-        256 images in a batch, a test-time flip) and trains ``preset.improved_epochs`` epochs."""
-        size = {"batch_size": preset.batch_size, "image_size": preset.image_size}
+        256 images in a batch, a test-time flip); ``epochs`` replaces the preset's."""
+        epochs = epochs or preset.epochs
         if not improved:
-            return cls(lr=preset.lr, epochs=preset.epochs, **size)
-        return cls(lr=0.2 * preset.batch_size / 256, epochs=preset.improved_epochs or preset.epochs, momentum=0.9,
-                   weight_decay=5e-4, label_smoothing=0.1, one_cycle=True, augment=True, test_flip=True, **size)
+            return cls(lr=preset.lr, epochs=epochs, batch_size=preset.batch_size, image_size=preset.image_size)
+        return cls(lr=0.2 * preset.batch_size / 256, epochs=epochs, batch_size=preset.batch_size,
+                   image_size=preset.image_size, momentum=0.9, weight_decay=5e-4, label_smoothing=0.1,
+                   one_cycle=True, augment=True, test_flip=True)
 
     def key(self) -> str:
         """Every field as sorted JSON: part of a checkpoint's identity, so a changed recipe is not resumed."""

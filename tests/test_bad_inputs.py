@@ -16,9 +16,9 @@ from resnet_lib.blocks import PreActResidual, Residual, resnet_block
 from resnet_lib.checkpoint import CheckpointError, save_checkpoint
 from resnet_lib.data import DataError, batches, load_fashion_mnist, prepare
 from resnet_lib.evaluation import confusion_matrix
+from resnet_lib.lessons.budgets import lesson05_budget
 from resnet_lib.measure import count_flops, stages
 from resnet_lib.models import d2l_alexnet
-from resnet_lib.presets import lesson05_budget
 from resnet_lib.training import Recipe, evaluate, train
 
 matplotlib.use("Agg")

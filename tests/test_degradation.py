@@ -4,9 +4,10 @@ import pytest
 import torch
 
 from resnet_lib.data import prepare
+from resnet_lib.lessons.budgets import LESSON05_BUDGETS, lesson05_budget
 from resnet_lib.lessons.degradation import ProfileRecorder, final_loss
 from resnet_lib.lessons.gradients import DeepMLP
-from resnet_lib.presets import LESSON05_BUDGETS, PRESETS, lesson05_budget
+from resnet_lib.presets import PRESETS
 from resnet_lib.training import short_run
 
 

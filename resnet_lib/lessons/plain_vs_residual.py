@@ -61,6 +61,9 @@ class Curve:
         return math.nan if not all(math.isfinite(v) for v in self.losses[-len(tail):]) else sum(tail) / len(tail)
 
 
+Curves = dict["Run", dict[int, Curve]]  # {run: {seed: its curve}}
+
+
 def train_curve(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, steps: int, *, batch_size: int = 128,
                 image_size: int = 28, lr: float = 0.1, momentum: float = 0.9, weight_decay: float = 1e-4,
                 seed: int = 0) -> Curve:
@@ -72,19 +75,49 @@ def train_curve(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, st
     return Curve(losses, recorder.errors)
 
 
-def run_name(arm: str, depth: int) -> str:
-    """``"plain-56"``, ``"ResNet-20"``, ``"ResNet-56, zero-init"``, ``"pre-activation ResNet-56"``."""
-    if arm not in ARM_OPTIONS:
-        raise ValueError(f"unknown arm {arm!r}; use one of {tuple(ARM_OPTIONS)}")
-    if arm == "plain":
-        return f"plain-{depth}"
-    return ("pre-activation " if arm == "pre-activation" else "") + f"ResNet-{depth}" + (
-        ", zero-init" if "zero" in arm else "")
+@dataclass(frozen=True)
+class Run:
+    """Which net a run trained: its ``arm`` (a key of ``ARM_OPTIONS``) and its ``depth``. ``str(run)`` is the
+    name a learner reads: ``plain-56``, ``ResNet-20``, ``ResNet-56, zero-init``, ``pre-activation ResNet-56``."""
+
+    arm: str
+    depth: int
+
+    def __post_init__(self) -> None:
+        if self.arm not in ARM_OPTIONS:
+            raise ValueError(f"unknown arm {self.arm!r}; use one of {tuple(ARM_OPTIONS)}")
+        check_positive(depth=self.depth)
+
+    @property
+    def plain(self) -> bool:
+        return self.arm == "plain"
+
+    @property
+    def zero_init(self) -> bool:
+        return bool(ARM_OPTIONS[self.arm].get("zero_init_residual", False))
+
+    def __str__(self) -> str:
+        if self.plain:
+            return f"plain-{self.depth}"
+        return ("pre-activation " if self.arm == "pre-activation" else "") + f"ResNet-{self.depth}" + (
+            ", zero-init" if self.zero_init else "")
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+    @classmethod
+    def named(cls, name: str) -> Run:
+        """The run whose ``str`` is ``name`` (records on disk are keyed by name)."""
+        found = [cls(arm, int(depth)) for depth in re.findall(r"\d+", name) for arm in ARM_OPTIONS
+                 if str(cls(arm, int(depth))) == name]
+        if not found:
+            raise ValueError(f"no run is called {name!r}; names look like 'plain-56' or 'ResNet-20, zero-init'")
+        return found[0]
 
 
 def cifar_model(arm: str, depth: int, width: int, seed: int) -> ResNet:
     """The CIFAR-style net of one arm (see ``ARM_OPTIONS``), initialised from ``seed``."""
-    run_name(arm, depth)  # checks the arm
+    Run(arm, depth)  # checks the arm
     torch.manual_seed(seed)
     return cifar_resnet(depth, width=width, **ARM_OPTIONS[arm])
 
@@ -92,22 +125,22 @@ def cifar_model(arm: str, depth: int, width: int, seed: int) -> ResNet:
 def run_degradation(images: torch.Tensor, labels: torch.Tensor, *, depths: Sequence[int], seeds: Sequence[int],
                     steps: int, width: int, image_size: int, batch_size: int = 128, arms: Sequence[str] = ARMS,
                     device: torch.device | str = "cpu",
-                    on_run: Callable[[str, int, Curve], None] | None = None) -> dict[str, dict[int, Curve]]:
+                    on_run: Callable[[Run, int, Curve], None] | None = None) -> Curves:
     """Train every (arm, depth, seed) under one recipe on ``device`` (where ``images`` should be too); return
-    ``{run name: {seed: Curve}}``. ``on_run(name, seed, curve)`` is called after each run (e.g. to print)."""
-    curves: dict[str, dict[int, Curve]] = {}
+    ``{run: {seed: Curve}}``. ``on_run(run, seed, curve)`` is called after each run (e.g. to print)."""
+    curves: Curves = {}
     for seed, arm, depth in itertools.product(seeds, arms, depths):
         model = cifar_model(arm, depth, width, seed).to(device)
         curve = train_curve(model, images, labels, steps, batch_size=batch_size, image_size=image_size, seed=seed)
-        curves.setdefault(run_name(arm, depth), {})[seed] = curve
+        curves.setdefault(Run(arm, depth), {})[seed] = curve
         if on_run is not None:
-            on_run(run_name(arm, depth), seed, curve)
+            on_run(Run(arm, depth), seed, curve)
     return curves
 
 
-def tail_errors(curves: dict[str, dict[int, Curve]], fraction: float = 0.2) -> dict[str, dict[int, float]]:
-    """``{run name: {seed: training error over the last fraction of steps}}``."""
-    return {name: {seed: c.tail_error(fraction) for seed, c in runs.items()} for name, runs in curves.items()}
+def tail_errors(curves: Curves, fraction: float = 0.2) -> dict[Run, dict[int, float]]:
+    """``{run: {seed: training error over the last fraction of steps}}``."""
+    return {run: {seed: c.tail_error(fraction) for seed, c in runs.items()} for run, runs in curves.items()}
 
 
 def smooth(values: Sequence[float], window: int) -> list[float]:
@@ -120,20 +153,20 @@ def smooth(values: Sequence[float], window: int) -> list[float]:
     return out
 
 
-def save_record(path: str | Path, curves: dict[str, dict[int, Curve]], info: dict[str, object]) -> None:
+def save_record(path: str | Path, curves: Curves, info: dict[str, object]) -> None:
     """Write runs and how they were made (``info``: recipe, machine, time) as JSON."""
-    runs = {name: {str(seed): {"errors": [round(e, 5) for e in c.errors], "losses": [round(v, 5) for v in c.losses]}
-                   for seed, c in by_seed.items()} for name, by_seed in curves.items()}
+    runs = {str(run): {str(seed): {"errors": [round(e, 5) for e in c.errors], "losses": [round(v, 5) for v in c.losses]}
+                   for seed, c in by_seed.items()} for run, by_seed in curves.items()}
     Path(path).write_text(json.dumps({"info": info, "runs": runs}, indent=1) + "\n")
 
 
-def load_record(path: str | Path = RECORD) -> tuple[dict[str, dict[int, Curve]], dict[str, object]]:
+def load_record(path: str | Path = RECORD) -> tuple[Curves, dict[str, object]]:
     """``(curves, info)`` from a file written by :func:`save_record` (by default the committed CPU record of
     ``benchmarks/degradation.py``)."""
     if not Path(path).is_file():
         raise FileNotFoundError(f"no record at {path}; make one with: python benchmarks/degradation.py --out {path}")
     record = json.loads(Path(path).read_text())
-    curves = {name: {int(seed): Curve(run["losses"], run["errors"]) for seed, run in by_seed.items()}
+    curves = {Run.named(name): {int(seed): Curve(run["losses"], run["errors"]) for seed, run in by_seed.items()}
               for name, by_seed in record["runs"].items()}
     return curves, record["info"]
 
