@@ -4,13 +4,17 @@ run's last losses, and the gradient profiles measured along the way."""
 
 from __future__ import annotations
 
+import json
 import math
+from pathlib import Path
 
 import torch
 from torch import nn
+from torch.nn import functional as F
 
 from ..checks import check_positive
 from .gradients import layer_grad_norms
+from .records import RESULTS
 
 
 def final_loss(losses: list[float], last: int = 10) -> float:
@@ -35,3 +39,37 @@ class ProfileRecorder:
     def __call__(self, step: int, model: nn.Module) -> None:
         if step % self.every == 0:
             self.profiles[step], self.weight_profiles[step] = layer_grad_norms(model, self.x, self.y)
+
+
+CONTROLS_RECORD = RESULTS / "degradation_controls-cpu.json"  # made by benchmarks/degradation_controls.py
+
+
+def load_controls(path: str | Path = CONTROLS_RECORD) -> tuple[dict[str, dict[int, dict[int, list[float]]]], dict]:
+    """``({run: {depth: {seed: losses}}}, info)`` from the record of ``benchmarks/degradation_controls.py``."""
+    if not Path(path).is_file():
+        raise FileNotFoundError(f"no record at {path}; make one with: python benchmarks/degradation_controls.py")
+    record = json.loads(Path(path).read_text())
+    runs = {name: {int(d): {int(s): losses for s, losses in by_seed.items()} for d, by_seed in by_depth.items()}
+            for name, by_depth in record["runs"].items()}
+    return runs, record["info"]
+
+
+@torch.no_grad()
+def lesion_losses(net: nn.Module, x: torch.Tensor, y: torch.Tensor) -> tuple[float, list[float]]:
+    """Veit et al. (2016)'s lesion experiment on a trained :class:`~resnet_lib.lessons.gradients.DeepMLP`: the loss
+    on ``(x, y)`` of the whole net, and with each block deleted in turn (replaced by the identity), in eval mode.
+    The net is left as it was."""
+    was_training = net.training
+    net.eval()
+    try:
+        whole = F.cross_entropy(net(x), y).item()
+        without = []
+        for i, block in enumerate(net.blocks):
+            net.blocks[i] = nn.Identity()
+            try:
+                without.append(F.cross_entropy(net(x), y).item())
+            finally:
+                net.blocks[i] = block
+    finally:
+        net.train(was_training)
+    return whole, without

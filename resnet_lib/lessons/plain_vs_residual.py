@@ -211,3 +211,16 @@ def family_table(in_channels: int, num_classes: int, image_size: int) -> list[Fa
         flops = count_flops(net, (in_channels, image_size, image_size)).total
         rows.append(FamilyRow(name, main_path_layers(net), count_parameters(net), flops))
     return rows
+
+
+CONVERGED_RECORD = RESULTS / "degradation-converged-cpu.json"  # made by benchmarks/degradation_converged.py
+
+
+def load_converged(path: str | Path = CONVERGED_RECORD) -> tuple[dict[str, dict[int, dict[str, list[float]]]], dict]:
+    """``({run name: {seed: {"train_error": [...], "test_error": [...], ...}}}, info)``: lesson 06's runs trained to
+    the end of a cosine schedule, errors after every epoch (the record of ``benchmarks/degradation_converged.py``)."""
+    if not Path(path).is_file():
+        raise FileNotFoundError(f"no record at {path}; make one with: python benchmarks/degradation_converged.py")
+    record = json.loads(Path(path).read_text())
+    runs = {name: {int(seed): run for seed, run in by_seed.items()} for name, by_seed in record["runs"].items()}
+    return runs, record["info"]

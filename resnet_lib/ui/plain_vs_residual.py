@@ -75,3 +75,31 @@ class IterationExplorer(Explorer):
         fig = draw_fig6(shown, self.window, f"{self.title}, first {upto} iterations", upto)
         errors = ", ".join(f"{run} {self.means[run][upto - 1]:.2f}" for run in shown)
         return fig, f"iteration {upto}: smoothed training error (mean of seeds) {errors}"
+
+
+DEPTH_MARKERS = ("o", "s", "^", "D")
+
+
+def draw_converged(runs: dict[str, dict[int, dict[str, list[float]]]], title: str) -> Figure:
+    """He et al.'s Fig. 6 for runs trained to the end: plain nets left, residual nets right; per net the mean over
+    seeds of the training error (dashed, thin) and the test error (solid, bold) after every epoch, in %. Depths are
+    told apart by shade and marker (deeper = darker)."""
+    fig, panels = plt.subplots(1, 2, figsize=(12, 4.6), sharey=True)
+    for ax, kind, shades in zip(panels, ("plain", "ResNet"), ("Oranges", "Blues"), strict=True):
+        names = sorted((n for n in runs if n.startswith(kind)), key=lambda n: int(n.split("-")[1]))
+        for rank, name in enumerate(names):
+            color = plt.get_cmap(shades)(0.45 + 0.5 * rank / max(1, len(names) - 1))
+            for key, style, width, what in (("train_error", "--", 1.4, "train"), ("test_error", "-", 2.6, "test")):
+                per_seed = [r[key] for r in runs[name].values()]
+                mean = [100 * sum(v) / len(v) for v in zip(*per_seed, strict=True)]
+                ax.plot(range(1, len(mean) + 1), mean, linestyle=style, linewidth=width, color=color,
+                        marker=DEPTH_MARKERS[rank % len(DEPTH_MARKERS)], markersize=5, label=f"{name} {what}")
+        ax.set_title("plain nets" if kind == "plain" else "residual nets", fontsize=13)
+        ax.set_xlabel("epoch", fontsize=12)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=10, ncol=2)
+        ax.tick_params(labelsize=11)
+    panels[0].set_ylabel("error (%)", fontsize=12)
+    fig.suptitle(title, fontsize=13)
+    fig.tight_layout()
+    return fig
