@@ -18,7 +18,7 @@ import torch
 from machine_info import RESULTS, run_label
 
 from resnet_lib.data import load_fashion_mnist
-from resnet_lib.lessons.plain_vs_residual import ARM_OPTIONS, ARMS, run_degradation, save_record
+from resnet_lib.lessons.plain_vs_residual import ARM_OPTIONS, ARMS, Run, run_degradation, save_record
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -44,8 +44,8 @@ def main(argv: list[str] | None = None) -> int:
     load_before = os.getloadavg()[0]
     start = time.perf_counter()
 
-    def report(name: str, seed: int, curve) -> None:
-        print(f"{name:<22} seed {seed}: training error over the last 20 % of steps {curve.tail_error():.3f} "
+    def report(run: Run, seed: int, curve) -> None:
+        print(f"{run:<22} seed {seed}: training error over the last 20 % of steps {curve.tail_error():.3f} "
               f"({time.perf_counter() - start:.0f} s)", flush=True)
 
     curves = run_degradation(data.train_images, data.train_labels, depths=args.depths, seeds=args.seeds,

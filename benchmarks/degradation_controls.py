@@ -17,9 +17,10 @@ from pathlib import Path
 import torch
 from machine_info import RESULTS, run_label
 
-from resnet_lib.data import load_fashion_mnist, prepare
-from resnet_lib.lessons.degradation import final_loss, train_losses
+from resnet_lib.data import load_fashion_mnist
+from resnet_lib.lessons.degradation import final_loss
 from resnet_lib.lessons.gradients import VARIANTS, DeepMLP
+from resnet_lib.training import short_run
 
 # each control: the net and the change from lesson 05's recipe (lr 0.02, momentum 0.9, batch 128); "steps" is a
 # multiple of --steps
@@ -45,7 +46,6 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
     data = load_fashion_mnist(args.data).subset(train=args.train_images)
-    x, y = prepare(data.train_images), data.train_labels
     load_before, start = os.getloadavg()[0], time.perf_counter()
     runs: dict[str, dict[str, dict[str, list[float]]]] = {}
     for name, (variant, change) in CONTROLS.items():
@@ -54,7 +54,8 @@ def main(argv: list[str] | None = None) -> int:
         for depth in args.depths:
             for seed in args.seeds:
                 torch.manual_seed(seed)
-                losses = train_losses(DeepMLP(depth, **VARIANTS[variant]), x, y, seed=seed, **options)
+                losses = short_run(DeepMLP(depth, **VARIANTS[variant]), data.train_images, data.train_labels, seed=seed,
+                                   **options)
                 runs.setdefault(name, {}).setdefault(str(depth), {})[str(seed)] = [round(v, 4) for v in losses]
                 print(f"{name:<20} {depth:>3} blocks, seed {seed}: final loss {final_loss(losses):.3f} "
                       f"({time.perf_counter() - start:.0f} s)", flush=True)

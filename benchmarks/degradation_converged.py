@@ -24,7 +24,7 @@ import torch
 from machine_info import BUILD, RESULTS, run_label
 
 from resnet_lib.data import batches, load_fashion_mnist
-from resnet_lib.lessons.plain_vs_residual import ARM_OPTIONS, cifar_model, run_name
+from resnet_lib.lessons.plain_vs_residual import ARM_OPTIONS, Run, cifar_model
 from resnet_lib.training import evaluate, train_steps
 
 
@@ -59,7 +59,7 @@ def run_job(job: dict) -> dict:
 
 def job_file(work: Path, job: dict) -> Path:
     key = hashlib.sha256(json.dumps(job, sort_keys=True).encode()).hexdigest()[:16]
-    return work / f"{run_name(job['arm'], job['depth']).replace(', ', '-')}-seed{job['seed']}-{key}.json"
+    return work / f"{str(Run(job['arm'], job['depth'])).replace(', ', '-')}-seed{job['seed']}-{key}.json"
 
 
 def run_and_keep(args: tuple[dict, Path]) -> tuple[dict, dict]:
@@ -98,12 +98,12 @@ def main(argv: list[str] | None = None) -> int:
     start = time.perf_counter()
     files = [job_file(args.work, j) for j in jobs]
     results = {i: json.loads(f.read_text()) for i, f in enumerate(files) if f.is_file()}
-    todo = [(j, f) for i, (j, f) in enumerate(zip(jobs, files)) if i not in results]
+    todo = [(j, f) for i, (j, f) in enumerate(zip(jobs, files, strict=True)) if i not in results]
     print(f"{len(jobs)} runs, {len(results)} already done in {args.work}", flush=True)
     with multiprocessing.get_context("spawn").Pool(args.workers) as pool:
         for job, result in pool.imap_unordered(run_and_keep, todo):
             results[jobs.index(job)] = result
-            print(f"{run_name(job['arm'], job['depth']):<12} seed {job['seed']}: final training error "
+            print(f"{str(Run(job['arm'], job['depth'])):<12} seed {job['seed']}: final training error "
                   f"{result['train_error'][-1]:.3f}, test error {result['test_error'][-1]:.3f} "
                   f"({result['wall_s']:.0f} s; {time.perf_counter() - start:.0f} s so far)", flush=True)
     torch.set_num_threads(1)
@@ -116,8 +116,9 @@ def main(argv: list[str] | None = None) -> int:
                                    "over every step",
                       "errors": "after every epoch, of the whole training subset and the test set, net in eval mode"}
     runs: dict[str, dict[str, dict]] = {}
-    for i in sorted(range(len(jobs)), key=lambda i: (args.arms.index(jobs[i]["arm"]), jobs[i]["depth"], jobs[i]["seed"])):
-        runs.setdefault(run_name(jobs[i]["arm"], jobs[i]["depth"]), {})[str(jobs[i]["seed"])] = results[i]
+    order = sorted(range(len(jobs)), key=lambda i: (args.arms.index(jobs[i]["arm"]), jobs[i]["depth"], jobs[i]["seed"]))
+    for i in order:
+        runs.setdefault(str(Run(jobs[i]["arm"], jobs[i]["depth"])), {})[str(jobs[i]["seed"])] = results[i]
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({"info": info, "runs": runs}, indent=1) + "\n")
     print(f"wrote {args.out} in {info['wall_s']} s")

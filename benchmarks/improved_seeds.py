@@ -19,6 +19,7 @@ from machine_info import RESULTS, load_average, machine_info, utc_now
 from resnet_lib import PRESETS, resnet18
 from resnet_lib.data import load_fashion_mnist
 from resnet_lib.device import pick_device
+from resnet_lib.lessons.budgets import lesson04_budget
 from resnet_lib.seeding import seed_everything
 from resnet_lib.training import Recipe, train
 
@@ -27,29 +28,28 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--preset", default="cpu", choices=sorted(PRESETS))
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
-    parser.add_argument("--epochs", type=int, help="epochs (default: the preset's improved_epochs)")
+    parser.add_argument("--epochs", type=int, help="epochs (default: lesson 04's improved_epochs for the preset)")
     parser.add_argument("--train-limit", type=int, help="training images (default: the preset's)")
     parser.add_argument("--label", default="", help="a note on the conditions (e.g. 'shared machine')")
     parser.add_argument("--out", type=Path, help="default: benchmarks/results/improved_seeds-<preset>.json")
     args = parser.parse_args(argv)
     preset = PRESETS[args.preset]
     data = load_fashion_mnist(preset.data).subset(args.train_limit or preset.train_limit, preset.test_limit)
-    recipe = Recipe.from_preset(preset, improved=True)
-    if args.epochs:
-        recipe = dataclasses.replace(recipe, epochs=args.epochs)
+    budget = lesson04_budget(preset)
+    recipe = Recipe.from_preset(preset, improved=True, epochs=args.epochs or budget.improved_epochs)
     device = pick_device(None)
     load_before, start = load_average(), time.perf_counter()
     runs = {}
     for seed in args.seeds:
         seed_everything(seed)
-        history = train(resnet18(width=preset.train_width), data, dataclasses.replace(recipe, seed=seed),
+        history = train(resnet18(width=budget.train_width), data, dataclasses.replace(recipe, seed=seed),
                         progress=False)
         runs[str(seed)] = dataclasses.asdict(history)
         print(f"seed {seed}: test accuracy {history.test_acc[-1]:.4f} after {history.epochs_done} epochs "
               f"({sum(history.wall_s):.0f} s)", flush=True)
     record = {
         "how": shlex.join(["python", "benchmarks/improved_seeds.py", *(sys.argv[1:] if argv is None else argv)]),
-        "preset": preset.name, "recipe": dataclasses.asdict(recipe), "width": preset.train_width,
+        "preset": preset.name, "recipe": dataclasses.asdict(recipe), "width": budget.train_width,
         "data": f"{len(data.train_labels):,} train / {len(data.test_labels):,} test images",
         "date": utc_now(), "machine": machine_info(device),
         "load_average": {"before": load_before, "after": load_average()}, "label": args.label,

@@ -7,10 +7,9 @@ from .measure import count_parameters, layer_shapes
 from .models import resnet18
 from .presets import PRESETS, Preset, active_preset, get_preset
 from .seeding import seed_everything
-from .ui.style import COLORS, variant_style
 
 __all__ = [
-    "COLORS", "PRESETS", "PreActResidual", "Preset", "Residual", "active_preset",
+    "PRESETS", "PreActResidual", "Preset", "Residual", "active_preset",
     "check_exercise", "count_parameters", "get_preset", "layer_shapes", "pick_device", "resnet18",
-    "resnet_block", "seed_everything", "variant_style",
+    "resnet_block", "seed_everything",
 ]

@@ -6,11 +6,17 @@ Every block takes ``shortcut=False`` for its **plain twin** (the same layers, no
 ``style``: ``"d2l"`` (convs with a bias, a bare 1x1 conv on the projection, as d2l writes them) or
 ``"torchvision"`` (bias-free convs and batch norm on the projection, as torchvision's ``resnet.py``).
 Each block's ``branch(X)`` is the residual branch alone, and ``zero_init_branch()`` makes it output zero.
+
+What every block provides is written down once, in :class:`ResidualBlock`; :func:`check_block` tests a class
+against it, and :func:`resnet_block` (the one stage builder, used by every net) and
+:func:`~resnet_lib.models.build_resnet` accept any class that meets it. A new block type is one class in one file
+(CONTRIBUTING.md walks through a squeeze-and-excitation block).
 """
 
 from __future__ import annotations
 
-from typing import Literal
+import inspect
+from typing import Any, ClassVar, Literal, Protocol, runtime_checkable
 
 import torch
 from torch import nn
@@ -19,6 +25,60 @@ from torch.nn import functional as F
 from .checks import check_positive
 
 Style = Literal["d2l", "torchvision"]
+
+
+@runtime_checkable
+class ResidualBlock(Protocol):
+    """The contract of a residual block: what :func:`resnet_block` and ``build_resnet`` rely on.
+
+    - ``__init__(input_channels, num_channels, use_1x1conv=False, strides=1, *, shortcut=True, style="d2l",
+      **options)``: ``num_channels`` out, H and W divided by ``strides``; ``use_1x1conv`` puts a projection on the
+      shortcut; ``shortcut=False`` is the plain twin (same layers, no identity path, no projection).
+    - ``expansion``: how many times ``num_channels`` a stage of width ``w`` outputs (1 basic, 4 bottleneck).
+    - ``needs_final_norm``: the block leaves its sum un-normalised (pre-activation), so the net adds a batch norm
+      and ReLU after the last stage.
+    - ``branch(X)``: the residual branch alone; ``projection``: the shortcut's 1x1 conv or None;
+      ``zero_init_branch()``: make the branch output zero, so the block starts as its shortcut.
+    """
+
+    expansion: ClassVar[int]
+    needs_final_norm: ClassVar[bool]
+
+    def __init__(self, input_channels: int, num_channels: int, use_1x1conv: bool = False, strides: int = 1, *,
+                 shortcut: bool = True, style: Style = "d2l", **options: Any) -> None: ...
+
+    def __call__(self, X: torch.Tensor) -> torch.Tensor: ...
+
+    def branch(self, X: torch.Tensor) -> torch.Tensor: ...
+
+    @property
+    def projection(self) -> nn.Module | None: ...
+
+    def zero_init_branch(self) -> None: ...
+
+
+BlockType = type[ResidualBlock]
+_SIGNATURE = ("input_channels", "num_channels", "use_1x1conv", "strides", "shortcut", "style")
+
+
+def check_block(block: object) -> None:
+    """Raise ``ValueError`` unless ``block`` is a class that meets :class:`ResidualBlock`, naming what it lacks."""
+    if not (isinstance(block, type) and issubclass(block, nn.Module)):
+        raise ValueError(f"block must be a residual block class (an nn.Module subclass such as Residual), got "
+                         f"{block!r}")
+    lacks = [name for name in ("expansion", "needs_final_norm", "branch", "projection", "zero_init_branch")
+             if not hasattr(block, name)]
+    params = inspect.signature(block.__init__).parameters
+    lacks += [f"the constructor argument {name!r}" for name in _SIGNATURE if name not in params]
+    if lacks:
+        raise ValueError(f"{block.__name__} is not a residual block: it lacks {', '.join(lacks)}; see "
+                         "resnet_lib.blocks.ResidualBlock for what a block provides")
+
+
+def block_options(block: BlockType) -> set[str]:
+    """The keyword options ``block`` takes beyond the contract's (e.g. ``groups`` for a bottleneck)."""
+    params = inspect.signature(block.__init__).parameters
+    return {name for name, p in params.items() if p.kind is p.KEYWORD_ONLY and name not in _SIGNATURE}
 
 
 def _check_block_args(name: str, input_channels: int, num_channels: int, use_1x1conv: bool, strides: int,
@@ -53,6 +113,7 @@ class Residual(nn.Module):
     """
 
     expansion = 1
+    needs_final_norm = False
 
     def __init__(self, input_channels: int, num_channels: int, use_1x1conv: bool = False, strides: int = 1, *,
                  shortcut: bool = True, style: Style = "d2l"):
@@ -100,6 +161,7 @@ class PreActResidual(nn.Module):
     """
 
     expansion = 1
+    needs_final_norm = True  # nothing follows the last addition: the net adds batch norm and ReLU
 
     def __init__(self, input_channels: int, num_channels: int, use_1x1conv: bool = False, strides: int = 1, *,
                  shortcut: bool = True, style: Style = "d2l"):
@@ -145,6 +207,7 @@ class Bottleneck(nn.Module):
     """
 
     expansion = 4
+    needs_final_norm = False
 
     def __init__(self, input_channels: int, num_channels: int, use_1x1conv: bool = False, strides: int = 1, *,
                  shortcut: bool = True, style: Style = "d2l", groups: int = 1, width_per_group: int = 64):
@@ -204,21 +267,20 @@ class ResNeXtBlock(Bottleneck):
                          groups=groups, width_per_group=width_per_group)
 
 
-def resnet_block(
-    input_channels: int, num_channels: int, num_residuals: int, first_block: bool = False
-) -> list[nn.Module]:
-    """A ResNet stage: ``num_residuals`` blocks; unless ``first_block``, the first one halves H, W (stride 2,
-    1x1 shortcut) and changes the channels to ``num_channels``."""
+def resnet_block(input_channels: int, num_channels: int, num_residuals: int, first_block: bool = False, *,
+                 block: BlockType = Residual, shortcut: bool = True, **options: Any) -> list[nn.Module]:
+    """A ResNet stage: ``num_residuals`` blocks of type ``block`` (d2l's ``Residual`` by default).
+
+    Unless ``first_block``, the first block halves H, W (stride 2); when the shape changes (stride 2, or
+    other channels) it gets a 1x1 projection on the shortcut. The rest keep the shape. ``shortcut=False`` builds
+    the plain twin; ``options`` (``style``, ``groups``, ...) go to every block. Every net in the course is built
+    from these stages.
+    """
+    check_block(block)
     check_positive(input_channels=input_channels, num_channels=num_channels, num_residuals=num_residuals)
-    if first_block and input_channels != num_channels:
-        raise ValueError(
-            f"first_block=True keeps the channels, but input_channels={input_channels} != "
-            f"num_channels={num_channels}; use first_block=False to let the first block change them."
-        )
-    blk: list[nn.Module] = []
-    for i in range(num_residuals):
-        if i == 0 and not first_block:
-            blk.append(Residual(input_channels, num_channels, use_1x1conv=True, strides=2))
-        else:
-            blk.append(Residual(num_channels, num_channels))
+    strides = 1 if first_block else 2
+    project = shortcut and (strides != 1 or input_channels != num_channels)
+    blk: list[nn.Module] = [block(input_channels, num_channels, use_1x1conv=project, strides=strides,
+                                  shortcut=shortcut, **options)]
+    blk += [block(num_channels, num_channels, shortcut=shortcut, **options) for _ in range(num_residuals - 1)]
     return blk

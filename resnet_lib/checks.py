@@ -12,9 +12,19 @@ def is_int(value: object) -> bool:
 
 def check_positive(**values: int) -> None:
     """Raise ``ValueError`` unless every keyword argument is an integer >= 1 (``check_positive(width=16)``)."""
+    _check_at_least(1, "a positive integer", values)
+
+
+def check_non_negative(**values: int) -> None:
+    """Raise ``ValueError`` unless every keyword argument is an integer >= 0 (``check_non_negative(seed=0)``)."""
+    _check_at_least(0, "a non-negative integer", values)
+
+
+def _check_at_least(minimum: int, what: str, values: dict[str, int]) -> None:
+    """The course's one integer check: a bool, a float or a number below ``minimum`` is refused."""
     for name, value in values.items():
         if isinstance(value, bool):
-            raise ValueError(f"{name} must be a positive integer, got the bool {value!r}; pass a whole number "
-                             ">= 1 (is a True/False flag in its place? check the order of the arguments)")
-        if not is_int(value) or value < 1:
-            raise ValueError(f"{name} must be a positive integer, got {value!r}; pass a whole number >= 1")
+            raise ValueError(f"{name} must be {what}, got the bool {value!r}; pass a whole number "
+                             f">= {minimum} (is a True/False flag in its place? check the order of the arguments)")
+        if not is_int(value) or value < minimum:
+            raise ValueError(f"{name} must be {what}, got {value!r}; pass a whole number >= {minimum}")

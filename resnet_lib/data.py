@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import hashlib
+import itertools
 import os
 import shutil
 import sys
@@ -27,7 +28,7 @@ import torch
 from torch.nn import functional as F
 from torchvision.datasets.mnist import read_image_file, read_label_file
 
-from .checks import is_int
+from .checks import check_positive, is_int
 
 CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
 FILES = {  # field -> file name, without .gz
@@ -301,13 +302,39 @@ def prepare(images: torch.Tensor, image_size: int = 28, normalize: bool = True) 
 
 def batches(images: torch.Tensor, labels: torch.Tensor, batch_size: int, *, image_size: int = 28,
             shuffle: bool = False, seed: int = 0, epoch: int = 0, device: torch.device | str | None = None,
-            normalize: bool = True, drop_last: bool = False) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
-    """Yield ``(x, y)`` batches cut from in-memory tensors; the order depends only on ``(seed, epoch)``."""
+            normalize: bool = True, drop_last: bool = False,
+            steps: int | None = None) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    """Yield ``(x, y)`` batches cut from in-memory tensors; the order depends only on ``(seed, epoch)``.
+
+    The one batch stream of the course: uint8 images, prepared (:func:`prepare`) batch by batch. Without
+    ``steps``: one pass (epoch ``epoch``). With ``steps``: exactly that many batches, pass after pass (epochs
+    ``epoch``, ``epoch + 1``, ...), as the short training runs want.
+    """
     if not is_int(batch_size) or batch_size < 1:
         raise ValueError(f"batch_size must be a whole number >= 1, got {batch_size!r}; d2l uses 256")
     if len(images) != len(labels):
         raise ValueError(f"images and labels must match one to one, got {len(images):,} images and "
                          f"{len(labels):,} labels; pass the same slice of both (e.g. images[:n], labels[:n])")
+    if steps is None:
+        yield from _one_pass(images, labels, batch_size, image_size, shuffle, seed, epoch, device, normalize,
+                             drop_last)
+        return
+    check_positive(steps=steps)
+    if len(labels) < (batch_size if drop_last else 1):
+        raise ValueError(f"need at least batch_size={batch_size} images, got {len(labels)}; use a smaller batch")
+    done = 0
+    for e in itertools.count(epoch):
+        for batch in _one_pass(images, labels, batch_size, image_size, shuffle, seed, e, device, normalize,
+                               drop_last):
+            yield batch
+            done += 1
+            if done == steps:
+                return
+
+
+def _one_pass(images: torch.Tensor, labels: torch.Tensor, batch_size: int, image_size: int, shuffle: bool,
+              seed: int, epoch: int, device: torch.device | str | None, normalize: bool,
+              drop_last: bool) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
     n = len(labels)
     if shuffle:
         order = torch.randperm(n, generator=torch.Generator().manual_seed(seed * 1_000_003 + epoch))

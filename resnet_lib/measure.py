@@ -17,6 +17,7 @@ import torchvision
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
+from .checks import check_positive, is_int
 from .models import resnet18
 
 STAGE_NAMES = ("b1 stem", "b2", "b3", "b4", "b5", "head")
@@ -115,7 +116,7 @@ def count_flops(model: nn.Module, input_shape: tuple[int, int, int]) -> FlopCoun
 
     The count runs on a copy on PyTorch's "meta" device: shapes only, no arithmetic, fast at any size.
     """
-    if len(input_shape) != 3 or not all(isinstance(s, int) and s > 0 for s in input_shape):
+    if len(input_shape) != 3 or not all(is_int(s) and s > 0 for s in input_shape):
         raise ValueError(f"input_shape must be (channels, height, width), positive ints; got {input_shape!r}")
     meta = _on_meta(model)
     counter = FlopCounterMode(display=False)
@@ -148,8 +149,7 @@ def layer_shapes(net: nn.Sequential, X: torch.Tensor) -> list[tuple[str, tuple[i
 
 def stage_shapes(net: nn.Sequential, image_size: int) -> list[tuple[str, tuple[int, ...]]]:
     """``(stage name, output shape)`` for b1..b5 and the head, for one ``image_size`` square input."""
-    if not isinstance(image_size, int) or image_size < 1:
-        raise ValueError(f"image_size must be a positive integer, got {image_size!r}")
+    check_positive(image_size=image_size)
     stages(net)  # checks the layout
     shapes = layer_shapes(net, torch.zeros(1, net[0][0].in_channels, image_size, image_size, device="meta"))
     return [(name, shape) for name, (_, shape) in zip(STAGE_NAMES[:5], shapes[:5], strict=True)] + [

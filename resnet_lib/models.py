@@ -5,18 +5,25 @@ AlexNet (§7.1) are here for comparison."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Literal
+from collections.abc import Callable, Sequence
 
 import torch
 import torchvision
 from torch import nn
 
-from .blocks import Bottleneck, PreActResidual, Residual, ResNeXtBlock, Style
+from .blocks import (
+    BlockType,
+    Bottleneck,
+    PreActResidual,
+    Residual,
+    ResidualBlock,
+    ResNeXtBlock,
+    Style,
+    block_options,
+    check_block,
+    resnet_block,
+)
 from .checks import check_positive, is_int
-
-Block = type[Residual] | type[PreActResidual] | type[Bottleneck]
-BLOCKS: tuple[type[nn.Module], ...] = (Residual, PreActResidual, Bottleneck, ResNeXtBlock)
 
 
 class ResNet(nn.Sequential):
@@ -45,41 +52,41 @@ class ResNet(nn.Sequential):
         return super().forward(X)
 
 
-def _stem(kind: str, in_channels: int, width: int, bias: bool) -> nn.Sequential:
-    if kind == "d2l":  # d2l §7.6 and torchvision: 7x7 conv, stride 2, then a 3x3 max-pool, stride 2
-        return nn.Sequential(nn.Conv2d(in_channels, width, kernel_size=7, stride=2, padding=3, bias=bias),
-                             nn.BatchNorm2d(width), nn.ReLU(), nn.MaxPool2d(kernel_size=3, stride=2, padding=1))
-    if kind == "cifar":  # He et al. 2015, section 4.2: one 3x3 conv, no pooling
-        return nn.Sequential(nn.Conv2d(in_channels, width, kernel_size=3, padding=1, bias=bias),
-                             nn.BatchNorm2d(width), nn.ReLU())
-    raise ValueError(f"unknown stem {kind!r}; use 'd2l' (7x7 conv + max-pool) or 'cifar' (one 3x3 conv)")
+Stem = Callable[[int, int, bool], nn.Module]  # (in_channels, width, conv bias) -> the layers before stage 1
 
 
-def _make_layer(block: Block, input_channels: int, num_channels: int, blocks: int, strides: int,
-                **options: object) -> nn.Sequential:
-    """One stage: its first block changes the channels and/or halves H, W (with a 1x1 projection when the
-    shortcut is on); the rest keep the shape."""
-    project = bool(options["shortcut"]) and (strides != 1 or input_channels != num_channels)
-    layers = [block(input_channels, num_channels, use_1x1conv=project, strides=strides, **options)]
-    layers += [block(num_channels, num_channels, **options) for _ in range(blocks - 1)]
-    return nn.Sequential(*layers)
+def d2l_stem(in_channels: int, width: int, bias: bool) -> nn.Sequential:
+    """d2l §7.6 and torchvision: 7x7 conv, stride 2, batch norm, ReLU, then a 3x3 max-pool, stride 2."""
+    return nn.Sequential(nn.Conv2d(in_channels, width, kernel_size=7, stride=2, padding=3, bias=bias),
+                         nn.BatchNorm2d(width), nn.ReLU(), nn.MaxPool2d(kernel_size=3, stride=2, padding=1))
 
 
-def build_resnet(block: Block, layers: Sequence[int], *, width: int = 64, in_channels: int = 1,
-                 num_classes: int = 10, stem: Literal["d2l", "cifar"] = "d2l", shortcut: bool = True,
-                 zero_init_residual: bool = False, style: Style = "d2l", **block_options: int) -> ResNet:
-    """A ResNet: ``stem``, then one stage per entry of ``layers`` (that many blocks), then global average pooling
-    and a linear head.
+def cifar_stem(in_channels: int, width: int, bias: bool) -> nn.Sequential:
+    """He et al. 2015, section 4.2: one 3x3 conv, batch norm, ReLU, no pooling."""
+    return nn.Sequential(nn.Conv2d(in_channels, width, kernel_size=3, padding=1, bias=bias),
+                         nn.BatchNorm2d(width), nn.ReLU())
 
+
+STEMS: dict[str, Stem] = {"d2l": d2l_stem, "cifar": cifar_stem}
+
+
+def build_resnet(block: BlockType, layers: Sequence[int], *, width: int = 64, in_channels: int = 1,
+                 num_classes: int = 10, stem: str | Stem = "d2l", shortcut: bool = True,
+                 zero_init_residual: bool = False, style: Style = "d2l", **options: int) -> ResNet:
+    """A ResNet: ``stem``, then one stage per entry of ``layers`` (that many blocks, from :func:`resnet_block`),
+    then global average pooling and a linear head.
+
+    ``block`` is any class that meets :class:`~resnet_lib.blocks.ResidualBlock`. ``stem`` is a name in
+    ``STEMS`` (``"d2l"``: 7x7 conv + max-pool; ``"cifar"``: one 3x3 conv) or any function
+    ``(in_channels, width, bias) -> module``.
     Stage ``i`` has ``width * 2**i * block.expansion`` output channels; every stage after the first halves H, W.
     ``shortcut=False`` builds the plain twin (same layers, no identity path, no projection).
-    ``zero_init_residual`` starts every residual branch at zero, so each block starts as the identity.
+    ``zero_init_residual`` calls every block's ``zero_init_branch()``, so each block starts as its shortcut.
     ``style="torchvision"`` uses bias-free convs, batch norm on the projection and torchvision's Kaiming
     initialisation; ``"d2l"`` keeps d2l's conv biases and PyTorch's default initialisation.
-    ``block_options`` (``groups``, ``width_per_group``) go to bottleneck blocks.
+    ``options`` (``groups``, ``width_per_group``) go to the blocks that take them.
     """
-    if block not in BLOCKS:
-        raise ValueError(f"unknown block {block!r}; use one of {', '.join(b.__name__ for b in BLOCKS)}")
+    check_block(block)
     if isinstance(layers, str | bytes) or not layers or not all(is_int(n) and n >= 1 for n in layers):
         raise ValueError(f"layers must list the blocks per stage as positive integers, e.g. (2, 2, 2, 2); "
                          f"got {layers!r}")
@@ -90,16 +97,25 @@ def build_resnet(block: Block, layers: Sequence[int], *, width: int = 64, in_cha
     if zero_init_residual and not shortcut:
         raise ValueError("zero_init_residual=True with shortcut=False would start every plain block at zero "
                          "and the net would output a constant; zero-init needs the identity path")
-    if block_options and not issubclass(block, Bottleneck):
-        raise ValueError(f"{', '.join(block_options)} apply to Bottleneck and ResNeXtBlock only, not {block.__name__}")
-    parts: list[nn.Module] = [_stem(stem, in_channels, width, bias=style == "d2l")]
+    unknown = set(options) - block_options(block)
+    if unknown:
+        raise ValueError(f"{block.__name__} takes no option {', '.join(sorted(unknown))}; it takes "
+                         f"{', '.join(sorted(block_options(block))) or 'none'}")
+    if isinstance(stem, str) and stem not in STEMS:
+        raise ValueError(f"unknown stem {stem!r}; use one of {', '.join(STEMS)}, or pass a function "
+                         "(in_channels, width, bias) -> module")
+    make_stem = STEMS[stem] if isinstance(stem, str) else stem
+    parts: list[nn.Module] = [make_stem(in_channels, width, style == "d2l")]
+    blocks: list[ResidualBlock] = []
     channels = width
-    for i, blocks in enumerate(layers):
+    for i, n in enumerate(layers):
         out = width * 2**i * block.expansion
-        parts.append(_make_layer(block, channels, out, blocks, 1 if i == 0 else 2, shortcut=shortcut,
-                                 style=style, **block_options))
+        stage = resnet_block(channels, out, n, first_block=i == 0, block=block, shortcut=shortcut, style=style,
+                             **options)
+        blocks += stage  # type: ignore[arg-type]  # resnet_block builds ``block``s
+        parts.append(nn.Sequential(*stage))
         channels = out
-    if block is PreActResidual:  # pre-activation: the last block's sum still needs its batch norm and ReLU
+    if block.needs_final_norm:  # e.g. pre-activation: the last block's sum still needs its batch norm and ReLU
         parts += [nn.BatchNorm2d(channels), nn.ReLU()]
     net = ResNet(*parts, nn.AdaptiveAvgPool2d((1, 1)), nn.Flatten(), nn.Linear(channels, num_classes))
     if style == "torchvision":
@@ -107,9 +123,8 @@ def build_resnet(block: Block, layers: Sequence[int], *, width: int = 64, in_cha
             if isinstance(m, nn.Conv2d):
                 nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
     if zero_init_residual:
-        for m in net.modules():
-            if isinstance(m, BLOCKS):
-                m.zero_init_branch()
+        for b in blocks:
+            b.zero_init_branch()
     return net
 
 
@@ -121,7 +136,7 @@ def resnet18(in_channels: int = 1, num_classes: int = 10, width: int = 64) -> Re
     return build_resnet(Residual, (2, 2, 2, 2), width=width, in_channels=in_channels, num_classes=num_classes)
 
 
-FAMILY: dict[str, tuple[Block, tuple[int, ...], dict[str, int]]] = {
+FAMILY: dict[str, tuple[BlockType, tuple[int, ...], dict[str, int]]] = {
     "ResNet-18": (Residual, (2, 2, 2, 2), {}),
     "ResNet-34": (Residual, (3, 4, 6, 3), {}),
     "ResNet-50": (Bottleneck, (3, 4, 6, 3), {}),
@@ -140,16 +155,13 @@ def family_member(name: str, **options: object) -> ResNet:
 
 
 def cifar_resnet(depth: int, shortcut: bool = True, width: int = 16, in_channels: int = 1, num_classes: int = 10,
-                 zero_init_residual: bool = False, block: type[Residual] | type[PreActResidual] = Residual) -> ResNet:
+                 zero_init_residual: bool = False, block: BlockType = Residual) -> ResNet:
     """He et al.'s CIFAR-style net with ``depth = 6n + 2`` weighted layers (20, 32, 44, 56, 110): a 3x3 stem,
     three stages of ``n`` basic blocks with ``width``, 2x, 4x channels, bias-free convs, Kaiming initialisation.
     ``shortcut=False`` gives the plain net of the same depth; ``block=PreActResidual`` the pre-activation net
     (He et al. 2016), which :func:`build_resnet` ends with a batch norm and ReLU before the pooling."""
     if not is_int(depth) or depth < 8 or (depth - 2) % 6:
         raise ValueError(f"depth must be 6n + 2 for a whole n >= 1 (8, 14, 20, 32, 44, 56, 110), got {depth!r}")
-    if block not in (Residual, PreActResidual):
-        raise ValueError(f"a CIFAR-style net is built from basic blocks: block=Residual or PreActResidual, "
-                         f"got {block!r}")
     n = (depth - 2) // 6
     return build_resnet(block, (n, n, n), width=width, in_channels=in_channels, num_classes=num_classes,
                         stem="cifar", shortcut=shortcut, zero_init_residual=zero_init_residual, style="torchvision")

@@ -6,11 +6,12 @@ import random
 
 import torch
 
+from .checks import check_non_negative
+
 
 def seed_everything(seed: int = 0) -> None:
     """Seed Python's ``random``, NumPy (if installed) and PyTorch (CPU and every GPU) with ``seed``."""
-    if not isinstance(seed, int) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    check_non_negative(seed=seed)
     random.seed(seed)
     torch.manual_seed(seed)  # also seeds every CUDA device
     try:

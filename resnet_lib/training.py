@@ -27,7 +27,7 @@ from torch.nn import functional as F
 from torch.optim.lr_scheduler import OneCycleLR
 
 from .checkpoint import check_fresh, load_checkpoint, save_checkpoint
-from .checks import is_int
+from .checks import check_non_negative, check_positive, is_int
 from .data import FashionMNIST, batches
 from .device import pick_device
 from .history import History
@@ -70,14 +70,15 @@ class Recipe:
             raise ValueError(f"seed must be a whole number >= 0, got {self.seed!r}; e.g. seed=0")
 
     @classmethod
-    def from_preset(cls, preset: Preset, improved: bool = False) -> Recipe:
+    def from_preset(cls, preset: Preset, improved: bool = False, epochs: int | None = None) -> Recipe:
         """d2l's recipe at the preset's size; ``improved`` switches on every improvement (peak lr 0.2 per
-        256 images in a batch, a test-time flip) and trains ``preset.improved_epochs`` epochs."""
-        size = {"batch_size": preset.batch_size, "image_size": preset.image_size}
+        256 images in a batch, a test-time flip); ``epochs`` replaces the preset's."""
+        epochs = epochs or preset.epochs
         if not improved:
-            return cls(lr=preset.lr, epochs=preset.epochs, **size)
-        return cls(lr=0.2 * preset.batch_size / 256, epochs=preset.improved_epochs or preset.epochs, momentum=0.9,
-                   weight_decay=5e-4, label_smoothing=0.1, one_cycle=True, augment=True, test_flip=True, **size)
+            return cls(lr=preset.lr, epochs=epochs, batch_size=preset.batch_size, image_size=preset.image_size)
+        return cls(lr=0.2 * preset.batch_size / 256, epochs=epochs, batch_size=preset.batch_size,
+                   image_size=preset.image_size, momentum=0.9, weight_decay=5e-4, label_smoothing=0.1,
+                   one_cycle=True, augment=True, test_flip=True)
 
     def key(self) -> str:
         """Every field as sorted JSON: part of a checkpoint's identity, so a changed recipe is not resumed."""
@@ -131,6 +132,37 @@ def train_steps(net: nn.Module, optimizer: torch.optim.Optimizer,
     if on_step is not None:
         on_step(len(losses), net)
     return losses
+
+
+def short_run(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, steps: int, *, batch_size: int = 128,
+              image_size: int = 28, lr: float = 0.1, momentum: float = 0.9, weight_decay: float = 0.0,
+              seed: int = 0, warmup: int = 0, loss_fn: LossFn = F.cross_entropy,
+              on_step: Callable[[int, nn.Module], None] | None = None) -> list[float]:
+    """The lessons' short experiment: train ``model`` in place with SGD for ``steps`` shuffled batches of
+    ``(images, labels)`` (pass after pass, every last partial batch dropped, the order fixed by ``seed`` alone, so
+    every model sees the same batches); return the loss of every step.
+
+    ``images``: uint8 Fashion-MNIST images, prepared at ``image_size`` batch by batch
+    (:func:`~resnet_lib.data.batches`).
+    ``warmup`` > 0 raises the learning rate linearly from ``lr / warmup`` to ``lr`` over the first ``warmup`` steps.
+    ``loss_fn`` and ``on_step`` as in :func:`train_steps` (e.g. a loss that also records the error, or a callback
+    that measures every few steps). A run that diverges is padded with NaN to ``steps`` losses.
+    """
+    check_positive(steps=steps, batch_size=batch_size)
+    check_non_negative(warmup=warmup)
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum, weight_decay=weight_decay)
+    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: min(1.0, (step + 1) / warmup) if warmup else 1)
+
+    def before_step(step: int, net: nn.Module) -> None:
+        if step:
+            schedule.step()
+        if on_step is not None:
+            on_step(step, net)
+
+    stream = batches(images, labels, batch_size, image_size=image_size, shuffle=True, seed=seed, drop_last=True,
+                     steps=steps)
+    losses = train_steps(model, optimizer, stream, loss_fn=loss_fn, on_step=before_step)
+    return losses + [math.nan] * (steps - len(losses))
 
 
 @torch.no_grad()

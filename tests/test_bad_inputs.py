@@ -16,9 +16,9 @@ from resnet_lib.blocks import PreActResidual, Residual, resnet_block
 from resnet_lib.checkpoint import CheckpointError, save_checkpoint
 from resnet_lib.data import DataError, batches, load_fashion_mnist, prepare
 from resnet_lib.evaluation import confusion_matrix
+from resnet_lib.lessons.budgets import lesson05_budget
 from resnet_lib.measure import count_flops, stages
 from resnet_lib.models import d2l_alexnet
-from resnet_lib.presets import lesson05_budget
 from resnet_lib.training import Recipe, evaluate, train
 
 matplotlib.use("Agg")
@@ -73,8 +73,8 @@ CASES: list[tuple[str, Callable[..., object], type[Exception], str]] = [
     ("Residual: stride 0", lambda: Residual(3, 3, True, 0), ValueError, r"strides .* got 0; pass a whole number"),
     ("Residual: 6.0 channels", lambda: Residual(3, 6.0, True), ValueError, r"got 6.0; pass a whole number >= 1"),
     ("PreActResidual: channels change", lambda: PreActResidual(3, 6), ValueError, r"pass use_1x1conv=True"),
-    ("resnet_block: first block changes channels", lambda: resnet_block(64, 128, 2, first_block=True), ValueError,
-     r"use first_block=False"),
+    ("resnet_block: not a block", lambda: resnet_block(64, 64, 2, block=Residual(1, 1)), ValueError,
+     r"must be a residual block class"),
     ("resnet_block: no residuals", lambda: resnet_block(64, 64, 0), ValueError,
      r"num_residuals .* pass a whole number"),
     # models

@@ -154,7 +154,7 @@ def test_degradation_record_runs_the_arms_asked_for_and_loads_back(tmp_path):
         "--width", "2", "--depths", "8", "--seeds", "0", "1", "--arms", "residual", "pre-activation",
         "--out", str(out))
     curves, info = load_record(out)
-    assert set(curves) == {"ResNet-8", "pre-activation ResNet-8"} and info["recipe"]["arms"] == ["residual",
+    assert set(map(str, curves)) == {"ResNet-8", "pre-activation ResNet-8"} and info["recipe"]["arms"] == ["residual",
                                                                                                  "pre-activation"]
     assert all(sorted(runs) == [0, 1] and len(runs[0].errors) == 3 for runs in curves.values())
     wrong = run("degradation.py", "--arms", "highway", "--out", str(out), check=False)

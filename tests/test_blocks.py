@@ -53,5 +53,11 @@ def test_resnet_block_first_block_keeps_shape_and_others_downsample():
 def test_resnet_block_rejects_bad_arguments():
     with pytest.raises(ValueError, match="num_residuals"):
         resnet_block(64, 64, 0)
-    with pytest.raises(ValueError, match="first_block"):
-        resnet_block(64, 128, 2, first_block=True)
+    with pytest.raises(ValueError, match="not a residual block"):
+        resnet_block(64, 64, 2, block=torch.nn.Conv2d)
+
+
+def test_a_first_stage_that_widens_keeps_h_w_and_projects():  # a bottleneck's first stage: 64 -> 256, stride 1
+    stage = torch.nn.Sequential(*resnet_block(64, 128, 2, first_block=True))
+    assert stage(torch.rand(2, 64, 8, 8)).shape == (2, 128, 8, 8)
+    assert [b.conv3 is not None for b in stage] == [True, False]

@@ -124,21 +124,20 @@ def test_grouped_conv_has_one_group_th_of_the_weights():
 
 
 @pytest.mark.parametrize(("call", "message"), [
-    (lambda: build_resnet(nn.Linear, (2, 2)), "unknown block"),
+    (lambda: build_resnet(nn.Linear, (2, 2)), "Linear is not a residual block: it lacks expansion"),
     (lambda: build_resnet(Residual, ()), "blocks per stage"),
     (lambda: build_resnet(Residual, (2, 0)), "blocks per stage"),
     (lambda: build_resnet(Residual, "22"), "blocks per stage"),
     (lambda: build_resnet(Residual, (2, 2), stem="imagenet"), "unknown stem"),
     (lambda: build_resnet(Residual, (2, 2), style="keras"), "unknown style"),
     (lambda: build_resnet(Residual, (2, 2), shortcut=False, zero_init_residual=True), "needs the identity path"),
-    (lambda: build_resnet(Residual, (2, 2), groups=32), "Bottleneck and ResNeXtBlock only"),
+    (lambda: build_resnet(Residual, (2, 2), groups=32), "Residual takes no option groups; it takes none"),
     (lambda: build_resnet(Residual, (2, 2), width=0), "positive integer"),
     (lambda: Residual(16, 32, shortcut=False, use_1x1conv=True), "no shortcut to project"),
     (lambda: Residual(16, 32), "pass use_1x1conv=True"),
     (lambda: ResNeXtBlock(32, 32), "fewer groups"),
     (lambda: Bottleneck(66, 66), "multiple of 4"),
     (lambda: cifar_resnet(21), "6n \\+ 2"),
-    (lambda: cifar_resnet(20, block=Bottleneck), "block=Residual or PreActResidual"),
     (lambda: family_member("ResNet-101"), "unknown family member"),
 ])
 def test_bad_arguments_say_what_to_do(call, message):

@@ -11,6 +11,7 @@ import pytest  # noqa: E402
 import torch  # noqa: E402
 
 from resnet_lib.lessons import function_classes as fc  # noqa: E402
+from resnet_lib.training import short_run  # noqa: E402
 from resnet_lib.ui.function_classes import (  # noqa: E402
     FunctionClassExplorer,
     plot_function_classes,
@@ -98,7 +99,7 @@ def tiny_trained_net():
     net = fc.small_cnn(4)
     images = torch.randint(0, 256, (16, 28, 28), dtype=torch.uint8)
     labels = torch.randint(0, 10, (16,))
-    fc.train_inserted(net, images, labels, epochs=1, batch_size=8)
+    short_run(net, images, labels, 2, batch_size=8)
     return net, images, labels
 
 
@@ -132,8 +133,8 @@ def test_checkpoint_steps_include_the_start_and_the_end():
 def test_insertion_runs_measure_every_arm_and_seed_from_the_same_start():
     torch.manual_seed(0)
     net = fc.small_cnn(fc.CHANNELS)
-    images = torch.randint(0, 256, (100, 28, 28), dtype=torch.uint8)
-    labels = torch.randint(0, 10, (100,))
+    images = torch.randint(0, 256, (150, 28, 28), dtype=torch.uint8)  # two batches of 64, the last 22 dropped
+    labels = torch.randint(0, 10, (150,))
     _, before, _ = fc.loss_and_accuracy(net, images[:50], labels[:50])
     runs = fc.insertion_runs(net, images, labels, epochs=1, seeds=(1, 2), every=1, probe=50)
     assert runs.steps == [0, 1, 2] and runs.seeds == (1, 2) and set(runs.losses) == set(fc.ARMS)
@@ -163,7 +164,7 @@ def test_train_lowers_the_loss_on_a_tiny_set():
     images = torch.randint(0, 256, (32, 28, 28), dtype=torch.uint8)
     labels = torch.randint(0, 10, (32,))
     _, start, _ = fc.loss_and_accuracy(net, images, labels)
-    losses = fc.train_inserted(net, images, labels, epochs=4, batch_size=8)
+    losses = short_run(net, images, labels, fc.steps_after(4, len(labels), batch_size=8), batch_size=8, lr=0.05)
     _, end, accuracy = fc.loss_and_accuracy(net, images, labels)
     assert len(losses) == 4 * 4 and end < start and 0 <= accuracy <= 1
 

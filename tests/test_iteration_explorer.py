@@ -1,18 +1,18 @@
 import matplotlib
 import pytest
 
-from resnet_lib.lessons.plain_vs_residual import Curve
+from resnet_lib.lessons.plain_vs_residual import Curve, Run
 from resnet_lib.ui.plain_vs_residual import IterationExplorer, mean_curve
 
 matplotlib.use("Agg")
 
-CURVES = {name: {0: Curve([1.0] * 6, [e] * 6), 1: Curve([1.0] * 6, [e + 0.1] * 6)}
+CURVES = {Run.named(name): {0: Curve([1.0] * 6, [e] * 6), 1: Curve([1.0] * 6, [e + 0.1] * 6)}
           for name, e in (("plain-20", 0.3), ("plain-56", 0.6), ("ResNet-20", 0.2), ("ResNet-56", 0.25),
                           ("ResNet-56, zero-init", 0.15))}
 
 
 def test_mean_curve_averages_the_seeds():
-    assert mean_curve(CURVES["plain-56"], 2) == pytest.approx([0.65] * 6)
+    assert mean_curve(CURVES[Run("plain", 56)], 2) == pytest.approx([0.65] * 6)
 
 
 def test_slider_redraws_up_to_the_iteration_and_the_toggle_hides_zero_init():
@@ -27,4 +27,4 @@ def test_slider_redraws_up_to_the_iteration_and_the_toggle_hides_zero_init():
 
 def test_too_short_runs_are_refused():
     with pytest.raises(ValueError, match="at least 2 steps"):
-        IterationExplorer({"plain-20": {0: Curve([1.0], [0.5])}}, window=1)
+        IterationExplorer({Run("plain", 20): {0: Curve([1.0], [0.5])}}, window=1)

@@ -1,7 +1,8 @@
 import pytest
 
+from resnet_lib.lessons.budgets import lesson06_budget
 from resnet_lib.models import cifar_resnet
-from resnet_lib.presets import PRESETS, lesson06_budget
+from resnet_lib.presets import PRESETS
 
 
 @pytest.mark.parametrize("name", list(PRESETS))

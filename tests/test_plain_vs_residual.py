@@ -7,6 +7,7 @@ import torch
 from torch import nn
 
 from resnet_lib.blocks import PreActResidual, Residual
+from resnet_lib.data import batches
 from resnet_lib.lessons import plain_vs_residual as pvr
 from resnet_lib.models import cifar_resnet
 
@@ -33,32 +34,41 @@ def test_train_curve_records_every_step_and_is_reproducible(tiny_data):
     assert all(0 <= e <= 1 for e in runs[0].errors)
 
 
-def test_batch_stream_runs_past_one_epoch_with_the_same_order_per_seed(tiny_data):
+def test_batches_with_steps_run_past_one_epoch_with_the_same_order_per_seed(tiny_data):
     images, labels = tiny_data
-    ys = [torch.cat([y for _, y in pvr.batch_stream(images, labels, 9, 16, 28, seed)]) for seed in (0, 0, 1)]
+
+    def stream(steps, batch_size, seed):
+        return batches(images, labels, batch_size, shuffle=True, seed=seed, drop_last=True, steps=steps)
+
+    ys = [torch.cat([y for _, y in stream(9, 16, seed)]) for seed in (0, 0, 1)]
     assert len(ys[0]) == 9 * 16 and torch.equal(ys[0], ys[1]) and not torch.equal(ys[0], ys[2])
+    assert torch.equal(ys[0][:64].sort().values, labels.sort().values)  # one whole pass before the next
     with pytest.raises(ValueError, match="smaller batch"):
-        next(pvr.batch_stream(images, labels, 1, 128, 28, 0))
+        next(stream(1, 128, 0))
 
 
 def test_arms_build_the_right_twins():
     plain, res, zero = (pvr.cifar_model(arm, 8, 4, seed=0) for arm in pvr.ARMS)
     assert not plain[1][0].shortcut and res[1][0].shortcut
     assert res[1][0].bn2.weight.abs().sum() > 0 and zero[1][0].bn2.weight.abs().sum() == 0
-    assert [pvr.run_name(arm, 56) for arm in pvr.ARMS] == ["plain-56", "ResNet-56", "ResNet-56, zero-init"]
+    assert [str(pvr.Run(arm, 56)) for arm in pvr.ARMS] == ["plain-56", "ResNet-56", "ResNet-56, zero-init"]
+    runs = [pvr.Run(arm, 56) for arm in pvr.ARM_OPTIONS]
+    assert [pvr.Run.named(str(run)) for run in runs] == runs
     with pytest.raises(ValueError, match="unknown arm"):
-        pvr.run_name("highway", 20)
+        pvr.Run("highway", 20)
+    with pytest.raises(ValueError, match="no run is called"):
+        pvr.Run.named("ResNet-56 zero-init")
 
 
 def test_pre_activation_arm_runs_on_request_only(tiny_data):
     assert "pre-activation" not in pvr.ARMS and set(pvr.ARMS) < set(pvr.ARM_OPTIONS)
     net = pvr.cifar_model("pre-activation", 8, 4, seed=0)
     assert isinstance(net[1][0], PreActResidual) and not any(isinstance(m, Residual) for m in net.modules())
-    assert pvr.run_name("pre-activation", 56) == "pre-activation ResNet-56"
+    assert str(pvr.Run("pre-activation", 56)) == "pre-activation ResNet-56"
     images, labels = tiny_data
     curves = pvr.run_degradation(images, labels, depths=[8], seeds=[0, 1], steps=2, width=2, image_size=14,
                                  batch_size=16, arms=["residual", "pre-activation"])
-    assert {name: sorted(runs) for name, runs in curves.items()} == {"ResNet-8": [0, 1],
+    assert {str(run): sorted(runs) for run, runs in curves.items()} == {"ResNet-8": [0, 1],
                                                                      "pre-activation ResNet-8": [0, 1]}
 
 
@@ -69,7 +79,7 @@ def test_the_committed_pre_activation_record_has_lesson_06s_budget_and_two_seeds
     arms, seeds = recipe.pop("arms"), recipe.pop("seeds")
     assert arms == ["residual", "pre-activation"] and len(seeds) >= 2
     assert recipe == {k: v for k, v in lesson06["recipe"].items() if k != "seeds"}
-    assert set(curves) == {pvr.run_name(arm, d) for arm in arms for d in recipe["depths"]}
+    assert set(curves) == {pvr.Run(arm, d) for arm in arms for d in recipe["depths"]}
     assert all(sorted(runs) == sorted(seeds) and all(len(c.errors) == recipe["steps"] for c in runs.values())
                for runs in curves.values())
 
@@ -89,7 +99,7 @@ def test_smooth_is_a_trailing_mean():
 
 
 def test_record_round_trips(tmp_path, tiny_data):
-    curves = {"plain-8": {0: pvr.Curve([2.3, 2.1], [0.9, 0.8]), 1: pvr.Curve([2.2, 2.0], [0.875, 0.75])}}
+    curves = {pvr.Run("plain", 8): {0: pvr.Curve([2.3, 2.1], [0.9, 0.8]), 1: pvr.Curve([2.2, 2.0], [0.875, 0.75])}}
     pvr.save_record(tmp_path / "r.json", curves, {"machine": "test"})
     assert pvr.load_record(tmp_path / "r.json") == (curves, {"machine": "test"})
 
@@ -99,7 +109,7 @@ def test_run_degradation_covers_every_arm_depth_and_seed(tiny_data):
     seen = []
     curves = pvr.run_degradation(images, labels, depths=(8, 14), seeds=(0, 1), steps=2, width=2, image_size=8,
                                  batch_size=16, on_run=lambda name, seed, _: seen.append((name, seed)))
-    assert set(curves) == {"plain-8", "plain-14", "ResNet-8", "ResNet-14", "ResNet-8, zero-init",
+    assert set(map(str, curves)) == {"plain-8", "plain-14", "ResNet-8", "ResNet-14", "ResNet-8, zero-init",
                            "ResNet-14, zero-init"}
     assert all(set(runs) == {0, 1} for runs in curves.values()) and len(seen) == 12
 
@@ -120,7 +130,7 @@ def test_family_table_is_torchvision_sized():
 def test_the_committed_record_loads_and_says_how_it_was_made():
     curves, info = pvr.load_record()
     assert {"how", "machine", "finished", "wall_s"} <= set(info)
-    assert set(curves) == {pvr.run_name(arm, d) for arm in pvr.ARMS for d in info["recipe"]["depths"]}
+    assert set(curves) == {pvr.Run(arm, d) for arm in pvr.ARMS for d in info["recipe"]["depths"]}
 
 
 def test_a_missing_record_says_how_to_make_one(tmp_path):
@@ -144,3 +154,18 @@ def test_record_summary_in_words_names_the_cores_and_whether_the_machine_was_bus
     assert pvr.record_summary(busy, machine_in_words=True).endswith("; on a busy 2-core CPU")
     assert pvr.record_summary(quiet, machine_in_words=True).endswith("; on a 2-core CPU")
     assert "Some CPU" not in pvr.record_summary(busy, machine_in_words=True)
+
+
+def test_fig6_draws_the_pre_activation_runs_of_the_library():  # draw_panel parsed names and crashed on these
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from resnet_lib.ui.plain_vs_residual import draw_fig6
+
+    curves = {pvr.Run(arm, depth): {0: pvr.Curve([1.0] * 4, [0.5] * 4)}
+              for arm in ("plain", "residual", "pre-activation") for depth in (20, 56)}
+    fig = draw_fig6(curves, 2, "test")
+    labels = [line.get_label() for line in fig.axes[1].get_lines() if not line.get_label().startswith("_")]
+    assert labels == ["ResNet-20", "ResNet-56", "pre-activation ResNet-20", "pre-activation ResNet-56"]
+    widths = [line.get_linewidth() for line in fig.axes[1].get_lines() if not line.get_label().startswith("_")]
+    assert widths == [1.4, 2.0, 1.4, 2.0]  # the deepest of the panel drawn thick

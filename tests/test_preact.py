@@ -64,8 +64,7 @@ def test_forward_matches_formula():
 
 def test_zero_last_conv_is_exact_identity_even_on_negative_input():
     block = PreActResidual(4, 4).eval()
-    nn.init.zeros_(block.conv2.weight)
-    nn.init.zeros_(block.conv2.bias)
+    block.zero_init_branch()
     X = torch.randn(2, 4, 5, 5)
     assert (X < 0).any()
     assert torch.equal(block(X), X)

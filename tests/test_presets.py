@@ -8,8 +8,7 @@ def test_full_is_the_seed_recipe():
     full = PRESETS["full"]
     assert (full.image_size, full.batch_size, full.lr, full.epochs) == (96, 256, 0.05, 10)
     assert (full.data, full.train_limit, full.test_limit) == ("full", None, None)
-    assert (full.train_width, full.improved_epochs) == (64, None)
-    assert "width" not in str(full)
+    assert not hasattr(full, "train_width")  # lesson 04's width lives in its budget (lessons/budgets.py)
 
 
 def test_smoke_uses_the_embedded_sample_and_is_smallest():
@@ -17,8 +16,6 @@ def test_smoke_uses_the_embedded_sample_and_is_smallest():
     assert smoke.data == "sample" and cpu.data == "full"
     assert smoke.train_limit is not None and smoke.train_limit <= 3000
     assert smoke.train_limit * smoke.epochs < (cpu.train_limit or 60_000) * cpu.epochs
-    assert smoke.train_width <= cpu.train_width
-    assert "width 16 (d2l's: 64)" in str(cpu)  # a narrower model is never hidden
 
 
 def test_environment_variable_selects(monkeypatch):

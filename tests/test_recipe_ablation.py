@@ -9,6 +9,7 @@ from torch import nn
 from resnet_lib import PRESETS, resnet18
 from resnet_lib.data import FashionMNIST, prepare
 from resnet_lib.history import History
+from resnet_lib.lessons.budgets import lesson04_budget
 from resnet_lib.lessons.recipe_ablation import (
     SWITCHES,
     load_ablation,
@@ -18,7 +19,6 @@ from resnet_lib.lessons.recipe_ablation import (
     table,
     verdict,
 )
-from resnet_lib.presets import lesson04_budget
 from resnet_lib.training import Recipe, evaluate
 
 
@@ -76,6 +76,7 @@ def test_only_the_improved_recipe_flips_at_test_time():
 @pytest.mark.parametrize("name", PRESETS)
 def test_every_preset_has_a_lesson04_budget_with_a_small_overfitting_set(name):
     budget = lesson04_budget(name)
+    assert budget.train_width <= 64 and budget.improved_epochs >= 1
     preset_train = PRESETS[name].train_limit or 60_000
     assert budget.overfit_train <= preset_train // 4 and budget.overfit_epochs >= 4
     with pytest.raises(ValueError, match="lesson-04 budget"):

@@ -28,7 +28,7 @@ def test_different_seed_different_results():
     assert not torch.equal(one_training_step(3)[0], one_training_step(4)[0])
 
 
-@pytest.mark.parametrize("seed", [-1, 1.5, "0"])
+@pytest.mark.parametrize("seed", [-1, 1.5, "0", True])
 def test_bad_seed(seed):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="seed must be a non-negative integer"):
         seed_everything(seed)

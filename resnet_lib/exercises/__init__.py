@@ -20,12 +20,14 @@ LESSONS = ("lesson01", "lesson02", "lesson03", "lesson04", "lesson05", "lesson06
 
 @dataclass(frozen=True)
 class Exercise:
-    """One exercise: ``check(answer)`` returns True when the answer is right; ``hint`` is shown otherwise."""
+    """One exercise: ``check(answer)`` returns True when the answer is right; ``hint`` is shown otherwise;
+    ``explanation`` (a model answer to the exercise's "why") is shown after every judged attempt, right or wrong."""
 
     key: str
     question: str
     check: Callable[[Any], bool]
     hint: str
+    explanation: str = ""
 
 
 class AnswerTypeError(TypeError):
@@ -100,4 +102,6 @@ def check_exercise(key: str, answer: Any, quiet: bool = False) -> bool:
         return False
     if not quiet:
         print(f"✓ {key}: correct." if right else f"✗ {key}: not yet. Hint: {exercise.hint}")
+        if exercise.explanation:
+            print(f"Why: {exercise.explanation}")
     return right

@@ -1,58 +1,20 @@
-"""Lesson 05's short training runs that record the loss at every step, so several variants can be compared under
-one budget (the degradation experiment of He et al. 2015, and 1000-layer training)."""
+"""Lesson 05's short training runs (:func:`~resnet_lib.training.short_run`, which records the loss at every step)
+compared under one budget (the degradation experiment of He et al. 2015, and 1000-layer training): the mean of a
+run's last losses, and the gradient profiles measured along the way."""
 
 from __future__ import annotations
 
+import json
 import math
-from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import torch
 from torch import nn
+from torch.nn import functional as F
 
-from ..training import train_steps
+from ..checks import check_positive
 from .gradients import layer_grad_norms
-
-
-def train_losses(model: nn.Module, x: torch.Tensor, y: torch.Tensor, steps: int, batch_size: int = 128,
-                 lr: float = 0.01, momentum: float = 0.9, seed: int = 0, warmup: int = 0,
-                 on_step: Callable[[int, nn.Module], None] | None = None) -> list[float]:
-    """Train ``model`` in place with SGD for ``steps`` mini-batches; return the training loss of every step.
-    ``warmup`` > 0 raises the learning rate linearly from ``lr / warmup`` to ``lr`` over the first ``warmup`` steps.
-
-    Batches are drawn from ``(x, y)`` in an order fixed by ``seed`` (the same for every model), reshuffled each
-    pass. ``on_step(step, model)`` is called before each step and once after the last (step = ``steps``).
-    A loss that becomes NaN or infinite is recorded and training stops there (the rest is padded with NaN).
-    """
-    if not isinstance(steps, int) or steps < 1 or not isinstance(batch_size, int) or batch_size < 2:
-        raise ValueError(f"steps must be >= 1 and batch_size >= 2 (integers), got {steps!r} and {batch_size!r}")
-    if len(x) != len(y) or len(y) < batch_size:
-        raise ValueError(f"need at least batch_size={batch_size} matching examples, got {len(x)} and {len(y)}")
-    if not isinstance(warmup, int) or warmup < 0:
-        raise ValueError(f"warmup must be a whole number of steps >= 0, got {warmup!r}")
-    optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
-    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: min(1.0, (step + 1) / warmup) if warmup else 1)
-
-    def before_step(step: int, net: nn.Module) -> None:
-        if step:
-            schedule.step()
-        if on_step is not None:
-            on_step(step, net)
-
-    losses = train_steps(model, optimizer, _shuffled_batches(x, y, steps, batch_size, seed), on_step=before_step)
-    return losses + [math.nan] * (steps - len(losses))
-
-
-def _shuffled_batches(x: torch.Tensor, y: torch.Tensor, steps: int, batch_size: int,
-                      seed: int) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
-    """``steps`` batches of ``(x, y)``, in an order fixed by ``seed``, reshuffled after each full pass."""
-    g = torch.Generator().manual_seed(seed)
-    order, cursor = torch.randperm(len(y), generator=g), 0
-    for _ in range(steps):
-        if cursor + batch_size > len(y):
-            order, cursor = torch.randperm(len(y), generator=g), 0
-        idx = order[cursor:cursor + batch_size]
-        cursor += batch_size
-        yield x[idx], y[idx]
+from .records import RESULTS
 
 
 def final_loss(losses: list[float], last: int = 10) -> float:
@@ -64,13 +26,12 @@ def final_loss(losses: list[float], last: int = 10) -> float:
 
 
 class ProfileRecorder:
-    """An ``on_step`` callback for :func:`train_losses`: every ``every`` steps it measures, on the fixed batch
-    ``(x, y)``, the gradient reaching each layer (in ``profiles``) and the gradient of each layer's weights (in
-    ``weight_profiles``) with :func:`layer_grad_norms`; both map step -> profile."""
+    """An ``on_step`` callback for :func:`~resnet_lib.training.short_run`: every ``every`` steps it measures, on
+    the fixed batch ``(x, y)``, the gradient reaching each layer (in ``profiles``) and the gradient of each layer's
+    weights (in ``weight_profiles``) with :func:`layer_grad_norms`; both map step -> profile."""
 
     def __init__(self, x: torch.Tensor, y: torch.Tensor, every: int):
-        if not isinstance(every, int) or every < 1:
-            raise ValueError(f"every must be a positive integer (steps between measurements), got {every!r}")
+        check_positive(every=every)  # steps between measurements
         self.x, self.y, self.every = x, y, every
         self.profiles: dict[int, torch.Tensor] = {}
         self.weight_profiles: dict[int, torch.Tensor] = {}
@@ -78,3 +39,37 @@ class ProfileRecorder:
     def __call__(self, step: int, model: nn.Module) -> None:
         if step % self.every == 0:
             self.profiles[step], self.weight_profiles[step] = layer_grad_norms(model, self.x, self.y)
+
+
+CONTROLS_RECORD = RESULTS / "degradation_controls-cpu.json"  # made by benchmarks/degradation_controls.py
+
+
+def load_controls(path: str | Path = CONTROLS_RECORD) -> tuple[dict[str, dict[int, dict[int, list[float]]]], dict]:
+    """``({run: {depth: {seed: losses}}}, info)`` from the record of ``benchmarks/degradation_controls.py``."""
+    if not Path(path).is_file():
+        raise FileNotFoundError(f"no record at {path}; make one with: python benchmarks/degradation_controls.py")
+    record = json.loads(Path(path).read_text())
+    runs = {name: {int(d): {int(s): losses for s, losses in by_seed.items()} for d, by_seed in by_depth.items()}
+            for name, by_depth in record["runs"].items()}
+    return runs, record["info"]
+
+
+@torch.no_grad()
+def lesion_losses(net: nn.Module, x: torch.Tensor, y: torch.Tensor) -> tuple[float, list[float]]:
+    """Veit et al. (2016)'s lesion experiment on a trained :class:`~resnet_lib.lessons.gradients.DeepMLP`: the loss
+    on ``(x, y)`` of the whole net, and with each block deleted in turn (replaced by the identity), in eval mode.
+    The net is left as it was."""
+    was_training = net.training
+    net.eval()
+    try:
+        whole = F.cross_entropy(net(x), y).item()
+        without = []
+        for i, block in enumerate(net.blocks):
+            net.blocks[i] = nn.Identity()
+            try:
+                without.append(F.cross_entropy(net(x), y).item())
+            finally:
+                net.blocks[i] = block
+    finally:
+        net.train(was_training)
+    return whole, without

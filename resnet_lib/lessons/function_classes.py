@@ -21,8 +21,8 @@ from torch.nn import functional as F
 
 from ..blocks import Residual
 from ..checks import check_positive
-from ..data import batches, prepare
-from ..training import train_steps
+from ..data import prepare
+from ..training import short_run
 
 FAMILIES = {True: "nested", False: "non-nested"}
 GRID_POINTS = 4000
@@ -135,7 +135,7 @@ def identity_plain_layer(channels: int) -> nn.Sequential:
 def zero_init_residual(channels: int) -> Residual:
     """A ``Residual(channels, channels)`` whose last BN scale (gamma) starts at 0: its branch outputs 0."""
     block = Residual(channels, channels)
-    nn.init.zeros_(block.bn2.weight)
+    block.zero_init_branch()
     return block
 
 
@@ -171,35 +171,28 @@ def grow(net: nn.Sequential, arm: str, channels: int = CHANNELS) -> nn.Sequentia
     return copy.deepcopy(net) if make is None else insert_layer(net, make(channels))
 
 
-def train_inserted(net: nn.Module, images: torch.Tensor, labels: torch.Tensor, epochs: int, seed: int = 0,
-                   lr: float = 0.05, batch_size: int = BATCH_SIZE, every: int | None = None,
-                   probe: int = PROBE) -> list[float]:
-    """Train ``net`` with SGD (momentum 0.9) on uint8 ``images`` for ``epochs``.
+def steps_after(epochs: int, images: int, batch_size: int = BATCH_SIZE) -> int:
+    """SGD steps in ``epochs`` passes over ``images`` images (a last partial batch is dropped)."""
+    check_positive(epochs=epochs, images=images, batch_size=batch_size)
+    return epochs * (images // batch_size)
 
-    Returns the training-mode loss of every step or, with ``every``, the eval-mode loss on the first ``probe``
-    training images before the first step, every ``every`` steps and after the last (:func:`checkpoint_steps`).
-    """
-    check_positive(epochs=epochs, batch_size=batch_size, probe=probe)
-    optimizer = torch.optim.SGD(net.parameters(), lr=lr, momentum=0.9)
-    stream = (batch for epoch in range(epochs)
-              for batch in batches(images, labels, batch_size, shuffle=True, seed=seed, epoch=epoch))
-    if every is None:
-        return train_steps(net, optimizer, stream)
-    check_positive(every=every)
-    wanted = set(checkpoint_steps(epochs * -(-len(labels) // batch_size), every))
-    measured: list[float] = []
 
-    def record(step: int, model: nn.Module) -> None:
-        if step in wanted:
-            measured.append(loss_and_accuracy(model, images[:probe], labels[:probe])[1])
+class LossProbe:
+    """An ``on_step`` callback for :func:`~resnet_lib.training.short_run`: at each of ``steps`` it records the
+    eval-mode loss on the fixed images ``(images, labels)`` in ``losses``, then puts the model back in training."""
+
+    def __init__(self, images: torch.Tensor, labels: torch.Tensor, steps: list[int]):
+        self.images, self.labels, self.steps = images, labels, set(steps)
+        self.losses: list[float] = []
+
+    def __call__(self, step: int, model: nn.Module) -> None:
+        if step in self.steps:
+            self.losses.append(loss_and_accuracy(model, self.images, self.labels)[1])
             model.train()
-
-    train_steps(net, optimizer, stream, on_step=record)
-    return measured
 
 
 def checkpoint_steps(total: int, every: int) -> list[int]:
-    """The steps at which :func:`train_inserted` measures with ``every``: 0, every, 2*every, … and ``total``."""
+    """The steps at which :func:`insertion_runs` measures: 0, every, 2*every, … and ``total``."""
     return sorted({*range(0, total, every), total})
 
 
@@ -222,18 +215,23 @@ def insertion_runs(net: nn.Sequential, images: torch.Tensor, labels: torch.Tenso
     """Grow the trained ``net`` in every way of :data:`ARMS` and train each copy for ``epochs``, once per seed.
 
     Within one seed every arm sees the same batches in the same order; the seed also draws the new layer's
-    weights. Losses are measured in eval mode on the first ``probe`` training images (see :func:`train_inserted`).
+    weights. Losses are measured in eval mode on the first ``probe`` training images (:class:`LossProbe`), every
+    ``every`` steps; training is SGD, lr 0.05, momentum 0.9, batch :data:`BATCH_SIZE`.
     """
     if not seeds:
         raise ValueError("seeds must name at least one seed, e.g. (1, 2)")
+    check_positive(every=every, probe=probe)
+    total = steps_after(epochs, len(labels))
+    steps = checkpoint_steps(total, every)
     losses: dict[str, list[list[float]]] = {arm: [] for arm in ARMS}
     for seed in seeds:
         for arm in ARMS:
             torch.manual_seed(seed)
             grown = grow(net, arm)
-            losses[arm].append(train_inserted(grown, images, labels, epochs, seed=seed, every=every, probe=probe))
-    total = epochs * -(-len(labels) // BATCH_SIZE)
-    return InsertionRuns(checkpoint_steps(total, every), tuple(seeds), losses)
+            probe_run = LossProbe(images[:probe], labels[:probe], steps)
+            short_run(grown, images, labels, total, batch_size=BATCH_SIZE, lr=0.05, seed=seed, on_step=probe_run)
+            losses[arm].append(probe_run.losses)
+    return InsertionRuns(steps, tuple(seeds), losses)
 
 
 @torch.no_grad()

@@ -17,7 +17,6 @@ from torch import nn
 from ..data import FashionMNIST, batches
 from ..training import evaluate, train_step
 
-
 # (training images, epochs) of the lesson's run, by the size of the notebook's run; 10,000 images leave a short
 # batch of 16 (10,000 = 39 x 256 + 16), 400 images one of 144
 SIZES = {"smoke": (400, 2), "cpu": (10_000, 5), "full": (10_000, 5)}

@@ -7,7 +7,7 @@ import itertools
 import json
 import math
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,10 +16,10 @@ from torch import nn
 from torch.nn import functional as F
 
 from ..blocks import PreActResidual, Residual
-from ..data import batches
+from ..checks import check_positive
 from ..measure import count_flops, count_parameters, main_path_layers
 from ..models import FAMILY, ResNet, build_resnet, cifar_resnet, family_member
-from ..training import train_steps
+from ..training import short_run
 from .records import RESULTS
 
 ARMS = ("plain", "residual", "residual, zero-init")  # lesson 06's comparison
@@ -61,44 +61,63 @@ class Curve:
         return math.nan if not all(math.isfinite(v) for v in self.losses[-len(tail):]) else sum(tail) / len(tail)
 
 
-def batch_stream(images: torch.Tensor, labels: torch.Tensor, steps: int, batch_size: int, image_size: int,
-                 seed: int) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
-    """``steps`` shuffled batches of uint8 ``images`` (prepared as floats), epoch after epoch; the order depends
-    only on ``seed``, so every model sees the same batches."""
-    if len(labels) < batch_size:
-        raise ValueError(f"need at least batch_size={batch_size} images, got {len(labels)}; use a smaller batch")
-    epochs = (batches(images, labels, batch_size, image_size=image_size, shuffle=True, seed=seed, epoch=e,
-                      drop_last=True) for e in itertools.count())
-    return itertools.islice(itertools.chain.from_iterable(epochs), steps)
+Curves = dict["Run", dict[int, Curve]]  # {run: {seed: its curve}}
 
 
 def train_curve(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, steps: int, *, batch_size: int = 128,
                 image_size: int = 28, lr: float = 0.1, momentum: float = 0.9, weight_decay: float = 1e-4,
                 seed: int = 0) -> Curve:
-    """Train ``model`` in place with SGD (He et al.'s CIFAR recipe by default) for ``steps`` batches; return
-    the loss and error of every step."""
-    if not isinstance(steps, int) or steps < 1:
-        raise ValueError(f"steps must be a positive integer, got {steps!r}")
-    optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum, weight_decay=weight_decay)
+    """:func:`~resnet_lib.training.short_run` with He et al.'s CIFAR recipe by default, recording the loss and the
+    training error of every step."""
     recorder = ErrorRecorder()
-    losses = train_steps(model, optimizer, batch_stream(images, labels, steps, batch_size, image_size, seed),
-                         loss_fn=recorder)
+    losses = short_run(model, images, labels, steps, batch_size=batch_size, image_size=image_size, lr=lr,
+                       momentum=momentum, weight_decay=weight_decay, seed=seed, loss_fn=recorder)
     return Curve(losses, recorder.errors)
 
 
-def run_name(arm: str, depth: int) -> str:
-    """``"plain-56"``, ``"ResNet-20"``, ``"ResNet-56, zero-init"``, ``"pre-activation ResNet-56"``."""
-    if arm not in ARM_OPTIONS:
-        raise ValueError(f"unknown arm {arm!r}; use one of {tuple(ARM_OPTIONS)}")
-    if arm == "plain":
-        return f"plain-{depth}"
-    return ("pre-activation " if arm == "pre-activation" else "") + f"ResNet-{depth}" + (
-        ", zero-init" if "zero" in arm else "")
+@dataclass(frozen=True)
+class Run:
+    """Which net a run trained: its ``arm`` (a key of ``ARM_OPTIONS``) and its ``depth``. ``str(run)`` is the
+    name a learner reads: ``plain-56``, ``ResNet-20``, ``ResNet-56, zero-init``, ``pre-activation ResNet-56``."""
+
+    arm: str
+    depth: int
+
+    def __post_init__(self) -> None:
+        if self.arm not in ARM_OPTIONS:
+            raise ValueError(f"unknown arm {self.arm!r}; use one of {tuple(ARM_OPTIONS)}")
+        check_positive(depth=self.depth)
+
+    @property
+    def plain(self) -> bool:
+        return self.arm == "plain"
+
+    @property
+    def zero_init(self) -> bool:
+        return bool(ARM_OPTIONS[self.arm].get("zero_init_residual", False))
+
+    def __str__(self) -> str:
+        if self.plain:
+            return f"plain-{self.depth}"
+        return ("pre-activation " if self.arm == "pre-activation" else "") + f"ResNet-{self.depth}" + (
+            ", zero-init" if self.zero_init else "")
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+    @classmethod
+    def named(cls, name: str) -> Run:
+        """The run whose ``str`` is ``name`` (records on disk are keyed by name)."""
+        found = [cls(arm, int(depth)) for depth in re.findall(r"\d+", name) for arm in ARM_OPTIONS
+                 if str(cls(arm, int(depth))) == name]
+        if not found:
+            raise ValueError(f"no run is called {name!r}; names look like 'plain-56' or 'ResNet-20, zero-init'")
+        return found[0]
 
 
 def cifar_model(arm: str, depth: int, width: int, seed: int) -> ResNet:
     """The CIFAR-style net of one arm (see ``ARM_OPTIONS``), initialised from ``seed``."""
-    run_name(arm, depth)  # checks the arm
+    Run(arm, depth)  # checks the arm
     torch.manual_seed(seed)
     return cifar_resnet(depth, width=width, **ARM_OPTIONS[arm])
 
@@ -106,28 +125,27 @@ def cifar_model(arm: str, depth: int, width: int, seed: int) -> ResNet:
 def run_degradation(images: torch.Tensor, labels: torch.Tensor, *, depths: Sequence[int], seeds: Sequence[int],
                     steps: int, width: int, image_size: int, batch_size: int = 128, arms: Sequence[str] = ARMS,
                     device: torch.device | str = "cpu",
-                    on_run: Callable[[str, int, Curve], None] | None = None) -> dict[str, dict[int, Curve]]:
+                    on_run: Callable[[Run, int, Curve], None] | None = None) -> Curves:
     """Train every (arm, depth, seed) under one recipe on ``device`` (where ``images`` should be too); return
-    ``{run name: {seed: Curve}}``. ``on_run(name, seed, curve)`` is called after each run (e.g. to print)."""
-    curves: dict[str, dict[int, Curve]] = {}
+    ``{run: {seed: Curve}}``. ``on_run(run, seed, curve)`` is called after each run (e.g. to print)."""
+    curves: Curves = {}
     for seed, arm, depth in itertools.product(seeds, arms, depths):
         model = cifar_model(arm, depth, width, seed).to(device)
         curve = train_curve(model, images, labels, steps, batch_size=batch_size, image_size=image_size, seed=seed)
-        curves.setdefault(run_name(arm, depth), {})[seed] = curve
+        curves.setdefault(Run(arm, depth), {})[seed] = curve
         if on_run is not None:
-            on_run(run_name(arm, depth), seed, curve)
+            on_run(Run(arm, depth), seed, curve)
     return curves
 
 
-def tail_errors(curves: dict[str, dict[int, Curve]], fraction: float = 0.2) -> dict[str, dict[int, float]]:
-    """``{run name: {seed: training error over the last fraction of steps}}``."""
-    return {name: {seed: c.tail_error(fraction) for seed, c in runs.items()} for name, runs in curves.items()}
+def tail_errors(curves: Curves, fraction: float = 0.2) -> dict[Run, dict[int, float]]:
+    """``{run: {seed: training error over the last fraction of steps}}``."""
+    return {run: {seed: c.tail_error(fraction) for seed, c in runs.items()} for run, runs in curves.items()}
 
 
 def smooth(values: Sequence[float], window: int) -> list[float]:
     """Trailing moving average over ``window`` steps (shorter at the start), as training curves are drawn."""
-    if not isinstance(window, int) or window < 1:
-        raise ValueError(f"window must be a positive integer, got {window!r}")
+    check_positive(window=window)
     out, total = [], 0.0
     for i, v in enumerate(values):
         total += v - (values[i - window] if i >= window else 0.0)
@@ -135,20 +153,20 @@ def smooth(values: Sequence[float], window: int) -> list[float]:
     return out
 
 
-def save_record(path: str | Path, curves: dict[str, dict[int, Curve]], info: dict[str, object]) -> None:
+def save_record(path: str | Path, curves: Curves, info: dict[str, object]) -> None:
     """Write runs and how they were made (``info``: recipe, machine, time) as JSON."""
-    runs = {name: {str(seed): {"errors": [round(e, 5) for e in c.errors], "losses": [round(v, 5) for v in c.losses]}
-                   for seed, c in by_seed.items()} for name, by_seed in curves.items()}
+    runs = {str(run): {str(seed): {"errors": [round(e, 5) for e in c.errors], "losses": [round(v, 5) for v in c.losses]}
+                   for seed, c in by_seed.items()} for run, by_seed in curves.items()}
     Path(path).write_text(json.dumps({"info": info, "runs": runs}, indent=1) + "\n")
 
 
-def load_record(path: str | Path = RECORD) -> tuple[dict[str, dict[int, Curve]], dict[str, object]]:
+def load_record(path: str | Path = RECORD) -> tuple[Curves, dict[str, object]]:
     """``(curves, info)`` from a file written by :func:`save_record` (by default the committed CPU record of
     ``benchmarks/degradation.py``)."""
     if not Path(path).is_file():
         raise FileNotFoundError(f"no record at {path}; make one with: python benchmarks/degradation.py --out {path}")
     record = json.loads(Path(path).read_text())
-    curves = {name: {int(seed): Curve(run["losses"], run["errors"]) for seed, run in by_seed.items()}
+    curves = {Run.named(name): {int(seed): Curve(run["losses"], run["errors"]) for seed, run in by_seed.items()}
               for name, by_seed in record["runs"].items()}
     return curves, record["info"]
 
@@ -193,3 +211,16 @@ def family_table(in_channels: int, num_classes: int, image_size: int) -> list[Fa
         flops = count_flops(net, (in_channels, image_size, image_size)).total
         rows.append(FamilyRow(name, main_path_layers(net), count_parameters(net), flops))
     return rows
+
+
+CONVERGED_RECORD = RESULTS / "degradation-converged-cpu.json"  # made by benchmarks/degradation_converged.py
+
+
+def load_converged(path: str | Path = CONVERGED_RECORD) -> tuple[dict[str, dict[int, dict[str, list[float]]]], dict]:
+    """``({run name: {seed: {"train_error": [...], "test_error": [...], ...}}}, info)``: lesson 06's runs trained to
+    the end of a cosine schedule, errors after every epoch (the record of ``benchmarks/degradation_converged.py``)."""
+    if not Path(path).is_file():
+        raise FileNotFoundError(f"no record at {path}; make one with: python benchmarks/degradation_converged.py")
+    record = json.loads(Path(path).read_text())
+    runs = {name: {int(seed): run for seed, run in by_seed.items()} for name, by_seed in record["runs"].items()}
+    return runs, record["info"]

@@ -129,3 +129,9 @@ def load_ablation(path: str | Path = RECORD) -> tuple[dict[str, list[History]], 
                                 f"python benchmarks/recipe_ablation.py --out {path}")
     record = json.loads(Path(path).read_text())
     return {name: [History(**h) for h in runs] for name, runs in record["arms"].items()}, record["info"]
+
+
+def largest_drop(history: History) -> float:
+    """The largest fall of test accuracy from one epoch to the next (0 if it never fell)."""
+    falls = [a - b for a, b in zip(history.test_acc, history.test_acc[1:], strict=False)]
+    return max([0.0, *falls])

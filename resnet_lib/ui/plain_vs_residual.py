@@ -8,11 +8,9 @@ import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from ..lessons.plain_vs_residual import Curve, smooth
+from ..lessons.plain_vs_residual import Curve, Curves, Run, smooth
 from .style import COLORS
 from .widget_output import Explorer
-
-Curves = dict[str, dict[int, Curve]]
 
 
 def mean_curve(runs: dict[int, Curve], window: int) -> list[float]:
@@ -21,34 +19,33 @@ def mean_curve(runs: dict[int, Curve], window: int) -> list[float]:
     return [sum(vals) / len(vals) for vals in zip(*smoothed, strict=True)]
 
 
-def line_style(name: str, depth_rank: int) -> dict[str, object]:
+def line_style(run: Run, depth_rank: int) -> dict[str, object]:
     """Plain orange / residual blue; the deepest net of a panel solid and thick (``depth_rank`` 1), shallower
     ones dashed (0), as in Fig. 6; zero-init runs dotted."""
-    color = COLORS["plain" if name.startswith("plain") else "residual"]
-    style = ":" if "zero-init" in name else "-" if depth_rank else "--"
+    color = COLORS["plain" if run.plain else "residual"]
+    style = ":" if run.zero_init else "-" if depth_rank else "--"
     return {"color": color, "linestyle": style, "linewidth": 2.0 if depth_rank else 1.4}
 
 
-def draw_panel(ax: Axes, curves: Curves, names: list[str], window: int, upto: int | None = None) -> None:
-    """One panel: each named run's seeds (thin) and their mean (thick), steps ``0 .. upto``."""
-    depths = sorted({int(n.split("-")[1].split(",")[0]) for n in names})
-    for name in names:
-        depth = int(name.split("-")[1].split(",")[0])
-        style = line_style(name, int(depth == depths[-1]))
-        for curve in curves[name].values():
+def draw_panel(ax: Axes, curves: Curves, runs: list[Run], window: int, upto: int | None = None) -> None:
+    """One panel: each of ``runs``' seeds (thin) and their mean (thick), steps ``0 .. upto``."""
+    deepest = max((run.depth for run in runs), default=0)
+    for run in runs:
+        style = line_style(run, int(run.depth == deepest))
+        for curve in curves[run].values():
             ax.plot(smooth(curve.errors, window)[:upto], alpha=0.3, color=style["color"], linewidth=0.8,
                     linestyle=style["linestyle"])
-        ax.plot(mean_curve(curves[name], window)[:upto], label=name, **style)
+        ax.plot(mean_curve(curves[run], window)[:upto], label=str(run), **style)
     ax.set(xlabel="iteration (SGD step)", ylabel="training error (smoothed)", ylim=(0, 1))
-    if names:
+    if runs:
         ax.legend(fontsize=8)
 
 
 def draw_fig6(curves: Curves, window: int, title: str, upto: int | None = None) -> Figure:
     """He et al.'s Fig. 6 layout: plain nets left, residual nets right, the same axes."""
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 3.6), sharey=True)
-    draw_panel(left, curves, [n for n in curves if n.startswith("plain")], window, upto)
-    draw_panel(right, curves, [n for n in curves if not n.startswith("plain")], window, upto)
+    draw_panel(left, curves, [run for run in curves if run.plain], window, upto)
+    draw_panel(right, curves, [run for run in curves if not run.plain], window, upto)
     left.set_title("plain nets")
     right.set_title("residual nets")
     fig.suptitle(title)
@@ -74,7 +71,35 @@ class IterationExplorer(Explorer):
 
     def draw(self) -> tuple[Figure, str]:
         upto = self.controls["iteration"].value
-        shown = {n: r for n, r in self.curves.items() if self.controls["zero_init"].value or "zero-init" not in n}
+        shown = {run: c for run, c in self.curves.items() if self.controls["zero_init"].value or not run.zero_init}
         fig = draw_fig6(shown, self.window, f"{self.title}, first {upto} iterations", upto)
-        errors = ", ".join(f"{name} {self.means[name][upto - 1]:.2f}" for name in shown)
+        errors = ", ".join(f"{run} {self.means[run][upto - 1]:.2f}" for run in shown)
         return fig, f"iteration {upto}: smoothed training error (mean of seeds) {errors}"
+
+
+DEPTH_MARKERS = ("o", "s", "^", "D")
+
+
+def draw_converged(runs: dict[str, dict[int, dict[str, list[float]]]], title: str) -> Figure:
+    """He et al.'s Fig. 6 for runs trained to the end: plain nets left, residual nets right; per net the mean over
+    seeds of the training error (dashed, thin) and the test error (solid, bold) after every epoch, in %. Depths are
+    told apart by shade and marker (deeper = darker)."""
+    fig, panels = plt.subplots(1, 2, figsize=(12, 4.6), sharey=True)
+    for ax, kind, shades in zip(panels, ("plain", "ResNet"), ("Oranges", "Blues"), strict=True):
+        names = sorted((n for n in runs if n.startswith(kind)), key=lambda n: int(n.split("-")[1]))
+        for rank, name in enumerate(names):
+            color = plt.get_cmap(shades)(0.45 + 0.5 * rank / max(1, len(names) - 1))
+            for key, style, width, what in (("train_error", "--", 1.4, "train"), ("test_error", "-", 2.6, "test")):
+                per_seed = [r[key] for r in runs[name].values()]
+                mean = [100 * sum(v) / len(v) for v in zip(*per_seed, strict=True)]
+                ax.plot(range(1, len(mean) + 1), mean, linestyle=style, linewidth=width, color=color,
+                        marker=DEPTH_MARKERS[rank % len(DEPTH_MARKERS)], markersize=5, label=f"{name} {what}")
+        ax.set_title("plain nets" if kind == "plain" else "residual nets", fontsize=13)
+        ax.set_xlabel("epoch", fontsize=12)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=10, ncol=2)
+        ax.tick_params(labelsize=11)
+    panels[0].set_ylabel("error (%)", fontsize=12)
+    fig.suptitle(title, fontsize=13)
+    fig.tight_layout()
+    return fig
