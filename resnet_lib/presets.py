@@ -30,8 +30,8 @@ class Preset:
     test_limit: int | None  # test images evaluated (None = all)
 
     def headline(self) -> str:
-        """One line naming the preset and what it is for; each notebook adds what the preset means for it."""
-        return f"preset '{self.name}' ({self.summary})"
+        """One line naming the settings and what they are for (learners read it as 'settings'); each notebook adds what the preset means for it."""
+        return f"settings '{self.name}' ({self.summary})"
 
     def __str__(self) -> str:
         train = "all" if self.train_limit is None else f"{self.train_limit:,}"

@@ -33,7 +33,7 @@ def lesson04() -> str:
 
 
 def test_lesson04_was_run_with_the_cpu_preset(lesson04):
-    assert "preset 'cpu'" in lesson04 and "10,000 test images" in lesson04
+    assert "settings 'cpu'" in lesson04 and "10,000 test images" in lesson04
 
 
 def test_lesson04_improved_recipe_reaches_092(lesson04):
@@ -55,7 +55,7 @@ def test_lesson04_small_subset_overfits_far_more_than_the_full_run(lesson04):
 
 def test_lesson01_seeds_do_not_tell_the_identity_starts_and_no_insertion_apart():
     lesson01 = printed("01_function_classes.ipynb")
-    assert "preset 'cpu'" in lesson01
+    assert "settings 'cpu'" in lesson01
     assert "the two identity starts and the net with nothing inserted: these seeds tell no two of them apart" \
         in lesson01
     assert re.search(r"'plain, default init' ended with a higher loss than 'no layer inserted' on both seeds .*; "

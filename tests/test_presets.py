@@ -48,5 +48,5 @@ def test_str_reports_the_recipe():
 
 def test_headline_names_the_preset_without_lesson_04_details():
     cpu = PRESETS["cpu"]
-    assert cpu.headline() == f"preset 'cpu' ({cpu.summary})" and str(cpu).startswith(cpu.headline())
+    assert cpu.headline() == f"settings 'cpu' ({cpu.summary})" and str(cpu).startswith(cpu.headline())
     assert "width" not in cpu.headline()
