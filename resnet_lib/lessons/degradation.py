@@ -5,12 +5,13 @@ run's last losses, and the gradient profiles measured along the way."""
 from __future__ import annotations
 
 import math
+from typing import cast
 
 import torch
 from torch import nn
 
 from ..checks import check_positive
-from .gradients import layer_grad_norms
+from .gradients import DeepMLP, layer_grad_norms
 
 
 def final_loss(losses: list[float], last: int = 10) -> float:
@@ -34,4 +35,4 @@ class ProfileRecorder:
 
     def __call__(self, step: int, model: nn.Module) -> None:
         if step % self.every == 0:
-            self.profiles[step], self.weight_profiles[step] = layer_grad_norms(model, self.x, self.y)
+            self.profiles[step], self.weight_profiles[step] = layer_grad_norms(cast(DeepMLP, model), self.x, self.y)
