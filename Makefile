@@ -47,7 +47,7 @@ test: $(STAMP) lint typecheck $(BOOK_JS)  ## every test: unit tests, nbval over 
 	RESNET_PRESET=smoke $(BIN)/python -m pytest -n 2 --dist loadfile
 
 lint: $(STAMP)
-	$(BIN)/ruff check resnet_lib tests notebooks benchmarks tools book
+	$(BIN)/ruff check resnet_lib tests notebooks benchmarks tools book conftest.py
 
 typecheck: $(STAMP)  ## static type check of resnet_lib (mypy, settings in pyproject.toml)
 	$(BIN)/mypy
