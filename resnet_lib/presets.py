@@ -30,7 +30,7 @@ class Preset:
     test_limit: int | None  # test images evaluated (None = all)
 
     def headline(self) -> str:
-        """One line naming the settings and what they are for (learners read it as 'settings'); each notebook adds what the preset means for it."""
+        """One line naming the settings and what they are for; each notebook adds what they mean for it."""
         return f"settings '{self.name}' ({self.summary})"
 
     def __str__(self) -> str:
