@@ -56,7 +56,7 @@ def load_controls(path: str | Path = CONTROLS_RECORD) -> tuple[dict[str, dict[in
 
 
 @torch.no_grad()
-def lesion_losses(net: nn.Module, x: torch.Tensor, y: torch.Tensor) -> tuple[float, list[float]]:
+def lesion_losses(net: DeepMLP, x: torch.Tensor, y: torch.Tensor) -> tuple[float, list[float]]:
     """Veit et al. (2016)'s lesion experiment on a trained :class:`~resnet_lib.lessons.gradients.DeepMLP`: the loss
     on ``(x, y)`` of the whole net, and with each block deleted in turn (replaced by the identity), in eval mode.
     The net is left as it was."""
