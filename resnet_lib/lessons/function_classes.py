@@ -224,8 +224,8 @@ PAIRS: tuple[tuple[str, str], ...] = (
 
 def insertion_runs(net: nn.Sequential, images: torch.Tensor, labels: torch.Tensor, epochs: int = EPOCHS_AFTER,
                    seeds: tuple[int, ...] = SEEDS, every: int = 8, probe: int = PROBE,
-                   arms: tuple[str, ...] | None = None) -> InsertionRuns:
-    """Grow the trained ``net`` in every way of :data:`ARMS` (or only those named in ``arms``) and train each copy
+                   variants: tuple[str, ...] | None = None) -> InsertionRuns:
+    """Grow the trained ``net`` in every way of :data:`ARMS` (or only those named in ``variants``) and train each copy
     for ``epochs``, once per seed.
 
     Within one seed every arm sees the same batches in the same order; the seed also draws the new layer's
@@ -235,10 +235,10 @@ def insertion_runs(net: nn.Sequential, images: torch.Tensor, labels: torch.Tenso
     if not seeds:
         raise ValueError("seeds must name at least one seed, e.g. (1, 2)")
     check_positive(every=every, probe=probe)
-    arms = tuple(ARMS) if arms is None else tuple(arms)
+    arms = tuple(ARMS) if variants is None else tuple(variants)
     unknown = [arm for arm in arms if arm not in ARMS]
     if unknown or not arms:
-        raise ValueError(f"arms must name some of the ways to grow the net, {', '.join(repr(a) for a in ARMS)}; "
+        raise ValueError(f"variants must name some of the ways to grow the net, {', '.join(repr(a) for a in ARMS)}; "
                          f"got {arms!r}")
     total = steps_after(epochs, len(labels))
     steps = checkpoint_steps(total, every)
