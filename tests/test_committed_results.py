@@ -74,10 +74,14 @@ def test_lesson01_printed_differences_agree_with_the_printed_means():
     lesson01 = printed("01_function_classes.ipynb")
     means = seed_lines(lesson01)
     assert len(means) == 4, means
-    for m in re.finditer(r"'([^']+)' (?:ended with a (?:higher|lower) loss than|and) '([^']+)'[^(]*\(([^)]*)\)",
-                         lesson01):
+    checked = 0
+    verdict_lines = re.finditer(r"^'([^']+)' (?:ended with a (?:higher|lower) loss than|and) '([^']+)'[^(\n]*"
+                                r"\(([^)]*)\)", lesson01, re.M)
+    for m in verdict_lines:
         a, b, diffs = m.group(1), m.group(2), [float(d) for d in m.group(3).split(", ")]
         assert diffs == [round(x - y, 3) for x, y in zip(means[a], means[b], strict=True)], (a, b, diffs)
+        checked += 1
+    assert checked == 4, "the four comparisons of section 3"
 
 
 def test_lesson02_printed_differences_agree_with_the_printed_errors():
