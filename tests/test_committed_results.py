@@ -55,11 +55,43 @@ def test_lesson04_small_subset_overfits_far_more_than_the_full_run(lesson04):
 
 def test_lesson01_seeds_do_not_tell_the_identity_starts_and_no_insertion_apart():
     lesson01 = printed("01_function_classes.ipynb")
-    assert "settings 'cpu'" in lesson01
-    assert "the two identity starts and the net with nothing inserted: these seeds tell no two of them apart" \
-        in lesson01
+    assert "Settings for this computer (cpu)" in lesson01
+    for a, b in (("no layer inserted", "plain, identity init"), ("no layer inserted", "residual, gamma = 0"),
+                 ("plain, identity init", "residual, gamma = 0")):
+        assert f"so this run does not tell '{a}' and '{b}' apart" in lesson01
     assert re.search(r"'plain, default init' ended with a higher loss than 'no layer inserted' on both seeds .*; "
                      r"each difference is larger than the spread", lesson01)
+
+
+def seed_lines(text: str) -> dict[str, list[float]]:
+    """{variant: its printed per-seed means}, from the lines "variant   seed 1: v  seed 2: v"."""
+    means = {m.group(1).strip(): [float(v) for v in re.findall(r"seed \d+: ([\d.]+)", m.group(0))]
+             for m in re.finditer(r"^([a-z0-9 ,=']+?)\s+(?:seed \d+: [\d.]+\s*)+$", text, re.M)}
+    return means
+
+
+def test_lesson01_printed_differences_agree_with_the_printed_means():
+    lesson01 = printed("01_function_classes.ipynb")
+    means = seed_lines(lesson01)
+    assert len(means) == 4, means
+    checked = 0
+    verdict_lines = re.finditer(r"^'([^']+)' (?:ended with a (?:higher|lower) loss than|and) '([^']+)'[^(\n]*"
+                                r"\(([^)]*)\)", lesson01, re.M)
+    for m in verdict_lines:
+        a, b, diffs = m.group(1), m.group(2), [float(d) for d in m.group(3).split(", ")]
+        assert diffs == [round(x - y, 3) for x, y in zip(means[a], means[b], strict=True)], (a, b, diffs)
+        checked += 1
+    assert checked == 4, "the four comparisons of section 3"
+
+
+def test_lesson02_printed_differences_agree_with_the_printed_errors():
+    lesson02 = printed("02_residual_block.ipynb")
+    pattern = (r"(\d+) layers, by seed: original block ([\d.]+), ([\d.]+); pre-activation ([\d.]+), ([\d.]+)\n"
+               r"pre-activation ResNet-\d+ .*?\(([+-][\d.]+), ([+-][\d.]+)\)")
+    found = re.findall(pattern, lesson02)
+    assert len(found) == 2, "the two depths of the pre-activation comparison"
+    for _, o1, o2, p1, p2, d1, d2 in found:
+        assert [float(d1), float(d2)] == [round(float(p1) - float(o1), 3), round(float(p2) - float(o2), 3)]
 
 
 def test_lesson06_summary_rests_on_decided_verdicts():

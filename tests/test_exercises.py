@@ -33,8 +33,8 @@ def test_an_unanswered_exercise_gets_no_verdict_and_no_hint(capsys):
 
 
 def test_quiet_checks_print_nothing(capsys):
-    key = "02.5"
-    right = next(a for a in range(20_000) if _registry()[key].check(a))  # brute force: no stored answer here
+    key = "01.3"
+    right = next(a for a in range(20) if _registry()[key].check(a))  # brute force: no stored answer here
     assert check_exercise(key, right, quiet=True) and not check_exercise(key, right + 1, quiet=True)
     assert capsys.readouterr().out == ""
 
@@ -51,5 +51,5 @@ def test_natural_types_are_accepted_and_a_wrong_type_is_named():
 
 
 def test_a_wrong_type_is_reported_as_such(capsys):
-    assert check_exercise("02.5", "12") is False
+    assert check_exercise("01.3", "12") is False
     assert "answer with a whole number" in capsys.readouterr().out

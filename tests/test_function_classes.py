@@ -5,7 +5,7 @@ import matplotlib
 matplotlib.use("Agg")
 
 import copy  # noqa: E402
-from itertools import pairwise  # noqa: E402
+from itertools import combinations, pairwise  # noqa: E402
 
 import pytest  # noqa: E402
 import torch  # noqa: E402
@@ -147,6 +147,20 @@ def test_insertion_runs_measure_every_arm_and_seed_from_the_same_start():
     assert list(late) == [1, 2] and late[2] == sum(runs.losses[fc.NO_INSERTION][1][1:]) / 2
     with pytest.raises(ValueError, match="at least one seed"):
         fc.insertion_runs(net, images, labels, epochs=1, seeds=())
+    rounded = runs.late_mean(fc.NO_INSERTION, digits=3)  # what the lesson prints, and computes differences from
+    assert all(rounded[s] == round(late[s], 3) for s in late)
+    two = fc.insertion_runs(net, images, labels, epochs=1, seeds=(1, 2), every=1, probe=50,
+                            variants=(fc.NO_INSERTION, "residual, gamma = 0"))
+    assert set(two.losses) == {fc.NO_INSERTION, "residual, gamma = 0"}
+    assert two.losses[fc.NO_INSERTION] == runs.losses[fc.NO_INSERTION]  # the same runs, fewer of them
+    with pytest.raises(ValueError, match="ways to grow the net"):
+        fc.insertion_runs(net, images, labels, epochs=1, variants=("deep",))
+
+
+def test_lesson01_compares_the_damaged_start_with_the_control_then_every_pair_of_the_rest():
+    rest = [arm for arm in fc.ARMS if arm != "plain, default init"]
+    assert fc.PAIRS[0] == ("plain, default init", fc.NO_INSERTION)
+    assert sorted(map(sorted, fc.PAIRS[1:])) == sorted(sorted(p) for p in combinations(rest, 2))
 
 
 def test_insert_layer_copies_and_checks_index():

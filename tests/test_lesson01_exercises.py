@@ -68,3 +68,46 @@ def test_malformed_answers_are_wrong_not_crashes(capsys):
     assert check_exercise("01.4", "zero") is False
     out = capsys.readouterr().out
     assert "not answered yet" in out and "answer with a number" in out
+
+
+def test_a_hand_rounded_answer_to_the_digits_asked_passes():
+    change = dirac_bn_change_by_hand()
+    assert check_exercise("01.4", round(change, 2))  # the prompt asks for 2 decimals
+    assert check_exercise("01.4", round(change, 2) + 0.01) is False
+
+
+def insertion_changes_by_hand() -> dict[int, float]:
+    """The learner's route for 01.5 on a net whose BN is not the identity (as after training), written without
+    the checker's helper."""
+    from resnet_lib.lessons.function_classes import zero_init_residual
+
+    torch.manual_seed(1)
+    net, x = small_cnn(8).eval(), torch.randn(8, 1, 28, 28)
+    with torch.no_grad():
+        net[1].running_mean.fill_(-0.5)  # a positive shift lifts zeroed negatives above 0
+        net[1].bias.fill_(1.0)
+        out = net(x)
+        return {p: (insert_layer(net, zero_init_residual(8), p).eval()(x) - out).abs().max().item()
+                for p in (1, 2, 3, 4)}
+
+
+def test_positions_exercise_judges_the_learners_reading_of_their_own_numbers(judge):
+    changes = insertion_changes_by_hand()
+    keeps = {p for p, c in changes.items() if c == 0}
+    assert keeps == {2, 3, 4} and changes[1] > 0.01  # relu(x) before the BN changes the net; elsewhere it does not
+    wrong_reading = {3, 4}  # "only where the input is non-negative": but a ReLU follows position 2
+    judge("01.5", (changes, keeps), [(changes, wrong_reading), ({3: 0.0, 4: 0.0}, {3, 4}),
+                                     ({**changes, 2: 0.5}, keeps),  # numbers that contradict the reading
+                                     ({1: 0.3, 2: 0.2, 3: 0.0, 4: 0.0}, {3, 4})])  # a ReLU follows 2: it keeps
+    assert check_exercise("01.5", ({**changes, 1: 0.0}, {1, 2, 3, 4}))  # a net whose BN shifts keep 1 too
+
+
+def test_new_seeds_exercise_applies_the_rule_to_the_learners_numbers(judge):
+    control = {3: 0.470, 4: 0.460}
+    close = {3: 0.480, 4: 0.456}  # differences +0.010, -0.004: not told apart
+    far = {3: 0.900, 4: 0.910}  # +0.430, +0.450 against a spread of 0.010: higher
+    judge("01.6", ({"residual, gamma = 0": close, "no layer inserted": control}, "not told apart"),
+          [({"residual, gamma = 0": close, "no layer inserted": control}, "lower"),
+           ({"residual, gamma = 0": far, "no layer inserted": control}, "not told apart"),
+           ({"residual, gamma = 0": {1: 0.48, 2: 0.45}, "no layer inserted": {1: 0.47, 2: 0.46}}, "not told apart")])
+    assert check_exercise("01.6", ({"residual, gamma = 0": far, "no layer inserted": control}, "higher"))

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import math
 from itertools import pairwise
-from typing import cast
+from typing import Any, cast
 
 import torch
 from torch import nn
 
-from ..lessons.function_classes import breakpoints, contains, error_curves, insert_layer, small_cnn
-from . import Exercise, is_int_equal, number, whole_numbers
+from ..lessons.function_classes import (
+    NO_INSERTION,
+    SEEDS,
+    breakpoints,
+    contains,
+    error_curves,
+    insert_layer,
+    small_cnn,
+)
+from ..lessons.seeds import compare_seeds
+from . import Exercise, is_int_equal, number, whole_number, whole_numbers
 
 MOVED_JUMP = 1 / 3  # exercises 01.2 and 01.3 move the jump of f* from 0 to here
 
@@ -52,6 +62,51 @@ def dirac_bn_layer_change(channels: int = 4) -> float:
         return (grown.train()(x) - net.train()(x)).abs().max().item()
 
 
+POSITIONS = (1, 2, 3, 4)  # 01.5: after the conv, after the BN, after the ReLU, after the max-pool
+RESIDUAL = "residual, gamma = 0"
+
+
+KEPT_ANYWAY = {2, 3, 4}  # where relu(x) cannot change any net's outputs: a ReLU follows, or x >= 0 already
+
+
+def _positions_answer(answer: Any) -> bool:
+    changes, keeps = answer
+    changes = {whole_number(p): number(c) for p, c in dict(changes).items()}
+    if set(changes) != set(POSITIONS) or min(changes.values()) < 0:
+        return False  # one largest change (>= 0) per position 1, 2, 3, 4
+    read = {p for p, c in changes.items() if c == 0}  # what the learner's own numbers say
+    # position 1 depends on the trained BN's shifts (it keeps the outputs only if no channel's shift lifts a zeroed
+    # entry above 0), so it is judged from the learner's numbers alone
+    return set(whole_numbers(keeps)) == read and KEPT_ANYWAY <= read
+
+
+VERDICTS = ("higher", "lower", "not told apart")
+
+
+def seed_verdict(a: dict[int, float], b: dict[int, float]) -> str:
+    """Section 3's rule on two ``{seed: value}`` results: ``a`` "higher" or "lower" than ``b`` (on every seed by
+    more than the spread between seeds), or "not told apart"."""
+    comparison = compare_seeds(a, b)
+    if not comparison.decided:
+        return "not told apart"
+    return "higher" if all(d > 0 for d in comparison.differences.values()) else "lower"
+
+
+def _by_seed(values: Any) -> dict[int, float]:
+    by_seed = {whole_number(s): number(v) for s, v in dict(values).items()}
+    if not all(0 < v < 10 and math.isfinite(v) for v in by_seed.values()):
+        raise ValueError("a mean loss is a positive number (about 0.3 to 3 here)")
+    return by_seed
+
+
+def _new_seeds_answer(answer: Any) -> bool:
+    late, verdict = answer
+    late = dict(late)
+    residual, control = _by_seed(late[RESIDUAL]), _by_seed(late[NO_INSERTION])
+    new_seeds = set(residual) == set(control) and len(residual) >= 2 and not set(residual) & set(SEEDS)
+    return new_seeds and verdict in VERDICTS and verdict == seed_verdict(residual, control)
+
+
 EXERCISES: list[Exercise] = [
     Exercise(
         "01.1",
@@ -60,6 +115,10 @@ EXERCISES: list[Exercise] = [
         lambda a: set(whole_numbers(a)) == uniform_sizes_containing(3),
         "a grid of m equal pieces has breakpoints at -1 + 2k/m; it contains the 3-piece grid when both "
         "-1/3 and 1/3 are among them. For which m does -1 + 2k/m = -1/3 have a whole-number k?",
+        explanation="The 3-piece grid's breakpoints are -1/3 and 1/3. A grid of m equal pieces has breakpoints "
+        "-1 + 2k/m, and -1 + 2k/m = -1/3 needs k = m/3: a whole number exactly when 3 divides m. So only the "
+        "grids of 3, 6, 9 and 12 pieces contain it; the others are bigger classes that do not contain it, "
+        "which is why their best error is not bound to be lower.",
     ),
     Exercise(
         "01.2",
@@ -70,6 +129,10 @@ EXERCISES: list[Exercise] = [
         "write f with tensor operations, f = lambda x: x**2 + (x > 1 / 3), and compare each entry of "
         "error_curves(12, f=f)['non-nested'] with the one before, as section 1 did with `rises`. For your "
         "prediction: which equal grids have a breakpoint exactly at 1/3 (exercise 01.1)?",
+        explanation="A grid with a breakpoint on the jump (3, 6, 9, 12 pieces: 3 divides m) fits both sides "
+        "of it separately; with one piece more, the breakpoints move and the jump falls inside a piece, so the "
+        "best error goes up at 4, 7 and 10 pieces. The rises follow where the jump falls relative to the grid, "
+        "not the size: that is what 'no guarantee' means for non-nested classes.",
     ),
     Exercise(
         "01.3",
@@ -79,16 +142,63 @@ EXERCISES: list[Exercise] = [
         "measure both families with error_curves(12, f=f) and count the sizes where the 'non-nested' entry is "
         "below the 'nested' one. To explain it: the nested breakpoints are 0, -1/2, 1/2, -3/4, ... (halves, quarters, "
         "eighths): can one of them ever fall on 1/3?",
+        explanation="The nested breakpoints are fractions with a power of 2 below (0, ±1/2, ±1/4, ...), so none "
+        "falls on 1/3: the nested classes never split at the jump, and an equal grid that does (or lands close "
+        "to it) fits better at the same size. Nesting guarantees that the best error never rises as the class "
+        "grows, not that the class is the best one of its size.",
     ),
     Exercise(
         "01.4",
         "Put a BatchNorm2d between the identity-initialised conv and its ReLU (conv -> BN -> ReLU, like "
         "plain_layer). After torch.manual_seed(0), build net = small_cnn(4) and x = torch.randn(8, 1, 28, 28), "
         "insert the layer after the max-pool, and compare the outputs with both nets in training mode: what "
-        "is the largest change? (a number)",
-        lambda a: abs(number(a) - dirac_bn_layer_change()) <= 1e-4 * max(1.0, dirac_bn_layer_change()),
+        "is the largest change? (a number, to 2 decimals)",
+        lambda a: abs(number(a) - dirac_bn_layer_change()) <= 0.005 + 1e-9,
         "in training mode a BN subtracts each channel's batch mean and divides by its batch standard "
         "deviation. Does the max-pool output already have mean 0 and standard deviation 1 in every channel? "
         "Build the layer with nn.init.dirac_ and zero bias as in identity_plain_layer, then measure.",
+        explanation="The dirac conv copies its input, but in training mode the BN then subtracts each channel's "
+        "batch mean and divides by its batch standard deviation. The max-pool's output is non-negative with a mean "
+        "well above 0, so the BN shifts and rescales it, and the ReLU after it cuts off what the shift made "
+        "negative: the layer is no longer the identity, and the change is of the size of the outputs themselves. "
+        "A layer that should start as the identity must not contain a normalisation that rewrites its input; the "
+        "residual block keeps its BNs inside the branch, where γ = 0 silences them.",
+    ),
+    Exercise(
+        "01.5",
+        "Insert a γ = 0 residual layer (zero_init_residual(8)) into the trained net at each position 1, 2, 3 "
+        "and 4 (after the conv, after its BN, after the ReLU, after the max-pool) and measure the largest change "
+        "of the outputs on X[:PROBE]. Answer (changes, keeps): changes = {position: largest change}, keeps = the "
+        "set of positions where the outputs stayed exactly the same.",
+        _positions_answer,
+        "for p in (1, 2, 3, 4): o, _, _ = loss_and_accuracy(insert_layer(net, zero_init_residual(8), p), "
+        "X[:PROBE], y[:PROBE]); changes[p] = (o - out).abs().max().item(). keeps are the positions whose change "
+        "is exactly 0. With γ = 0 the layer computes relu(x): where can that differ from x, and does the layer "
+        "that comes next undo the difference?",
+        explanation="With γ = 0 the block computes relu(x + 0) = relu(x). After the ReLU (3) and after the "
+        "max-pool (4) x is already non-negative, so relu(x) = x exactly. After the BN (2) the block zeroes the "
+        "negative entries, but the net's own ReLU comes next and would have zeroed them anyway (relu(relu(x)) = "
+        "relu(x)), so the outputs are still exact. Between the conv and its BN (1) the zeroed entries would have "
+        "gone through the BN's shift and scale, so the outputs change wherever a channel's shift lifts them above "
+        "zero (in a trained net, almost surely some channel does). The 'identity start' of this block is really "
+        "relu: it holds where the input is non-negative or a ReLU follows.",
+    ),
+    Exercise(
+        "01.6",
+        "Train the residual layer and the net with nothing inserted again with seeds 3 and 4: runs2 = "
+        "insertion_runs(net, X, y, seeds=(3, 4), variants=('no layer inserted', 'residual, gamma = 0')); "
+        "take late = {name: runs2.late_mean(name, digits=3) for name in runs2.losses} and apply section 3's rule "
+        "to the residual layer against the control. Answer (late, verdict), verdict one of 'higher', 'lower', "
+        "'not told apart'.",
+        _new_seeds_answer,
+        "compare_seeds(late['residual, gamma = 0'], late['no layer inserted']) compares the residual layer "
+        "with the control; .decided says whether every seed's difference is larger than the spread, and the "
+        "sign of .differences which way. If it is not decided, the verdict is 'not told apart'.",
+        explanation="Both nets start from exactly the same function (the γ = 0 layer adds nothing at step 0) and "
+        "see the same batches; they part only as the new layer's weights start to move. Their late losses then "
+        "differ by about as much as one net's own loss moves from one seed to another, so two seeds cannot tell "
+        "them apart, with seeds 1 and 2 or with new ones. A verdict that flips or appears with new seeds is "
+        "exactly what the rule guards against: one pair of seeds is not evidence of a difference of this size; "
+        "more seeds, or a longer run, would be needed to find one.",
     ),
 ]

@@ -205,15 +205,29 @@ class InsertionRuns:
     seeds: tuple[int, ...]
     losses: dict[str, list[list[float]]]
 
-    def late_mean(self, arm: str) -> dict[int, float]:
-        """``{seed: mean loss over the second half of the run}`` (less noisy than the last point alone)."""
-        return {seed: sum(curve[len(curve) // 2:]) / len(curve[len(curve) // 2:])
-                for seed, curve in zip(self.seeds, self.losses[arm], strict=True)}
+    def late_mean(self, arm: str, digits: int | None = None) -> dict[int, float]:
+        """``{seed: mean loss over the second half of the run}`` (less noisy than the last point alone), rounded
+        to ``digits`` decimals when given, so that differences computed from it agree with the values printed."""
+        means = {seed: sum(curve[len(curve) // 2:]) / len(curve[len(curve) // 2:])
+                 for seed, curve in zip(self.seeds, self.losses[arm], strict=True)}
+        return means if digits is None else {seed: round(m, digits) for seed, m in means.items()}
+
+
+# the comparisons lesson 01 reads: the damaged start against the control, then every pair among the two identity
+# starts and the control
+PAIRS: tuple[tuple[str, str], ...] = (
+    ("plain, default init", NO_INSERTION),
+    (NO_INSERTION, "plain, identity init"),
+    (NO_INSERTION, "residual, gamma = 0"),
+    ("plain, identity init", "residual, gamma = 0"),
+)
 
 
 def insertion_runs(net: nn.Sequential, images: torch.Tensor, labels: torch.Tensor, epochs: int = EPOCHS_AFTER,
-                   seeds: tuple[int, ...] = SEEDS, every: int = 8, probe: int = PROBE) -> InsertionRuns:
-    """Grow the trained ``net`` in every way of :data:`ARMS` and train each copy for ``epochs``, once per seed.
+                   seeds: tuple[int, ...] = SEEDS, every: int = 8, probe: int = PROBE,
+                   variants: tuple[str, ...] | None = None) -> InsertionRuns:
+    """Grow the trained ``net`` in every way of :data:`ARMS` (or only those named in ``variants``) and train each copy
+    for ``epochs``, once per seed.
 
     Within one seed every arm sees the same batches in the same order; the seed also draws the new layer's
     weights. Losses are measured in eval mode on the first ``probe`` training images (:class:`LossProbe`), every
@@ -222,11 +236,16 @@ def insertion_runs(net: nn.Sequential, images: torch.Tensor, labels: torch.Tenso
     if not seeds:
         raise ValueError("seeds must name at least one seed, e.g. (1, 2)")
     check_positive(every=every, probe=probe)
+    arms = tuple(ARMS) if variants is None else tuple(variants)
+    unknown = [arm for arm in arms if arm not in ARMS]
+    if unknown or not arms:
+        raise ValueError(f"variants must name some of the ways to grow the net, {', '.join(repr(a) for a in ARMS)}; "
+                         f"got {arms!r}")
     total = steps_after(epochs, len(labels))
     steps = checkpoint_steps(total, every)
-    losses: dict[str, list[list[float]]] = {arm: [] for arm in ARMS}
+    losses: dict[str, list[list[float]]] = {arm: [] for arm in arms}
     for seed in seeds:
-        for arm in ARMS:
+        for arm in arms:
             torch.manual_seed(seed)
             grown = grow(net, arm)
             probe_run = LossProbe(images[:probe], labels[:probe], steps)

@@ -6,48 +6,63 @@ from typing import Any
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
+from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
 
 from ..lessons.block_anatomy import BLOCKS, BlockLayout, Step, describe, make_block, trace_block
 from .style import COLORS
 from .widget_output import Explorer
 
+FONT = 12  # points at dpi 80; the figure is at most ~10 inches wide, so it is shown at (about) its own size
+BOX_W, BOX_H = 0.86, 1.05  # data units: one column per step
+PLUS_R = 0.2
+
+
+def _step_text(s: Step) -> str:
+    """``conv 3x3, 3->6, stride 2`` over ``6x3x3`` (channels x height x width), one phrase per line."""
+    return s.label.replace("->", "→").replace(", ", "\n") + "\n" + "×".join(map(str, s.shape[1:]))
+
 
 def draw_block(layout: BlockLayout) -> plt.Figure:
-    """The two branches as boxes: residual branch on top (blue), shortcut below (grey), meeting at ``+``."""
-    n = len(layout.branch)
-    width = n + 2 + len(layout.after)
-    fig, ax = plt.subplots(figsize=(1.2 * width + 0.4, 2.4), dpi=80)
-    ax.set(xlim=(-0.6, width - 0.4), ylim=(-1.6, 1.6))
+    """The block as d2l and He et al. draw it: the residual branch as a row of boxes (blue), the shortcut as an arc
+    below it (grey; with the 1x1 conv's box on the arc when there is one), meeting at ``+``. Arrows start and end
+    at box edges; each box shows its output shape (channels × height × width)."""
+    n, after = len(layout.branch), len(layout.after)
+    columns = n + 2 + after  # input, the branch, +, the steps after the sum
+    fig, ax = plt.subplots(figsize=(min(1.18 * columns + 0.3, 10.4), 3.7), dpi=80)
+    ax.set(xlim=(-0.55, columns - 0.45), ylim=(-2.25, 0.75))
     ax.axis("off")
 
     def box(x: float, y: float, text: str, color: str) -> None:
-        ax.text(x, y, text, ha="center", va="center", fontsize=9,
-                bbox={"boxstyle": "round", "facecolor": "white", "edgecolor": color})
+        ax.add_patch(FancyBboxPatch((x - BOX_W / 2, y - BOX_H / 2), BOX_W, BOX_H, boxstyle="round,pad=0.02",
+                                    facecolor="white", edgecolor=color, linewidth=2))
+        ax.text(x, y, text, ha="center", va="center", fontsize=FONT)
 
-    def arrow(x0: float, y0: float, x1: float, y1: float, color: str = "black") -> None:
-        ax.annotate("", (x1, y1), (x0, y0), arrowprops={"arrowstyle": "->", "color": color})
+    def arrow(start: tuple[float, float], end: tuple[float, float], color: str, rad: float = 0.0) -> None:
+        ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=16, color=color, linewidth=1.8,
+                                     connectionstyle=f"arc3,rad={rad}", shrinkA=0, shrinkB=0))
 
-    def wrap(s: Step) -> str:
-        return s.label.replace(", ", "\n", 1) + "\n" + "x".join(map(str, s.shape[1:]))
-
-    box(0, 0, "x\n" + "x".join(map(str, layout.input_shape[1:])), "black")
+    box(0, 0, "x\n" + "×".join(map(str, layout.input_shape[1:])), "black")
     for i, s in enumerate(layout.branch, start=1):
-        box(i, 0.8, wrap(s), COLORS["residual"])
-        arrow(i - 1 + (0.1 if i == 1 else 0.35), 0.1 if i == 1 else 0.8, i - 0.35, 0.8, COLORS["residual"])
+        box(i, 0, _step_text(s), COLORS["residual"])
+        arrow((i - 1 + BOX_W / 2, 0), (i - BOX_W / 2, 0), COLORS["residual"])
     add_x = n + 1
-    if layout.shortcut:
-        box(add_x / 2, -0.9, "\n".join(wrap(s) for s in layout.shortcut), COLORS["reference"])
-        arrow(0.1, -0.1, add_x / 2 - 0.6, -0.9, COLORS["reference"])
-        arrow(add_x / 2 + 0.6, -0.9, add_x - 0.1, -0.1, COLORS["reference"])
-    else:
-        ax.text(add_x / 2, -0.75, "identity", ha="center", fontsize=8, color=COLORS["reference"])
-        arrow(0.2, -0.1, add_x - 0.1, -0.1, COLORS["reference"])
-    arrow(n + 0.35, 0.8, add_x - 0.05, 0.1, COLORS["residual"])
-    box(add_x, 0, "+", "black")
+    ax.add_patch(Circle((add_x, 0), PLUS_R, facecolor="white", edgecolor="black", linewidth=2))
+    ax.text(add_x, 0, "+", ha="center", va="center", fontsize=FONT + 4)
+    arrow((n + BOX_W / 2, 0), (add_x - PLUS_R, 0), COLORS["residual"])
+    grey, low = COLORS["reference"], -1.55
+    if layout.shortcut:  # the arc dips under the branch, through the projection's box
+        mid = add_x / 2
+        box(mid, low, "\n".join(_step_text(s) for s in layout.shortcut), grey)
+        arrow((0, -BOX_H / 2), (mid - BOX_W / 2, low), grey, rad=0.3)
+        arrow((mid + BOX_W / 2, low), (add_x, -PLUS_R), grey, rad=0.3)
+    else:  # the identity: one arc from x to the sum
+        arrow((0, -BOX_H / 2), (add_x, -PLUS_R), grey, rad=0.35)
+        ax.text(add_x / 2, low - 0.35, "identity", ha="center", va="center", fontsize=FONT, color=grey)
     for j, s in enumerate(layout.after, start=1):
-        box(add_x + j, 0, wrap(s), "black")
-        arrow(add_x + j - 0.85, 0, add_x + j - 0.35, 0)
-    ax.set_title(f"{layout.input_shape} -> {layout.output_shape}, {layout.params:,} parameters", fontsize=9)
+        box(add_x + j, 0, _step_text(s), "black")
+        arrow((add_x + j - 1 + (PLUS_R if j == 1 else BOX_W / 2), 0), (add_x + j - BOX_W / 2, 0), "black")
+    ax.set_title(f"{layout.input_shape} → {layout.output_shape}, {layout.params:,} parameters "
+                 "(boxes: output channels × height × width)", fontsize=FONT)
     fig.tight_layout()
     return fig
 

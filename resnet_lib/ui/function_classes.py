@@ -7,8 +7,11 @@ from typing import Any
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
+from matplotlib.patches import Circle
+from matplotlib.ticker import FormatStrFormatter, LogLocator, NullFormatter
 
 from ..lessons.function_classes import (
+    BATCH_SIZE,
     FAMILIES,
     NO_INSERTION,
     InsertionRuns,
@@ -22,24 +25,67 @@ from ..lessons.function_classes import (
 from .style import COLORS, variant_style
 from .widget_output import Explorer
 
+FONT = 13  # points, at dpi 80: readable from the back of a room when the figure is shown at its own width
+
+# family -> line style: nested blue solid with circles, non-nested orange dashed with squares
+FAMILY_STYLES: dict[bool, dict[str, str]] = {
+    True: {"color": COLORS["residual"], "linestyle": "-", "marker": "o"},
+    False: {"color": COLORS["plain"], "linestyle": "--", "marker": "s"},
+}
+
+
+def plot_nested_classes() -> plt.Figure:
+    """d2l §7.6.1's picture, redrawn: function classes as regions, the truth f* as a star. Left, non-nested classes
+    F1 … F4 that grow but drift, so a bigger class can land farther from f*; right, nested classes F1 ⊆ F2 ⊆ F3 ⊆ F4,
+    so each bigger class keeps every member of the smaller ones and can only come closer."""
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4.8), dpi=80)
+    star = (3.3, 0.9)
+    drifting = [((-1.8, -0.2), 0.55), ((-0.2, 0.9), 0.8), ((-1.0, -1.1), 1.1), ((1.3, -0.5), 1.35)]
+    growing = [((-2.0 + r, -0.3), r) for r in (0.6, 1.1, 1.7, 2.4)]  # all touch at x = -2: each inside the next
+    panels = ((left, drifting, "non-nested classes", "a bigger class can be farther from f*"),
+              (right, growing, "nested classes", "a bigger class is never farther from f*"))
+    for nested, (ax, regions, title, caption) in enumerate(panels):
+        style = FAMILY_STYLES[bool(nested)]
+        for i, ((x, y), r) in enumerate(regions, start=1):
+            ax.add_patch(Circle((x, y), r, fill=False, linewidth=2.2, color=style["color"],
+                                linestyle=style["linestyle"]))
+            label_x = x if not nested else x + r - 0.35
+            ax.text(label_x, y, f"F{i}", fontsize=FONT, ha="center", va="center")
+        ax.plot(*star, marker="*", markersize=20, color="black")
+        ax.text(star[0], star[1] + 0.35, "f*", fontsize=FONT, ha="center")
+        ax.set(xlim=(-2.6, 3.8), ylim=(-3.5, 2.3), aspect="equal")
+        ax.set_title(title, fontsize=FONT + 1)
+        ax.text(0.6, -3.3, caption, fontsize=FONT, ha="center")
+        ax.axis("off")
+    fig.tight_layout()
+    fig.subplots_adjust(top=0.92)
+    return fig
+
 
 def plot_function_classes(size: int, nested: bool, max_size: int = 12) -> plt.Figure:
     """Left: f* and the best fit of one class. Right: best error vs class size for both families."""
     if not 1 <= size <= max_size:
         raise ValueError(f"size must be between 1 and max_size={max_size}, got {size!r}")
     x = grid()
-    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.6), dpi=80)
-    left.plot(x, target(x), color=COLORS["reference"], label="f*")
-    left.plot(x, best_fit(size, nested, x), color=COLORS["residual" if nested else "plain"],
-              label=f"best fit, {FAMILIES[nested]}, {size} piece(s)")
-    left.set(title="f* and the best member of one class", xlabel="x", ylabel="y")
-    left.legend(loc="upper left", fontsize=8)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4.2), dpi=80)
+    left.plot(x, target(x), color=COLORS["reference"], linewidth=2.5, label="f*")
+    left.plot(x, best_fit(size, nested, x), color=FAMILY_STYLES[nested]["color"],
+              linestyle=FAMILY_STYLES[nested]["linestyle"], linewidth=2,
+              label=f"best fit, {size} piece(s)")
+    left.set_xlabel("x (no unit)", fontsize=FONT)
+    left.set_ylabel("y = f(x)", fontsize=FONT)
+    left.set_title(f"f* and its best fit, {FAMILIES[nested]}", fontsize=FONT)
+    left.legend(loc="upper left", fontsize=FONT - 1)
     sizes = range(1, max_size + 1)
     for flag, (name, errors) in zip(FAMILIES, error_curves(max_size).items(), strict=True):
-        right.plot(sizes, errors, "o-", color=COLORS["residual" if flag else "plain"], label=name)
-    right.plot([size], [best_error(size, nested)], "ko", markerfacecolor="none", markersize=12)
-    right.set(title="best error vs class size", xlabel="class size (pieces)", ylabel="RMS error to f*")
-    right.legend(fontsize=8)
+        right.plot(sizes, errors, **FAMILY_STYLES[flag], label=name)
+    right.plot([size], [best_error(size, nested)], "ko", markerfacecolor="none", markersize=14)
+    right.set_xlabel("class size (pieces)", fontsize=FONT)
+    right.set_ylabel("RMS error to f*", fontsize=FONT)
+    right.set_title("best error vs class size", fontsize=FONT)
+    right.legend(loc="upper right", fontsize=FONT - 1)
+    for ax in (left, right):
+        ax.tick_params(labelsize=FONT - 1)
     fig.tight_layout()
     return fig
 
@@ -65,12 +111,13 @@ class FunctionClassExplorer(Explorer):
         return plot_function_classes(size, nested, self.max_size), caption
 
 
-# arm -> colour (plain orange, residual blue, the control grey) and line style (layers with BN dashed)
+# arm -> colour (plain orange, residual blue, the control grey), line style (layers with BN dashed) and marker,
+# so that no two lines differ by colour alone
 ARM_STYLES: dict[str, dict[str, Any]] = {
-    NO_INSERTION: {"color": COLORS["reference"], "linestyle": "-"},
-    "plain, default init": variant_style(residual=False, batch_norm=True),
-    "plain, identity init": {**variant_style(residual=False), "linestyle": ":"},
-    "residual, gamma = 0": variant_style(residual=True, batch_norm=True),
+    NO_INSERTION: {"color": COLORS["reference"], "linestyle": "-", "marker": "o"},
+    "plain, default init": {**variant_style(residual=False, batch_norm=True), "marker": "s"},
+    "plain, identity init": {**variant_style(residual=False), "linestyle": ":", "marker": "^"},
+    "residual, gamma = 0": {**variant_style(residual=True, batch_norm=True), "marker": "D"},
 }
 
 
@@ -79,14 +126,19 @@ def plot_insertion_runs(runs: InsertionRuns, before: float) -> plt.Figure:
     trained net's loss ``before`` anything was inserted; log scale, since the damaged start is far above."""
     if set(runs.losses) - set(ARM_STYLES):
         raise ValueError(f"runs must be keyed by the arms {list(ARM_STYLES)}, got {list(runs.losses)}")
-    fig, ax = plt.subplots(figsize=(7, 3.8), dpi=80)
+    fig, ax = plt.subplots(figsize=(10, 4.4), dpi=80)
     for arm, curves in runs.losses.items():
         for i, curve in enumerate(curves):
-            ax.plot(runs.steps, curve, **ARM_STYLES[arm], alpha=0.85, label=arm if i == 0 else None)
-    ax.axhline(before, color="black", linewidth=0.8, linestyle=(0, (1, 3)), label="trained net before insertion")
+            ax.plot(runs.steps, curve, **ARM_STYLES[arm], markersize=5, alpha=0.85, label=arm if i == 0 else None)
+    ax.axhline(before, color="black", linewidth=1.2, linestyle=(0, (1, 3)), label="before growing")
     ax.set_yscale("log")
-    ax.set(title=f"after growing a trained net by one layer ({len(runs.seeds)} seeds per arm)",
-           xlabel="SGD step after the insertion", ylabel="cross-entropy loss (eval mode)")
-    ax.legend(fontsize=8)
+    ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 3.0, 5.0)))  # several labelled ticks, not just 10^0
+    ax.yaxis.set_major_formatter(FormatStrFormatter("%g"))
+    ax.yaxis.set_minor_formatter(NullFormatter())
+    ax.set_title(f"after growing a trained net by one layer ({len(runs.seeds)} seeds each)", fontsize=FONT)
+    ax.set_xlabel(f"SGD step after growing (batches of {BATCH_SIZE} images)", fontsize=FONT)
+    ax.set_ylabel("loss (cross-entropy, nats)", fontsize=FONT)
+    ax.tick_params(labelsize=FONT - 1)
+    ax.legend(fontsize=FONT - 1, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)  # clear of the data
     fig.tight_layout()
     return fig
