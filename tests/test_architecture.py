@@ -22,7 +22,13 @@ from resnet_lib.measure import (
     weighted_layers,
 )
 from resnet_lib.models import build_resnet, d2l_alexnet, family_member, resnet18, torchvision_resnet18
-from resnet_lib.ui.architecture import InputSizeExplorer, box_height, draw_architecture, plot_input_size
+from resnet_lib.ui.architecture import (
+    InputSizeExplorer,
+    box_height,
+    draw_architecture,
+    plot_input_size,
+    plot_size_and_compute,
+)
 from resnet_lib.ui.style import MIN_FONT_PT, NOTEBOOK_WIDTH_PX, shown_font_sizes
 
 matplotlib.use("Agg")  # headless: the widget and the diagram draw without a display
@@ -219,3 +225,14 @@ def test_every_block_kind_keeps_its_shortcut_projections_off_the_main_path(name,
     off_path = [layer for layer in layers if not layer.main_path]
     assert main_path_layers(net) == depth and len(off_path) == (3 if depth in (18, 34) else 4)
     assert all(layer.description.startswith("1x1 conv") for layer in off_path)
+
+
+def test_size_and_compute_bars_are_readable_and_show_both_counts():
+    net = resnet18()
+    measured = {"ResNet-18": (count_parameters(net), count_flops(net, (1, 224, 224))),
+                "AlexNet": (count_parameters(d2l_alexnet()), count_flops(d2l_alexnet(), (1, 224, 224)))}
+    fig = plot_size_and_compute(measured)
+    ax_p, ax_f = fig.axes
+    assert [round(b.get_width(), 6) for b in ax_p.patches] == [round(p / 1e6, 6) for p, _ in measured.values()]
+    assert [round(b.get_width(), 6) for b in ax_f.patches] == [round(f.total / 1e9, 6) for _, f in measured.values()]
+    assert min(shown_font_sizes(fig)) >= MIN_FONT_PT

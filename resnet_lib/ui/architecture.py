@@ -15,7 +15,7 @@ from torch import nn
 
 from ..blocks import Residual
 from ..lessons.input_size import SizeRecord, forward_flops
-from ..measure import STAGE_NAMES, shape_str, size_report, stages
+from ..measure import STAGE_NAMES, FlopCount, shape_str, size_report, stages
 from ..models import resnet18
 from .style import COLORS, FIGURE_DPI, MIN_FONT_PT
 from .widget_output import Explorer
@@ -167,6 +167,29 @@ def plot_input_size(record: SizeRecord) -> Figure:
         ax.tick_params(labelsize=font)
         ax.grid(alpha=0.3)
     ax_e.legend(title=f"input ({len(budget.seeds)} seeds each)", fontsize=font, title_fontsize=font)
+    fig.tight_layout()
+    return fig
+
+
+def plot_size_and_compute(measured: dict[str, tuple[int, FlopCount]], misread: float = 18e6) -> Figure:
+    """Two bar charts for ``{model name: (parameters, FLOPs)}``: parameters in millions (a dotted line at the
+    ``misread`` count) and GFLOPs per image. ResNets blue, the others orange."""
+    names = list(measured)
+    colors = [COLORS["residual" if name.startswith("ResNet") else "plain"] for name in names]
+    fig, (ax_p, ax_f) = plt.subplots(1, 2, figsize=(12, 4), dpi=FIGURE_DPI, sharey=True)
+    ax_p.barh(names, [measured[n][0] / 1e6 for n in names], color=colors)
+    ax_p.axvline(misread / 1e6, color=COLORS["reference"], linestyle=":", lw=2,
+                 label=f"misread: 'about {misread / 1e6:.0f}M'")
+    ax_f.barh(names, [measured[n][1].total / 1e9 for n in names], color=colors)
+    font = MIN_FONT_PT
+    ax_p.set_xlabel("parameters (millions)", fontsize=font)
+    ax_f.set_xlabel("GFLOPs per 224x224 image", fontsize=font)
+    ax_p.set_title("Size", fontsize=font + 1)
+    ax_f.set_title("Compute", fontsize=font + 1)
+    for ax in (ax_p, ax_f):
+        ax.tick_params(labelsize=font)
+    ax_p.legend(loc="lower right", fontsize=font)
+    ax_p.invert_yaxis()
     fig.tight_layout()
     return fig
 
