@@ -7,6 +7,7 @@ import torch
 import torchvision
 from torch import nn
 
+from resnet_lib.blocks import Residual
 from resnet_lib.lessons.input_size import SizeBudget, SizeRecord, SizeRun
 from resnet_lib.measure import (
     conv_bias_parameters,
@@ -20,8 +21,15 @@ from resnet_lib.measure import (
     stages,
     weighted_layers,
 )
-from resnet_lib.models import d2l_alexnet, family_member, resnet18, torchvision_resnet18
-from resnet_lib.ui.architecture import InputSizeExplorer, box_height, draw_architecture, plot_input_size
+from resnet_lib.models import build_resnet, d2l_alexnet, family_member, resnet18, torchvision_resnet18
+from resnet_lib.ui.architecture import (
+    InputSizeExplorer,
+    box_height,
+    draw_architecture,
+    plot_input_size,
+    plot_size_and_compute,
+)
+from resnet_lib.ui.style import MIN_FONT_PT, NOTEBOOK_WIDTH_PX, shown_font_sizes
 
 matplotlib.use("Agg")  # headless: the widget and the diagram draw without a display
 
@@ -124,7 +132,7 @@ def test_diagram_is_labelled_from_the_model_itself():
     fig = draw_architecture(resnet18(width=32), 224)
     texts = [t.get_text() for t in fig.axes[0].texts]
     assert "256x7x7" in texts and "b5" in texts
-    assert any("linear 256->10" in t for t in texts)
+    assert any("linear\n256->10" in t for t in texts)
     fig = draw_architecture(resnet18(), 28)
     assert "512x1x1" in [t.get_text() for t in fig.axes[0].texts]
 
@@ -142,12 +150,40 @@ def test_slider_moves_rewrite_the_output_area_with_diagram_and_report_then_the_m
 
 def test_box_heights_follow_log2_of_the_side_as_the_lesson_says():
     fig = draw_architecture(resnet18(), 224)
-    heights = [round(p.get_height(), 6) for p in fig.axes[0].patches]
-    sides = [224, 56, 56, 28, 14, 7, None]  # input, b1..b5, head (a vector)
+    heights = [round(p.get_height(), 6) for p in fig.axes[0].patches if p.get_gid() == "box"]
+    sides = [224, 56, 56, 56, 28, 28, 14, 14, 7, 7, None]  # input, b1, two blocks each of b2..b5, head (a vector)
     assert heights == [round(box_height((1, 1, s, s) if s else (1, 10)), 6) for s in sides]
-    steps = [heights[i] - heights[i + 1] for i in (2, 3, 4)]  # b2 -> b3 -> b4 -> b5: each halves the side
+    steps = [heights[i] - heights[i + 2] for i in (3, 5, 7)]  # b2 -> b3 -> b4 -> b5: each halves the side
     assert steps[0] > 0 and steps == pytest.approx([steps[0]] * 3)
     assert heights[-1] == box_height((1, 1, 1, 1))
+
+
+@pytest.mark.parametrize("layers", [(2, 2, 2, 2), (3, 4, 6, 3)])
+def test_diagram_draws_every_shortcut_and_marks_the_1x1_projections(layers):
+    fig = draw_architecture(build_resnet(Residual, layers), 96)
+    ax = fig.axes[0]
+    arcs = [line.get_gid() for line in ax.lines]
+    assert arcs.count("shortcut") + arcs.count("projection") == sum(layers)  # one arc per residual block
+    assert arcs.count("projection") == 3  # the first block of b3, b4 and b5
+    dashed = [line for line in ax.lines if line.get_gid() == "projection"]
+    assert all(line.get_linestyle() == "--" for line in dashed)
+    assert [t.get_text() for t in ax.texts].count("1x1, /2") == 3
+    assert sum(p.get_gid() == "add" for p in ax.patches) == sum(layers)
+    assert any("/2: stride 2" in t.get_text() for t in ax.texts)  # the legend says what /2 means
+
+
+@pytest.mark.parametrize("size", [28, 96, 224])
+def test_diagram_text_is_readable_on_a_projector(size):
+    sizes = shown_font_sizes(draw_architecture(resnet18(), size))
+    assert len(sizes) > 30 and min(sizes) >= MIN_FONT_PT
+
+
+def test_shown_font_sizes_scale_a_figure_wider_than_the_notebook():
+    import matplotlib.pyplot as plt
+
+    fig = plt.figure(figsize=(2 * NOTEBOOK_WIDTH_PX / 80, 3), dpi=80)
+    fig.text(0.5, 0.5, "x", fontsize=20)
+    assert shown_font_sizes(fig) == [10.0]  # shown at half size
 
 
 def test_slider_can_land_on_the_answers_to_its_own_question():
@@ -166,10 +202,14 @@ def test_input_size_plot_draws_one_line_per_run_with_labelled_axes():
     fig = plot_input_size(SizeRecord(budget, runs))
     ax_e, ax_f = fig.axes
     assert len(ax_e.lines) == len(ax_f.lines) == 4
-    assert ax_f.get_xscale() == "log" and ax_e.get_ylabel() == "test accuracy"
+    assert ax_f.get_xscale() == "log" and ax_e.get_ylabel().startswith("test accuracy")
     assert [t.get_text() for t in ax_e.get_legend().get_texts()] == ["28 px", "96 px"]
-    styles = {(line.get_linestyle(), line.get_marker()) for line in ax_e.lines}
-    assert len(styles) == 2  # sizes differ by line style and marker, not by a shade of one colour alone
+    styles = {(line.get_linestyle(), line.get_marker(), line.get_color()) for line in ax_e.lines}
+    assert len(styles) == 2  # one look per size ...
+    assert len({s[0] for s in styles}) == len({s[1] for s in styles}) == len({s[2] for s in styles}) == 2  # ... all 3
+    assert min(shown_font_sizes(fig)) >= MIN_FONT_PT
+    assert len([t for t in ax_f.get_xticklabels() if t.get_text()]) >= 3  # a log axis read off more than 10^k
+    assert "TFLOPs" in ax_f.get_xlabel()
 
 
 def test_slider_rejects_a_value_off_its_grid():
@@ -185,3 +225,14 @@ def test_every_block_kind_keeps_its_shortcut_projections_off_the_main_path(name,
     off_path = [layer for layer in layers if not layer.main_path]
     assert main_path_layers(net) == depth and len(off_path) == (3 if depth in (18, 34) else 4)
     assert all(layer.description.startswith("1x1 conv") for layer in off_path)
+
+
+def test_size_and_compute_bars_are_readable_and_show_both_counts():
+    net = resnet18()
+    measured = {"ResNet-18": (count_parameters(net), count_flops(net, (1, 224, 224))),
+                "AlexNet": (count_parameters(d2l_alexnet()), count_flops(d2l_alexnet(), (1, 224, 224)))}
+    fig = plot_size_and_compute(measured)
+    ax_p, ax_f = fig.axes
+    assert [round(b.get_width(), 6) for b in ax_p.patches] == [round(p / 1e6, 6) for p, _ in measured.values()]
+    assert [round(b.get_width(), 6) for b in ax_f.patches] == [round(f.total / 1e9, 6) for _, f in measured.values()]
+    assert min(shown_font_sizes(fig)) >= MIN_FONT_PT

@@ -122,3 +122,22 @@ def test_lesson05_degradation_text_matches_the_seed_by_seed_verdicts():
                      r"each difference is larger than the spread", lesson05)
     assert re.search(r"residual\+BN, γ=0 at 50 blocks ended with a lower loss than at 3 blocks on both seeds "
                      r"\([^)]*\); the spread between seeds .* does not tell", lesson05)
+
+
+def test_lesson03_input_size_runs_made_in_advance_are_what_the_text_says():
+    """Lesson 03 section 7 loads these runs ("made in advance on a CPU", "a quarter of d2l's width, two seeds")."""
+    from resnet_lib.lessons.input_size import SizeRecord
+
+    record = SizeRecord.load()
+    assert record.info["device"] == "cpu" and record.info["when"] and record.info["torch"]
+    assert record.budget.width == 64 // 4 and len(record.budget.seeds) == 2 and record.sizes() == [28, 48, 96]
+    assert {(run.image_size, run.seed) for run in record.runs} == {(s, seed) for s in (28, 48, 96) for seed in (0, 1)}
+    assert all(len(run.test_acc) == record.budget.epochs for run in record.runs)
+
+
+def test_lesson03_printed_factors_are_the_ones_its_text_quotes():
+    lesson03 = printed("03_resnet18.ipynb")
+    assert number(r"96 px costs (\d+\.\d)x the FLOPs of 28 px", lesson03) == 9.7
+    assert "same parameter names and shapes: True; same outputs on two random images: True" in lesson03
+    assert re.search(r"ResNet-50 +blocks per stage \[3, 4, 6, 3\], block Bottleneck", lesson03)
+    assert number(r"equal steps: at the end 96 px is \+(0\.\d+) over 28 px", lesson03) > 0

@@ -3,32 +3,22 @@ import re
 import pytest
 
 from resnet_lib import check_exercise
-from resnet_lib.exercises.lesson03 import stage_flop_ratio, weighted_layer_counts
+from resnet_lib.exercises.lesson03 import last_map_side, pool_verdict, stage_flop_ratio, weighted_layer_counts
 from resnet_lib.measure import size_report
 
-RIGHT = {
-    "03.1": 4**2,  # b5's map: 4x4 at 100 px (ceil(100/32)), 1x1 at 28 px
-    "03.2": 2,
-    "03.3": 33,
-    "03.4": 48 * 48 * 64 * 7 * 7,
-}
 ALL_26, NAME_26 = 2 * (3 + 3 + 3 + 3) + 2 + 3, 2 * (3 + 3 + 3 + 3) + 2  # two convs a block, stem, head; 3 shortcuts
+MEASURED = {s: -(-s // 32) for s in range(24, 41)}  # b5's side, by the rule ceil(s / 32) the lesson explains
+LAST_1X1 = 32
 
 
-@pytest.mark.parametrize("key", sorted(RIGHT))
-def test_right_answer_passes_and_near_misses_fail(key, judge):
-    judge(key, RIGHT[key], [RIGHT[key] + 1, RIGHT[key] - 1])
+def test_03_1_right_and_near_misses(judge):
+    judge("03.1", 4**2, [15, 17, (100 / 28) ** 2])  # b5's map: 4x4 at 100 px (ceil(100/32)), 1x1 at 28 px
+    assert check_exercise("03.1", 16.0, quiet=True)
 
 
-def test_03_5_wants_all_layers_and_the_name(judge):
-    judge("03.5", (ALL_26, NAME_26), [(NAME_26, NAME_26), (NAME_26, ALL_26), (ALL_26 + 1, NAME_26), (34, 34)])
-    assert check_exercise("03.5", [ALL_26, NAME_26])  # a list for a tuple
-
-
-def test_the_area_ratio_is_a_wrong_answer_to_03_1():
+def test_the_area_ratio_and_the_96_px_ratio_are_wrong_answers_to_03_1():
     assert check_exercise("03.1", (100 / 28) ** 2, quiet=True) is False
     assert check_exercise("03.1", stage_flop_ratio("b5"), quiet=True) is False  # 96 px's ratio, printed in section 6
-    assert check_exercise("03.1", 16, quiet=True) and check_exercise("03.1", 16.0, quiet=True)
 
 
 def test_stage_flop_ratio_is_the_area_ratio_only_where_the_sides_divide_exactly():
@@ -40,20 +30,80 @@ def test_stage_flop_ratio_is_the_area_ratio_only_where_the_sides_divide_exactly(
         stage_flop_ratio("b6")
 
 
-@pytest.mark.parametrize(("key", "right", "wrong"), [(k, [v], v + 1) for k, v in RIGHT.items()]
-                         + [("03.5", [ALL_26, NAME_26], (1, 1))])
-def test_a_hint_does_not_print_its_answer(key, right, wrong, capsys):
+def test_last_map_side_runs_the_net_and_agrees_with_the_size_report():
+    for size in (16, 28, 32, 33, 64, 65, 96, 224):
+        assert last_map_side(size) == size_report(size).final_side == -(-size // 32)
+
+
+def test_03_2_accepts_a_reading_of_true_measurements_across_the_change(judge):
+    wrong_measurement = {**MEASURED, 30: 2}
+    too_few = {s: MEASURED[s] for s in range(28, 37)}  # 9 sizes
+    judge("03.2", (MEASURED, LAST_1X1), [
+        (MEASURED, LAST_1X1 + 1),  # misread
+        (MEASURED, 24),  # 1x1, but not the largest measured
+        (wrong_measurement, LAST_1X1),  # a side the net does not give
+        (too_few, LAST_1X1),
+        ({s: last_map_side(s) for s in range(20, 33)}, LAST_1X1),  # the next size (2x2) not measured
+    ])
+    assert check_exercise("03.2", [{float(k): v for k, v in MEASURED.items()}, 32.0], quiet=True)  # lists, floats
+
+
+def test_03_2_with_other_sizes_measured_far_from_the_change_still_needs_the_boundary():
+    sides = {s: last_map_side(s) for s in (16, 20, 24, 28, 64, 65, 70, 80, 90, 96)}
+    assert check_exercise("03.2", (sides, 28), quiet=True) is False  # 1x1 at 28, but 29..63 never measured
+
+
+WITH, WITHOUT = [0.62, 0.64, 0.60], [0.70, 0.66, 0.68]
+
+
+@pytest.mark.parametrize(("with_pool", "without_pool", "verdict"), [
+    (WITH, WITHOUT, "without"),
+    (WITHOUT, WITH, "with"),
+    ([0.62, 0.69, 0.60], WITHOUT, "can't tell"),  # one seed with the pool beats one without
+    ([0.66, 0.64, 0.60], WITHOUT, "can't tell"),  # a tie at the rounded digits
+])
+def test_03_3_judges_the_conclusion_from_the_learners_own_accuracies(with_pool, without_pool, verdict, judge):
+    others = [c for c in ("with", "without", "can't tell") if c != verdict]
+    judge("03.3", (with_pool, without_pool, verdict), [(with_pool, without_pool, c) for c in others])
+    assert pool_verdict(with_pool, without_pool) == verdict
+
+
+def test_03_3_wants_three_seeds_of_nets_that_learned():
+    assert check_exercise("03.3", (WITH[:2], WITHOUT[:2], "without"), quiet=True) is False
+    assert check_exercise("03.3", (WITH, WITHOUT[:2], "without"), quiet=True) is False
+    assert check_exercise("03.3", ([0.1, 0.11, 0.12], [0.15, 0.16, 0.17], "without"), quiet=True) is False  # chance
+    assert check_exercise("03.3", (WITH, WITHOUT, " Without "), quiet=True)  # case and spaces do not matter
+
+
+def test_03_4_wants_all_layers_and_the_name(judge):
+    judge("03.4", (ALL_26, NAME_26), [(NAME_26, NAME_26), (NAME_26, ALL_26), (ALL_26 + 1, NAME_26), (34, 34)])
+    assert check_exercise("03.4", [ALL_26, NAME_26])  # a list for a tuple
+
+
+@pytest.mark.parametrize(("key", "right", "wrong"), [
+    ("03.1", [16], 17),
+    ("03.2", [LAST_1X1, 33], (MEASURED, 31)),
+    ("03.3", ["without"], (WITH, WITHOUT, "with")),
+    ("03.4", [ALL_26, NAME_26], (1, 1)),
+])
+def test_neither_hint_nor_explanation_prints_the_answer(key, right, wrong, capsys):
     check_exercise(key, wrong)
-    hint = capsys.readouterr().out
-    assert "Hint:" in hint and not any(re.search(rf"(?<![\d.]){r}(?![\d.])", hint) for r in right)
+    out = capsys.readouterr().out
+    assert "Hint:" in out and "Why:" in out
+    for r in right:
+        pattern = rf"(?<![\d.]){r}(?![\d.])" if isinstance(r, int) else rf'"{r}"'
+        assert not re.search(pattern, out), f"{key} prints {r}"
 
 
-def test_malformed_answers_are_wrong_not_crashes():
-    assert check_exercise("03.5", "29, 26") is False
-    assert check_exercise("03.5", 26) is False
+def test_malformed_answers_are_wrong_not_crashes(capsys):
+    assert check_exercise("03.4", "29, 26") is False
+    assert check_exercise("03.4", 26) is False
     assert check_exercise("03.2", True) is False
-    assert check_exercise("03.3", "33") is False
+    assert check_exercise("03.2", ({28: 1}, "32")) is False
+    assert check_exercise("03.3", ([0.6] * 3, [0.7] * 3, "yes")) is False
+    assert check_exercise("03.3", ([60, 61, 62], [70, 71, 72], "without")) is False  # percentages
     assert check_exercise("03.3", None) is False
+    assert "Traceback" not in capsys.readouterr().out
 
 
 def test_resnet18_layout_has_18_main_path_layers_and_3_shortcut_convs():

@@ -1,16 +1,18 @@
-"""Exercises for lesson 03 (the ResNet-18 build). Each checker computes the right answer from the model."""
+"""Exercises for lesson 03 (the ResNet-18 build). Each checker computes the right answer from the model, or judges
+the learner's reading of an experiment from the learner's own measurements."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from functools import lru_cache
 
 import torch
-from torch import nn
 
 from ..blocks import Residual
-from ..measure import count_flops, size_report, weighted_layers
-from ..models import build_resnet
-from . import Exercise, is_int_equal, number, whole_number, whole_numbers
+from ..measure import layer_shapes, size_report, weighted_layers
+from ..models import build_resnet, resnet18
+from . import AnswerTypeError, Exercise, number, whole_number, whole_numbers
 
 
 def weighted_layer_counts(blocks_per_stage: tuple[int, ...], width: int = 64) -> tuple[int, int]:
@@ -22,11 +24,6 @@ def weighted_layer_counts(blocks_per_stage: tuple[int, ...], width: int = 64) ->
     return len(layers), sum(layer.main_path for layer in layers)
 
 
-def _smallest_size_for_2x2(size: object) -> bool:
-    size = whole_number(size)
-    return size >= 2 and size_report(size).final_side == 2 and size_report(size - 1).final_side != 2
-
-
 def stage_flop_ratio(stage: str, small: int = 28, large: int = 96) -> float:
     """How many times more FLOPs ``stage`` of d2l's ResNet-18 does on a ``large`` input than on a ``small`` one."""
     names = [name for name, _ in size_report(small).shapes]
@@ -34,6 +31,66 @@ def stage_flop_ratio(stage: str, small: int = 28, large: int = 96) -> float:
         raise ValueError(f"unknown stage {stage!r}; the stages are {', '.join(names)}")
     i = names.index(stage)
     return size_report(large).stage_flops[i] / size_report(small).stage_flops[i]
+
+
+@lru_cache(maxsize=512)
+def last_map_side(image_size: int) -> int:
+    """The side of b5's output when d2l's ResNet-18 runs on one ``image_size`` square image (shapes only)."""
+    with torch.device("meta"):
+        net = resnet18()
+    return layer_shapes(net, torch.zeros(1, 1, image_size, image_size))[4][1][-1]
+
+
+def _last_map_reading(answer: object) -> bool:
+    """03.2: ``(sides, largest)``: measured ``{size: side}`` (at least 10 sizes, each as the net gives it), and the
+    largest size whose last map is 1x1, read off those measurements (the size after it measured too)."""
+    if not isinstance(answer, tuple | list) or len(answer) != 2 or not isinstance(answer[0], dict):
+        raise AnswerTypeError("answer with a pair (sides, largest): sides a dict {input size: side of b5's "
+                              "output} of your measurements, largest a whole number")
+    sides = {whole_number(size): whole_number(side) for size, side in answer[0].items()}
+    largest = whole_number(answer[1])
+    if len(sides) < 10 or any(size < 1 for size in sides):
+        return False
+    if any(last_map_side(size) != side for size, side in sides.items()):
+        return False  # a measurement that is not what the net gives
+    ones = [size for size, side in sides.items() if side == 1]
+    return bool(ones) and largest == max(ones) and sides.get(largest + 1, 0) > 1
+
+
+def pool_verdict(with_pool: Sequence[float], without_pool: Sequence[float]) -> str:
+    """``"without"`` when every seed without the stem's max-pool beat every seed with it, ``"with"`` the other way
+    round, otherwise ``"can't tell"`` (the seeds overlap)."""
+    if min(without_pool) > max(with_pool):
+        return "without"
+    if min(with_pool) > max(without_pool):
+        return "with"
+    return "can't tell"
+
+
+CONCLUSIONS = ("with", "without", "can't tell")
+
+
+def _accuracies(values: object) -> list[float]:
+    if isinstance(values, str) or not hasattr(values, "__iter__"):
+        raise AnswerTypeError("give each setting's test accuracies as a list, one per seed, e.g. [0.71, 0.69, 0.7]")
+    accs = [number(v) for v in values]
+    if not all(0 <= a <= 1 for a in accs):
+        raise AnswerTypeError("accuracies are fractions between 0 and 1 (0.71, not 71)")
+    return accs
+
+
+def _pool_reading(answer: object) -> bool:
+    """03.3: ``(with_pool, without_pool, conclusion)``: >= 3 seeds each, both nets learned (above 0.2; chance is
+    0.1), and the conclusion is what those accuracies say (:func:`pool_verdict`)."""
+    if not isinstance(answer, tuple | list) or len(answer) != 3:
+        raise AnswerTypeError("answer with a triple (with_pool, without_pool, conclusion)")
+    with_pool, without_pool = _accuracies(answer[0]), _accuracies(answer[1])
+    conclusion = answer[2]
+    if not isinstance(conclusion, str) or conclusion.strip().lower() not in CONCLUSIONS:
+        raise AnswerTypeError('the conclusion is one of "with", "without" or "can\'t tell"')
+    if len(with_pool) < 3 or len(with_pool) != len(without_pool) or min(with_pool + without_pool) <= 0.2:
+        return False
+    return conclusion.strip().lower() == pool_verdict(with_pool, without_pool)
 
 
 EXERCISES: list[Exercise] = [
@@ -44,37 +101,52 @@ EXERCISES: list[Exercise] = [
         lambda a: math.isclose(number(a), stage_flop_ratio("b5", 28, 100), rel_tol=1e-3),
         "divide b5's entry of measure.size_report(100).stage_flops by its entry in measure.size_report(28)"
         ".stage_flops. To explain the number, put the side of b5's output in each report next to 100/28.",
+        "a conv's FLOPs grow with the number of output positions, so b5's FLOPs grow as the square of its "
+        "side, not of the input's. Five layers halve the side, each rounding up: b5's side is the input side "
+        "halved five times, rounded up. At 100 px that stretches 3.125 to the next whole number (28 % more), at "
+        "28 px it stretches 0.875 to 1 (14 % more), so b5 grows faster than the area ratio (100/28)^2. Rounding "
+        "up can make a stage grow faster or slower than the image's area.",
     ),
     Exercise(
         "03.2",
-        "What is the side of the last feature map (the output of b5) for a 64x64 input? (a whole number)",
-        lambda a: is_int_equal(a, size_report(64).final_side),
-        "five layers halve the side (the stem conv, the max-pool, the first block of b3, b4 and b5), each "
-        "rounding up; follow 64 through them, or run measure.size_report(64).",
+        "Run the net on square inputs of at least 10 sizes, across the size where b5's output stops being 1x1, "
+        "and record the side of b5's output for each. Answer (sides, largest): sides a dict {input size: side} "
+        "of your measurements, largest the largest input size whose last map is 1x1 (measure the next size too).",
+        _last_map_reading,
+        "take the side from layer_shapes(net, torch.zeros(1, 1, s, s)): b5's output is its fifth row. Measure "
+        "sizes on both sides of the change, one pixel apart, and answer with the largest size that still gives 1.",
+        "five layers halve the side: the stem's stride-2 conv, its stride-2 max-pool and the first block of b3, "
+        "b4 and b5. With the padding used here each halving rounds up, so the last side is the input side "
+        "halved five times, rounded up: the map stays 1x1 until that quotient passes 1. At Fashion-MNIST's "
+        "28 px b5 works on a single position; d2l's 96 px gives it 3x3, 224 px 7x7.",
     ),
     Exercise(
         "03.3",
-        "What is the smallest input size whose b5 output is 2x2? (a whole number)",
-        _smallest_size_for_2x2,
-        "move the input-size slider up from 28 and watch the last feature map in the report; or work backwards "
-        "from a 2x2 map through the five halvings (each rounds up).",
+        "Train ResNet-18 at 28 px with and without the stem's max-pool (net[0][3] = nn.Identity()), the same "
+        "steps and seeds, at least 3 seeds each, and measure the test accuracy. Answer (with_pool, "
+        "without_pool, conclusion): the two lists of accuracies, seed by seed, and which setting reached the "
+        "higher accuracy on every seed: \"with\", \"without\" or \"can't tell\" (the seeds overlap).",
+        _pool_reading,
+        "give each setting's accuracies (one per seed, both nets trained long enough to beat 0.2) and read them: "
+        "a setting wins only if its worst seed beats the other's best; otherwise the answer is \"can't tell\".",
+        "without the max-pool the stages work on 14, 7, 4 and 2 px maps instead of 7, 4, 2 and 1: b5 gets a 2x2 "
+        "map, as at a 56 px input with the pool, for about 4 times the FLOPs (count them with "
+        "measure.count_flops). Both nets see the same 28x28 pixels, so this separates the last map's size from "
+        "the image's. He et al. 2015 drop the pool for their 32x32 CIFAR images (a 3x3 stem, no pooling, an 8x8 "
+        "last map). If every seed without the pool is ahead, the small maps cost accuracy at this budget; if the "
+        "seeds overlap, a run this short cannot tell, and more seeds or steps are the next experiment, not a "
+        "conclusion.",
     ),
     Exercise(
         "03.4",
-        "How many multiply-accumulates does the stem conv (7x7, 1 -> 64, stride 2, padding 3) do on one "
-        "96x96 image? (a whole number)",
-        lambda a: is_int_equal(a, count_flops(nn.Conv2d(1, 64, 7, stride=2, padding=3), (1, 96, 96)).macs),
-        "each output value takes one multiply-accumulate per kernel weight. How many output positions does a "
-        "stride-2 conv with padding 3 produce on 96x96, how many output channels, and how many weights in one "
-        "kernel? (FlopCounterMode counts 2 FLOPs per multiply-accumulate.)",
-    ),
-    Exercise(
-        "03.5",
         "Build a d2l-style ResNet with (3, 3, 3, 3) residual blocks per stage: build_resnet(Residual, (3, 3, 3, 3)). "
         "How many weighted layers does it have in all, shortcut convs included, and what number would its name "
         "carry, by the convention that makes ResNet-18 '18'? (a tuple of two whole numbers: all, the name's)",
         lambda a: whole_numbers(a) == weighted_layer_counts((3, 3, 3, 3)),
         "list the layers with measure.weighted_layers(net), as section 2 did for ResNet-18: each row says "
         "whether the layer lies on the main path. Count all rows, then only the main-path ones.",
+        "each basic block has two 3x3 convs on its main path; add the stem conv and the linear layer and you "
+        "have the number in the name. The first block of b3, b4 and b5 adds a 1x1 conv on its shortcut: those "
+        "count among all the weighted layers but lie off the main path, so the name leaves them out.",
     ),
 ]

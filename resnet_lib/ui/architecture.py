@@ -2,41 +2,24 @@
 
 from __future__ import annotations
 
+import copy
 import math
-from typing import cast
+from typing import Any, cast
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import torch
 from matplotlib.figure import Figure
-from matplotlib.patches import FancyBboxPatch
+from matplotlib.patches import Circle, FancyBboxPatch
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 from torch import nn
 
 from ..blocks import Residual
 from ..lessons.input_size import SizeRecord, forward_flops
-from ..measure import STAGE_NAMES, shape_str, size_report, stage_shapes, stages
+from ..measure import STAGE_NAMES, FlopCount, shape_str, size_report, stages
 from ..models import resnet18
-from .style import COLORS
+from .style import COLORS, FIGURE_DPI, MIN_FONT_PT
 from .widget_output import Explorer
-
-
-def _describe_layer(m: nn.Module) -> str | None:
-    if isinstance(m, nn.Conv2d):
-        k = m.kernel_size[0]
-        return f"{k}x{k} conv {m.out_channels}" + (f", /{m.stride[0]}" if m.stride[0] > 1 else "")
-    if isinstance(m, nn.MaxPool2d):
-        return f"{m.kernel_size}x{m.kernel_size} max-pool, /{m.stride}"
-    if isinstance(m, nn.AdaptiveAvgPool2d):
-        return "global avg pool"
-    if isinstance(m, nn.Linear):
-        return f"linear {m.in_features}->{m.out_features}"
-    if isinstance(m, nn.Sequential) and all(isinstance(b, Residual) for b in m):
-        first = cast(Residual, m[0])
-        down = "\nfirst one: /2,\n1x1 shortcut" if first.conv3 is not None else ""
-        return f"{len(m)} residual blocks\n{first.conv1.out_channels} ch{down}"
-    if isinstance(m, nn.Sequential):
-        return "\n".join(d for d in map(_describe_layer, m) if d)
-    return None  # BN, ReLU, Flatten: shown as part of the neighbours' description
 
 
 def box_height(shape: tuple[int, ...]) -> float:
@@ -45,50 +28,172 @@ def box_height(shape: tuple[int, ...]) -> float:
     return 0.9 + 0.35 * math.log2(shape[-1] if len(shape) == 4 else 1)
 
 
+def _stem_text(stem: nn.Module) -> str:
+    lines = []
+    for m in stem.modules():
+        if isinstance(m, nn.Conv2d):
+            lines += [f"{m.kernel_size[0]}x{m.kernel_size[0]} conv", f"{m.out_channels}" + (
+                f", /{m.stride[0]}" if m.stride[0] > 1 else "")]
+        elif isinstance(m, nn.MaxPool2d):
+            lines += ["max-pool", f"{m.kernel_size}x{m.kernel_size}, /{m.stride}"]
+    return "\n".join(lines)
+
+
+def _block_shapes(net: nn.Sequential, image_size: int) -> tuple[tuple[int, ...], list[list[tuple[int, ...]]]]:
+    """The stem's output shape and every residual block's, stage by stage, from a pass on the meta device."""
+    meta = cast(nn.Sequential, copy.deepcopy(net).to("meta").eval())
+    stem = cast(nn.Sequential, net[0])
+    with torch.no_grad():
+        X = meta[0](torch.zeros(1, cast(nn.Conv2d, stem[0]).in_channels, image_size, image_size, device="meta"))
+        stem_shape, per_stage = tuple(X.shape), cast(list[list[tuple[int, ...]]], [])
+        for stage in cast(nn.Sequential, meta[1:5]):
+            per_stage.append([])
+            for block in cast(nn.Sequential, stage):
+                X = block(X)
+                per_stage[-1].append(tuple(X.shape))
+    return stem_shape, per_stage
+
+
 def draw_architecture(net: nn.Sequential, image_size: int = 224) -> Figure:
-    """A left-to-right diagram of the stem, four stages and head, labelled from ``net``'s own modules, with
-    the output shapes measured on an ``image_size`` input; box heights from :func:`box_height`."""
-    shapes = stage_shapes(net, image_size)
-    labels = ["input"] + [name for name, _ in shapes]
-    descriptions = [""] + ["\n".join(filter(None, map(_describe_layer, mods))) for _, mods in stages(net)]
-    stem_conv = cast(nn.Conv2d, cast(nn.Sequential, net[0])[0])
-    outs = [(1, stem_conv.in_channels, image_size, image_size)] + [shape for _, shape in shapes]
-    fig, ax = plt.subplots(figsize=(12, 4), dpi=80)
-    for i, (label, text, shape) in enumerate(zip(labels, descriptions, outs, strict=True)):
-        x, h = i * 2.0, box_height(shape)
-        color = COLORS["residual"] if label in STAGE_NAMES[1:5] else COLORS["reference"]
-        box = FancyBboxPatch((x, -h / 2), 1.7, h, boxstyle="round,pad=0.03", fc=color, ec=color, alpha=0.25)
-        ax.add_patch(box)
-        ax.text(x + 0.85, h / 2 + 0.12, label, ha="center", va="bottom", fontweight="bold")
-        ax.text(x + 0.85, 0, text, ha="center", va="center", fontsize=7.5)
-        ax.text(x + 0.85, -h / 2 - 0.12, shape_str(shape), ha="center", va="top", fontsize=9)
-        if i:
-            ax.annotate("", (x, 0), (x - 0.3, 0), arrowprops={"arrowstyle": "->"})
-    ax.set(xlim=(-0.1, len(labels) * 2.0 - 0.2), ylim=(-2.3, 2.3),
-           title=f"ResNet-18 as built, {image_size}x{image_size} input (under each box: channels x H x W)")
+    """ResNet-18 (or any d2l-style ResNet of basic blocks) left to right: the input, the stem b1, every residual
+    block of b2..b5 with its shortcut arc (dashed, and marked "1x1, /2", where a 1x1 conv projects it), the head.
+
+    Labels come from ``net``'s own modules, shapes from a pass of an ``image_size`` input; box heights from
+    :func:`box_height`. Every text is at least ``MIN_FONT_PT`` at the notebook's width."""
+    stages(net)  # checks the layout
+    if not all(isinstance(b, Residual) for stage in net[1:5] for b in cast(nn.Sequential, stage)):
+        raise ValueError("draw_architecture draws d2l's Residual blocks; build the net with resnet18() or "
+                         "build_resnet(Residual, ...)")
+    stem_shape, block_shapes = _block_shapes(net, image_size)
+    head = cast(nn.Linear, net[-1])
+    head_in, head_out = head.in_features, head.out_features
+    gap, block_w = 0.45, 1.0
+    fig, ax = plt.subplots(figsize=(12, 4.6), dpi=FIGURE_DPI)
+    font: dict[str, Any] = {"fontsize": MIN_FONT_PT}
+
+    def box(x: float, w: float, shape: tuple[int, ...], color: str, text: str, gid: str) -> None:
+        h = box_height(shape)
+        ax.add_patch(FancyBboxPatch((x, -h / 2), w, h, boxstyle="round,pad=0.02", fc=color, ec=color,
+                                    alpha=0.25, gid=gid))
+        ax.text(x + w / 2, 0, text, ha="center", va="center", linespacing=1.1, **font)
+
+    def arrow(x0: float, x1: float) -> None:
+        ax.annotate("", (x1, 0), (x0, 0), arrowprops={"arrowstyle": "->", "lw": 1.2})
+
+    in_shape = (1, cast(nn.Conv2d, cast(nn.Sequential, net[0])[0]).in_channels, image_size, image_size)
+    x = 0.0
+    box(x, 0.8, in_shape, COLORS["reference"], "image", "box")
+    ax.text(x + 0.4, -box_height(in_shape) / 2 - 0.12, shape_str(in_shape), ha="center", va="top", **font)
+    x += 0.8 + gap
+    arrow(x - gap, x)
+    box(x, 1.3, stem_shape, COLORS["reference"], _stem_text(net[0]), "box")
+    ax.text(x + 0.65, box_height(in_shape) / 2 + 0.1, STAGE_NAMES[0], ha="center", va="bottom",
+            fontweight="bold", **font)
+    ax.text(x + 0.65, -box_height(stem_shape) / 2 - 0.12, shape_str(stem_shape), ha="center", va="top", **font)
+    x += 1.3
+    for name, stage, shapes in zip(STAGE_NAMES[1:5], net[1:5], block_shapes, strict=True):
+        stage_x = x + gap
+        top = max(box_height(s) for s in shapes) / 2
+        for block, shape in zip(cast(nn.Sequential, stage), shapes, strict=True):
+            start, x = x, x + gap
+            arrow(start, x)
+            block = cast(Residual, block)
+            stride = block.conv1.stride[0]
+            box(x, block_w, shape, COLORS["residual"], f"{shape[1]}" + (f"\n/{stride}" if stride > 1 else ""),
+                "box")
+            add_x = x + block_w + gap / 2  # the shortcut joins the branch here
+            projected = block.projection is not None
+            arc_y = top + 0.35
+            ax.plot([start + 0.1, start + 0.1, add_x, add_x], [0, arc_y, arc_y, 0.13], color=COLORS["residual"],
+                    linestyle="--" if projected else "-", lw=1.6, gid="projection" if projected else "shortcut")
+            if projected:
+                p = cast(nn.Conv2d, block.projection)
+                ax.text((start + add_x) / 2 + 0.05, arc_y, f"{p.kernel_size[0]}x{p.kernel_size[0]}, /{p.stride[0]}",
+                        ha="center", va="center", bbox={"fc": "white", "ec": "none", "pad": 1}, **font)
+            ax.add_patch(Circle((add_x, 0), 0.13, fc="white", ec="black", lw=1.2, gid="add"))
+            ax.text(add_x, 0, "+", ha="center", va="center", **font)
+            x = add_x + 0.13
+        ax.text((stage_x + x) / 2, top + 0.55, name, ha="center", va="bottom", fontweight="bold", **font)
+        ax.text((stage_x + x) / 2, -top - 0.12, shape_str(shapes[-1]), ha="center", va="top", **font)
+    x += gap
+    arrow(x - gap, x)
+    head_text = f"avg pool\nlinear\n{head_in}->{head_out}"
+    box(x, 1.3, (1, head_out), COLORS["reference"], head_text, "box")
+    ax.text(x + 0.65, box_height((1, 1)) / 2 + 0.1, STAGE_NAMES[5], ha="center", va="bottom", fontweight="bold",
+            **font)
+    ax.text(x + 0.65, -box_height((1, 1)) / 2 - 0.12, str(head_out), ha="center", va="top", **font)
+    right = x + 1.35
+    low = -max(box_height(in_shape), box_height(stem_shape)) / 2 - 0.6
+    high = max(box_height(s) for shapes in block_shapes for s in shapes) / 2 + 1.0
+    ax.text(0, low, "Blue box: a residual block (two 3x3 convs with batch norm), its output channels inside. "
+            "/2: stride 2,\nhalves height and width. Arc: the shortcut, added at +; dashed: a 1x1 conv with "
+            "stride 2 projects\nit to the new shape. Under the boxes: channels x height x width.",
+            ha="left", va="top", linespacing=1.25, **font)
+    ax.set(xlim=(-0.1, right), ylim=(low - 1.05, high))
+    ax.set_title(f"ResNet-18 as built, {image_size}x{image_size} input", fontsize=MIN_FONT_PT + 2)
     ax.axis("off")
+    fig.tight_layout()
     return fig
+
+
+SIZE_COLORS = ("#7b3294", "#2ca25f", COLORS["residual"])  # purple, green, blue: smallest to largest input
 
 
 def plot_input_size(record: SizeRecord) -> Figure:
     """Test accuracy after each epoch at every input size of ``record`` (one line per seed), against epochs
-    (equal steps) and against the forward-pass FLOPs spent on training images (log scale)."""
+    (equal steps) and against the forward-pass TFLOPs spent on training images (log scale). Sizes differ in
+    colour, line style and marker; every text is at least ``MIN_FONT_PT`` at the notebook's width."""
     budget = record.budget
-    fig, (ax_e, ax_f) = plt.subplots(1, 2, figsize=(11, 3.6), dpi=80, sharey=True)
+    fig, (ax_e, ax_f) = plt.subplots(1, 2, figsize=(12, 4.4), dpi=FIGURE_DPI, sharey=True)
     sizes = record.sizes()
-    for i, size in enumerate(sizes):  # one blue, told apart by line style and marker (readable on a projector)
+    for i, size in enumerate(sizes):
         line, marker = ("-", "--", ":", "-.")[(len(sizes) - 1 - i) % 4], "o^sDv"[i % 5]  # largest: solid
+        color = SIZE_COLORS[(len(SIZE_COLORS) - len(sizes) + i) % len(SIZE_COLORS)]
         per_image = forward_flops(size, budget.width)
         for run in (r for r in record.runs if r.image_size == size):
             epochs = range(1, len(run.test_acc) + 1)
             label = f"{size} px" if run.seed == budget.seeds[0] else None
-            style = {"marker": marker, "linestyle": line, "color": COLORS["residual"], "label": label}
+            style = {"marker": marker, "linestyle": line, "color": color, "label": label, "markersize": 7}
             ax_e.plot(epochs, run.test_acc, **style)
             ax_f.plot([e * budget.train_images * per_image / 1e12 for e in epochs], run.test_acc, **style)
-    ax_e.set(xlabel="epoch (same images and steps at every size)", ylabel="test accuracy",
-             title="Equal steps", xticks=range(1, budget.epochs + 1))
-    ax_f.set(xlabel="TFLOPs of forward passes spent on training (log scale)", xscale="log", title="Against compute")
-    ax_e.legend(title=f"input ({len(budget.seeds)} seeds each)")
+    font = MIN_FONT_PT
+    ax_e.set_xlabel("epoch (same images and steps at every size)", fontsize=font)
+    ax_e.set_ylabel("test accuracy (fraction correct)", fontsize=font)
+    ax_e.set_title("Equal steps", fontsize=font + 1)
+    ax_e.set_xticks(range(1, budget.epochs + 1))
+    ax_f.set_xscale("log")
+    ax_f.xaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+    ax_f.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax_f.xaxis.set_minor_formatter(NullFormatter())
+    ax_f.set_xlabel("training compute: TFLOPs of forward passes (log scale)", fontsize=font)
+    ax_f.set_title("Against compute", fontsize=font + 1)
+    for ax in (ax_e, ax_f):
+        ax.tick_params(labelsize=font)
+        ax.grid(alpha=0.3)
+    ax_e.legend(title=f"input ({len(budget.seeds)} seeds each)", fontsize=font, title_fontsize=font)
+    fig.tight_layout()
+    return fig
+
+
+def plot_size_and_compute(measured: dict[str, tuple[int, FlopCount]], misread: float = 18e6) -> Figure:
+    """Two bar charts for ``{model name: (parameters, FLOPs)}``: parameters in millions (a dotted line at the
+    ``misread`` count) and GFLOPs per image. ResNets blue, the others orange."""
+    names = list(measured)
+    colors = [COLORS["residual" if name.startswith("ResNet") else "plain"] for name in names]
+    fig, (ax_p, ax_f) = plt.subplots(1, 2, figsize=(12, 4), dpi=FIGURE_DPI, sharey=True)
+    ax_p.barh(names, [measured[n][0] / 1e6 for n in names], color=colors)
+    ax_p.axvline(misread / 1e6, color=COLORS["reference"], linestyle=":", lw=2,
+                 label=f"misread: 'about {misread / 1e6:.0f}M'")
+    ax_f.barh(names, [measured[n][1].total / 1e9 for n in names], color=colors)
+    font = MIN_FONT_PT
+    ax_p.set_xlabel("parameters (millions)", fontsize=font)
+    ax_f.set_xlabel("GFLOPs per 224x224 image", fontsize=font)
+    ax_p.set_title("Size", fontsize=font + 1)
+    ax_f.set_title("Compute", fontsize=font + 1)
+    for ax in (ax_p, ax_f):
+        ax.tick_params(labelsize=font)
+    ax_p.legend(loc="lower right", fontsize=font)
+    ax_p.invert_yaxis()
     fig.tight_layout()
     return fig
 

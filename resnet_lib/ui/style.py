@@ -17,3 +17,23 @@ def variant_style(residual: bool, batch_norm: bool = False) -> dict[str, str]:
         "color": COLORS["residual" if residual else "plain"],
         "linestyle": "--" if batch_norm else "-",
     }
+
+
+# Type for a projector: text of the course's figures is at least MIN_FONT_PT as shown in the notebook. A figure
+# wider than NOTEBOOK_WIDTH_PX (JupyterLab's output area on a 1280-px-wide projector) is scaled down to it, and its
+# text with it; figures are drawn at FIGURE_DPI, so a 12-inch-wide figure is shown 1:1.
+NOTEBOOK_WIDTH_PX = 960
+FIGURE_DPI = 80
+MIN_FONT_PT = 12
+
+
+def shown_font_sizes(fig) -> list[float]:
+    """The size, in points, of every non-empty text of ``fig`` (titles, labels, tick labels, legends, annotations)
+    as shown at the notebook's width: a figure wider than ``NOTEBOOK_WIDTH_PX`` is scaled down, its text too."""
+    from matplotlib.text import Text
+
+    fig.canvas.draw()  # tick labels exist only once drawn
+    hidden = {id(t) for ax in fig.axes if not ax.axison for axis in (ax.xaxis, ax.yaxis) for t in axis.findobj(Text)}
+    scale = min(1.0, NOTEBOOK_WIDTH_PX / (fig.get_figwidth() * fig.dpi))
+    return [t.get_fontsize() * scale for t in fig.findobj(Text)
+            if t.get_visible() and t.get_text().strip() and id(t) not in hidden]
