@@ -61,11 +61,15 @@ def _weights(net: nn.Module) -> torch.Tensor:
 
 
 def epoch_ends(net: nn.Module, data: FashionMNIST, *, epochs: int, lr: float = 0.05, batch_size: int = 256,
-               image_size: int = 28, seed: int = 0, drop_last: bool = False) -> list[EpochEnd]:
+               image_size: int = 28, seed: int = 0, drop_last: bool = False,
+               lr_last: float | None = None) -> list[EpochEnd]:
     """Train ``net`` in place with plain SGD (d2l's recipe) for ``epochs`` epochs and measure every epoch's end.
-    ``drop_last=True`` leaves out each epoch's short last batch (then ``before == after``)."""
+    ``drop_last=True`` leaves out each epoch's short last batch (then ``before == after``); ``lr_last`` is the
+    learning rate of each epoch's last step (e.g. ``lr * 16 / 256``, scaled to a short batch of 16; None: ``lr``)."""
     if len(data.train_labels) < batch_size:
         raise ValueError(f"need at least batch_size={batch_size} training images, got {len(data.train_labels)}")
+    if lr_last is not None and not lr_last >= 0:
+        raise ValueError(f"lr_last={lr_last!r}: pass a learning rate >= 0 for each epoch's last step, or None for lr")
     optimizer = torch.optim.SGD(net.parameters(), lr=lr)
     ends = []
     for epoch in range(epochs):
@@ -74,8 +78,11 @@ def epoch_ends(net: nn.Module, data: FashionMNIST, *, epochs: int, lr: float = 0
                               shuffle=True, seed=seed, epoch=epoch, drop_last=drop_last))
         lengths = []
         for i, (x, y) in enumerate(stream):
-            if i == len(stream) - 1:
+            last = i == len(stream) - 1
+            if last:
                 before = accuracy(net, data, image_size)
+            for group in optimizer.param_groups:
+                group["lr"] = lr_last if last and lr_last is not None else lr
             w = _weights(net)
             train_step(net, optimizer, x, y)
             lengths.append((_weights(net) - w).norm().item())
