@@ -268,8 +268,8 @@ EXERCISES: list[Exercise] = [
     ),
     Exercise(
         "05.7",
-        "Is the deep plain net too narrow? Train the 3- and the 50-block plain+BN nets four times wider "
-        "(width=128, the lesson's recipe, seed 0). Does the 50-block net still end with a loss more than 0.1 "
+        "Is the deep plain net too narrow? Train the 3- and the 50-block plain+BN nets twice as wide "
+        "(width=64, the lesson's recipe, seed 0). Does the 50-block net still end with a loss more than 0.1 "
         "above the 3-block one (final_loss)? Answer (the 3-block losses, the 50-block losses, True or False).",
         _check_wider,
         "compare final_loss(deep_losses) - final_loss(shallow_losses) with 0.1",
