@@ -128,3 +128,9 @@ def test_lr_last_scales_only_each_epochs_last_step():
     assert scaled[0].last_step == pytest.approx(plain[0].last_step / 2, rel=1e-4)  # plain SGD: step ∝ lr
     with pytest.raises(ValueError, match="lr_last"):
         epoch_ends(TinyNet(), data, epochs=1, batch_size=32, lr_last=-1.0)
+
+
+def test_an_epoch_of_one_full_batch_measures_its_only_step():
+    data = tiny_data(train=40, test=32)  # batch 32, drop_last: one step per epoch (the smoke size has one too)
+    ends = epoch_ends(TinyNet(), data, epochs=1, batch_size=32, drop_last=True)
+    assert ends[0].typical_step == ends[0].last_step > 0

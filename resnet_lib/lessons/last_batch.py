@@ -39,7 +39,7 @@ class EpochEnd:
     after: float  # just after it (batch norm's running statistics, as every evaluation in the course)
     after_recomputed: float  # just after it, with batch norm's statistics recomputed on the training images
     last_step: float  # length of the last step (norm of the change of all weights)
-    typical_step: float  # median length of the epoch's other steps
+    typical_step: float  # median length of the epoch's other steps (of its only step, if it has one)
 
 
 def accuracy(net: nn.Module, data: FashionMNIST, image_size: int) -> float:
@@ -88,5 +88,5 @@ def epoch_ends(net: nn.Module, data: FashionMNIST, *, epochs: int, lr: float = 0
             lengths.append((_weights(net) - w).norm().item())
         ends.append(EpochEnd(epoch + 1, len(stream[-1][1]), before, accuracy(net, data, image_size),
                              accuracy(recomputed_bn(net, data, image_size), data, image_size), lengths[-1],
-                             statistics.median(lengths[:-1])))
+                             statistics.median(lengths[:-1] or lengths)))
     return ends
