@@ -10,19 +10,35 @@ from resnet_lib.exercises.lesson05 import (
     GAMMAS,
     OVERFLOW_DEPTHS,
     all_grads_finite,
+    deepest_finite,
     gamma_ratio,
 )
 from resnet_lib.lessons.gradients import VARIANTS, first_last_ratio, jacobian_chain, profile_at_init
 
+
+def lesion(whole: float, rises: list[float]) -> tuple[float, list[float]]:
+    return whole, [whole + r for r in rises]
+
+
+PLAIN = lesion(1.9, [0.5, 0.3, 0.2, 0.05])  # 3 of 4 blocks matter
+RESIDUAL = lesion(0.4, [0.15, 0.01, 0.0, -0.01])  # 1 of 4
+SHALLOW = [2.3] * 20 + [0.45] * 10
+DEEP_WORSE = [2.3] * 20 + [0.70] * 10  # ends 0.25 above
+DEEP_LEVEL = [2.3] * 20 + [0.50] * 10  # ends 0.05 above
+
 RIGHT = {
     "05.1": 256,  # a factor's length averages over more units: the log-drift per factor shrinks with the width
     "05.2": 8,  # BN normalises with batch statistics: the smaller the batch, the faster the explosion
-    "05.3": 0.1,  # residual chain: the length grows like exp(500 s^2)
-    "05.4": 400,  # the ratio grows about 1.2x a block: past float32's 3.4e38 between 400 and 500 blocks
+    "05.3": 0.15,  # residual chain: the length grows roughly like exp(500 s^2): 6e4 at 0.15, 6e7 at 0.2
     "05.5": [0.01, 0.03],  # small γ stays close to the flat γ = 0 profile; γ = 0.3 and 1 grow past 2
+    "05.6": (PLAIN, RESIDUAL, 3, 1),
+    "05.7": (SHALLOW, DEEP_WORSE, True),
 }
-WRONG = {"05.1": [8, 32, 128], "05.2": [32, 128], "05.3": [0.05, 0.2, 0.5], "05.4": [300, 500, 600],
-         "05.5": [[0.01], [0.01, 0.03, 0.3], GAMMAS]}
+DEEPEST = 440  # the ratio grows about 1.2x a block: past float32's 3.4e38 between 440 and 460 blocks
+WRONG = {"05.1": [8, 32, 128], "05.2": [32, 128], "05.3": [0.05, 0.1, 0.2, 0.5],
+         "05.5": [[0.01], [0.01, 0.03, 0.3], GAMMAS],
+         "05.6": [(PLAIN, RESIDUAL, 1, 3), (PLAIN, RESIDUAL, 4, 1), (PLAIN, RESIDUAL, 3, 0)],
+         "05.7": [(SHALLOW, DEEP_WORSE, False), (SHALLOW, DEEP_LEVEL, True)]}
 
 
 def data_batch(n: int = 128) -> tuple[torch.Tensor, torch.Tensor]:
@@ -51,18 +67,51 @@ def test_the_batch_and_gamma_answers_hold_on_another_batch():
     assert ratios == sorted(ratios, reverse=True)
     assert [g for g in GAMMAS if gamma_ratio(g, x, y) < 2] == RIGHT["05.5"]
     assert gamma_ratio(0.0, x, y) == pytest.approx(1.0)
-    assert [all_grads_finite(d, x, y) for d in OVERFLOW_DEPTHS] == [d <= RIGHT["05.4"] for d in OVERFLOW_DEPTHS]
+
+
+def test_05_4_is_judged_on_the_learners_own_batch(judge):
+    x, y = data_batch()
+    assert deepest_finite(x, y) == DEEPEST  # measured once; the checker reuses it for the same batch
+    assert all_grads_finite(DEEPEST + 20, x, y) is False
+    judge("05.4", (DEEPEST, x, y), [(420, x, y), (460, x, y)])
+
+
+def test_lesion_counts_read_off_three_decimals_are_accepted():
+    edge = lesion(1.0, [0.1005, 0.5, 0.0])  # rose by 0.1005: prints as 0.100 or 0.101
+    assert check_exercise("05.6", (edge, edge, 1, 2), quiet=True)
+    assert check_exercise("05.6", (edge, edge, 2, 1), quiet=True)
+    assert not check_exercise("05.6", (edge, edge, 0, 1), quiet=True)
+    diverged = lesion(2.0, [float("nan"), 0.0])  # a NaN loss: the block certainly mattered
+    assert check_exercise("05.6", (diverged, diverged, 1, 1), quiet=True)
+
+
+def test_a_gap_at_the_threshold_may_be_read_either_way_and_a_diverged_run_ended_worse():
+    edge = [2.3] * 20 + [0.5505] * 10  # 0.1005 above SHALLOW
+    assert check_exercise("05.7", (SHALLOW, edge, True), quiet=True)
+    assert check_exercise("05.7", (SHALLOW, edge, False), quiet=True)
+    assert check_exercise("05.7", (SHALLOW, [2.3] * 20 + [float("nan")] * 10, True), quiet=True)
+
+
+def test_measurements_of_the_wrong_kind_say_what_to_give(capsys):
+    x, y = data_batch()
+    assert not check_exercise("05.4", 440)  # the batch is part of the answer
+    assert not check_exercise("05.6", (PLAIN, lesion(0.4, [0.0, 0.0]), 3, 1))  # nets of different depths
+    assert not check_exercise("05.7", (SHALLOW, DEEP_WORSE, "yes"))
+    assert not check_exercise("05.7", (SHALLOW[:5], DEEP_WORSE[:5], True))
+    out = capsys.readouterr().out
+    assert "x_probe" in out and "same depth" in out and "True or False" in out and "at least 20" in out
+    assert "Hint" not in out
 
 
 def test_an_answer_that_is_not_one_of_the_choices_says_so_without_a_hint(capsys):
     assert check_exercise("05.1", 64) is False
-    assert check_exercise("05.4", 450) is False
+    assert check_exercise("05.4", (450, *data_batch())) is False
     out = capsys.readouterr().out
     assert str(CHAIN_WIDTHS) in out and str(OVERFLOW_DEPTHS) in out and "Hint" not in out
 
 
 def test_a_scale_or_gamma_that_was_not_tried_is_a_type_problem(capsys):
-    assert check_exercise("05.3", 0.15) is False
+    assert check_exercise("05.3", 0.25) is False
     assert check_exercise("05.5", [0.1]) is False
     assert check_exercise("05.5", 0.03) is False
     out = capsys.readouterr().out
@@ -77,3 +126,10 @@ def test_natural_types_are_accepted():
 def test_the_starter_answer_prints_no_hint(capsys):
     assert check_exercise("05.4", None) is False
     assert "Hint" not in capsys.readouterr().out
+
+
+def test_every_exercise_explains_itself():
+    from resnet_lib.exercises.lesson05 import EXERCISES
+
+    assert [e.key for e in EXERCISES] == [f"05.{i}" for i in range(1, 8)]
+    assert all(len(e.explanation) > 80 for e in EXERCISES)

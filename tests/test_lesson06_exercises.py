@@ -1,5 +1,6 @@
 import pytest
 import torch
+import torch.nn.functional as F
 import torchvision
 from torchvision.models.resnet import Bottleneck, ResNet
 
@@ -19,13 +20,43 @@ def torchvision_flops(build) -> int:
 UNGROUPED = on_meta(lambda: ResNet(Bottleneck, [3, 4, 6, 3], groups=1, width_per_group=128))
 RIGHT = {
     "06.1": count_parameters(UNGROUPED) / count_parameters(on_meta(torchvision.models.resnext50_32x4d)),
-    "06.2": (64 * 128 + 2 * 128) + (128 * 256 + 2 * 256),  # two 1x1 projections and their batch norms
     "06.3": torchvision_flops(torchvision.models.resnet101) / torchvision_flops(torchvision.models.resnet50),
 }
+PROJECTIONS_64 = (64 * 128 + 2 * 128) + (128 * 256 + 2 * 256)  # two 1x1 projections and their batch norms
 WIDTH_16 = (16 * 32 + 2 * 32) + (32 * 64 + 2 * 64)
+
+
+def option_a(x, channels, stride):
+    x = x[:, :, ::stride, ::stride]
+    return F.pad(x, (0, 0, 0, 0, 0, channels - x.shape[1]))
+
+
+def pads_in_front(x, channels, stride):  # zeros first: not the identity on the first channels
+    x = x[:, :, ::stride, ::stride]
+    return F.pad(x, (0, 0, 0, 0, channels - x.shape[1], 0))
+
+
+def averages(x, channels, stride):  # pools instead of subsampling
+    x = F.avg_pool2d(x, stride) if stride > 1 else x
+    return F.pad(x, (0, 0, 0, 0, 0, channels - x.shape[1]))
+
+
+class Learned(torch.nn.Module):  # right values, but a parameter: not option A
+    def __init__(self):
+        super().__init__()
+        self.scale = torch.nn.Parameter(torch.ones(()))
+
+    def forward(self, x, channels, stride):
+        return option_a(x, channels, stride) * self.scale
+
+
+RIGHT["06.4"] = ({20: 0.313, 32: 0.45, 56: 0.785}, 20)
+RIGHT["06.5"] = (option_a, PROJECTIONS_64)
 WRONG = {
     "06.1": [32, 1.0, RIGHT["06.1"] + 0.05],
-    "06.2": [0, WIDTH_16, 16 * WIDTH_16],
+    "06.4": [({20: 0.313, 32: 0.45, 56: 0.785}, 56), ({20: 0.313, 32: 0.70, 56: 0.785}, 20)],
+    "06.5": [(option_a, WIDTH_16), (option_a, 0), (pads_in_front, PROJECTIONS_64), (averages, PROJECTIONS_64),
+             (Learned(), PROJECTIONS_64)],
     "06.3": [101 / 50, 1.0, RIGHT["06.3"] - 0.05],
 }
 
@@ -40,3 +71,28 @@ def test_a_rounded_ratio_passes():
 
     assert check_exercise("06.1", round(RIGHT["06.1"], 2), quiet=True)
     assert check_exercise("06.3", round(RIGHT["06.3"], 2), quiet=True)
+
+
+def test_a_tie_at_three_decimals_may_be_read_either_way():
+    from resnet_lib import check_exercise
+
+    tie = {20: 0.300, 32: 0.5005, 56: 0.700}
+    assert check_exercise("06.4", (tie, 20), quiet=True) and check_exercise("06.4", (tie, 56), quiet=True)
+
+
+def test_answers_of_the_wrong_kind_say_what_to_give(capsys):
+    from resnet_lib import check_exercise
+
+    assert not check_exercise("06.4", ({20: 0.3, 56: 0.7}, 20))
+    assert not check_exercise("06.4", ({20: 0.3, 32: 0.4, 56: 0.7}, 32))
+    assert not check_exercise("06.5", PROJECTIONS_64)
+    assert not check_exercise("06.5", (option_a(torch.zeros(1, 2, 4, 4), 4, 2), PROJECTIONS_64))  # called, not given
+    out = capsys.readouterr().out
+    assert "{20: ..., 32: ..., 56: ...}" in out and "20 or 56" in out and "without calling it" in out
+
+
+def test_every_exercise_explains_itself():
+    from resnet_lib.exercises.lesson06 import EXERCISES
+
+    assert [e.key for e in EXERCISES] == ["06.1", "06.3", "06.4", "06.5"]
+    assert all(len(e.explanation) > 80 for e in EXERCISES)

@@ -113,3 +113,24 @@ def test_draw_converged_puts_plain_left_residual_right_with_dashed_training_erro
 def test_a_net_with_no_blocks_attribute_is_refused():
     with pytest.raises(AttributeError):
         lesion_losses(nn.Linear(2, 2), torch.randn(2, 2), torch.tensor([0, 1]))
+
+
+def test_lr_last_scales_only_each_epochs_last_step():
+    data = tiny_data(train=80, test=32)  # batches of 32: 32, 32 and a short one of 16
+    torch.manual_seed(0)
+    frozen = epoch_ends(TinyNet(), data, epochs=2, batch_size=32, lr_last=0.0)
+    assert all(e.last_step == 0 for e in frozen)  # the weights do not move in the last step
+    torch.manual_seed(0)
+    plain = epoch_ends(TinyNet(), data, epochs=1, batch_size=32)
+    torch.manual_seed(0)
+    scaled = epoch_ends(TinyNet(), data, epochs=1, batch_size=32, lr_last=0.05 * 16 / 32)
+    assert scaled[0].typical_step == pytest.approx(plain[0].typical_step)  # the other steps are untouched
+    assert scaled[0].last_step == pytest.approx(plain[0].last_step / 2, rel=1e-4)  # plain SGD: step ∝ lr
+    with pytest.raises(ValueError, match="lr_last"):
+        epoch_ends(TinyNet(), data, epochs=1, batch_size=32, lr_last=-1.0)
+
+
+def test_an_epoch_of_one_full_batch_measures_its_only_step():
+    data = tiny_data(train=40, test=32)  # batch 32, drop_last: one step per epoch (the smoke size has one too)
+    ends = epoch_ends(TinyNet(), data, epochs=1, batch_size=32, drop_last=True)
+    assert ends[0].typical_step == ends[0].last_step > 0

@@ -1,4 +1,6 @@
-"""Exercises for lesson 05: predict what a gradient does, then let a fresh measurement judge."""
+"""Exercises for lesson 05: predict what a gradient does, then let a fresh measurement judge. 05.4 re-measures on
+the learner's own batch; 05.6 (the lesion experiment on another seed) and 05.7 (a wider plain net) read the
+learner's own measurements."""
 
 from __future__ import annotations
 
@@ -10,13 +12,16 @@ from typing import Any, cast
 
 import torch
 
+from ..lessons.degradation import final_loss
 from ..lessons.gradients import VARIANTS, Block, DeepMLP, first_last_ratio, grad_norms, jacobian_chain, profile_at_init
-from . import AnswerTypeError, Exercise, number
+from . import AnswerTypeError, Exercise, number, whole_number
 
-BRANCH_SCALES = (0.05, 0.1, 0.2, 0.3, 0.5)
+BRANCH_SCALES = (0.05, 0.1, 0.15, 0.2, 0.3, 0.5)
+BOUND = 1e6  # 05.3: the length a residual chain must stay below
 CHAIN_WIDTHS = (8, 32, 128, 256)  # 05.1
 BATCH_SIZES = (8, 32, 128)  # 05.2
-OVERFLOW_DEPTHS = (300, 400, 500, 600)  # 05.4
+OVERFLOW_DEPTHS = (420, 440, 460, 480, 500)  # 05.4
+SHOWN = 0.001  # losses are printed with 3 decimals
 GAMMAS = (0.01, 0.03, 0.3, 1.0)  # 05.5
 
 
@@ -85,7 +90,7 @@ def _check_gammas(answer: Any) -> bool:
 
 @cache
 def _largest_bounded_branch_scale() -> float:
-    bounded = [s for s in BRANCH_SCALES if jacobian_chain(1000, residual=True, branch_scale=s)[-1] < 1000]
+    bounded = [s for s in BRANCH_SCALES if jacobian_chain(1000, residual=True, branch_scale=s)[-1] < BOUND]
     return max(bounded)
 
 
@@ -99,10 +104,87 @@ def all_grads_finite(depth: int, x: torch.Tensor, y: torch.Tensor) -> bool:
     return all(g is not None and bool(torch.isfinite(g).all()) for g in grads)
 
 
-@cache
-def _deepest_finite() -> int:
+_DEEPEST: dict[tuple[bytes, bytes], int] = {}  # a learner who tries again waits only once per batch
+
+
+def deepest_finite(x: torch.Tensor, y: torch.Tensor) -> int:
+    """The deepest of OVERFLOW_DEPTHS whose plain+BN net has all weight gradients finite on ``(x, y)``."""
+    key = (x.detach().cpu().numpy().tobytes(), y.detach().cpu().numpy().tobytes())
+    if key not in _DEEPEST:
+        _DEEPEST[key] = _deepest_finite_on(x, y)
+    return _DEEPEST[key]
+
+
+def _deepest_finite_on(x: torch.Tensor, y: torch.Tensor) -> int:
     with _one_thread():
-        return max(d for d in OVERFLOW_DEPTHS if all_grads_finite(d, *_random_batch()))
+        finite = [d for d in OVERFLOW_DEPTHS if all_grads_finite(d, x, y)]
+    if not finite:
+        raise ValueError(f"no depth of {OVERFLOW_DEPTHS} has finite gradients on this batch")
+    return max(finite)
+
+
+def _check_deepest_finite(answer: Any) -> bool:
+    """05.4: ``(depth, x, y)``: the checker repeats the measurement on the learner's batch."""
+    if isinstance(answer, str) or not isinstance(answer, tuple | list) or len(answer) != 3:
+        raise AnswerTypeError("answer with (the depth, x_probe, y_probe): the depth and the batch you measured on")
+    depth, x, y = answer
+    if not (isinstance(x, torch.Tensor) and isinstance(y, torch.Tensor) and len(x) == len(y) >= 2):
+        raise AnswerTypeError("give the batch you measured on as x_probe, y_probe "
+                              "(two tensors, as many images as labels)")
+    return _one_of(depth, OVERFLOW_DEPTHS) == deepest_finite(x.flatten(1).float(), y)
+
+
+def _lesion(measured: Any) -> tuple[float, list[float]]:
+    """``measured`` as lesion_losses returned it: (whole net's loss, [loss with block i deleted])."""
+    try:
+        whole, without = measured
+        whole, without = number(whole), [float(v) for v in without]
+    except (TypeError, ValueError, AnswerTypeError):
+        raise AnswerTypeError("give what lesion_losses(net, x, y) returned for each net: "
+                              "(loss, list of losses)") from None
+    if len(without) < 2:
+        raise AnswerTypeError("delete the blocks of a net with at least 2 blocks")
+    return whole, without
+
+
+def _hurt(whole: float, without: list[float], by: float) -> int:
+    """Blocks whose deletion raises the loss by more than ``by`` (a NaN loss counts as raised)."""
+    return sum(not v - whole <= by for v in without)
+
+
+def _check_lesion_counts(answer: Any) -> bool:
+    """05.6: ``(plain, residual, n_plain, n_residual)``: how many blocks each net cannot lose without its loss rising
+    by more than 0.1. Counts a reader of the 3-decimal print could give are accepted."""
+    if isinstance(answer, str) or not isinstance(answer, tuple | list) or len(answer) != 4:
+        raise AnswerTypeError("answer with (plain net's lesion_losses, residual net's lesion_losses, "
+                              "blocks that matter in the plain net, blocks that matter in the residual net)")
+    plain, residual = _lesion(answer[0]), _lesion(answer[1])
+    if len(plain[1]) != len(residual[1]):
+        raise AnswerTypeError("compare nets of the same depth: the two lists have different lengths")
+    return all(_hurt(*m, 0.1 + SHOWN) <= whole_number(n) <= _hurt(*m, 0.1 - SHOWN)
+               for m, n in ((plain, answer[2]), (residual, answer[3])))
+
+
+def _curve(losses: Any) -> list[float]:
+    if isinstance(losses, str) or not hasattr(losses, "__len__") or len(losses) < 20:
+        raise AnswerTypeError("give the list of losses short_run returned (at least 20 steps)")
+    return [float(v) for v in losses]
+
+
+def _check_wider(answer: Any) -> bool:
+    """05.7: ``(shallow losses, deep losses, True/False)``: does the deep plain net still end more than 0.1 above the
+    shallow one? A gap within 0.001 of 0.1 may be read either way."""
+    if isinstance(answer, str) or not isinstance(answer, tuple | list) or len(answer) != 3:
+        raise AnswerTypeError("answer with (the shallow net's losses, the deep net's losses, True or False)")
+    shallow, deep = _curve(answer[0]), _curve(answer[1])
+    if len(shallow) != len(deep):
+        raise AnswerTypeError("train both nets for the same number of steps")
+    if not isinstance(answer[2], bool):
+        raise AnswerTypeError(f"answer the question with True or False (got {answer[2]!r})")
+    gap = final_loss(deep) - final_loss(shallow)
+    if math.isnan(gap):
+        return answer[2] is True  # the deep run diverged: it certainly ended worse
+    return answer[2] in {gap > 0.1 - SHOWN, gap > 0.1 + SHOWN}
 
 
 def _check_branch_scale(answer: Any) -> bool:
@@ -117,6 +199,10 @@ EXERCISES: list[Exercise] = [
         lambda a: _one_of(a, CHAIN_WIDTHS) == _width_closest_to_one(),
         "print the last entry of jacobian_chain(1000, width=w) for each w and compare how many orders of "
         "magnitude each is from 1. For the explanation: each factor's length is an average over the width's units.",
+        "He's scale keeps the expected squared length, but a product is governed by the average of the logarithm, "
+        "which is below the log of the average: each factor shrinks the length a little, and the smaller the "
+        "width, the more a factor's length varies and the more it shrinks. The widest chain drifts least; at "
+        "width 8 the product can even reach exactly 0, when a ReLU mask zeroes every unit.",
     ),
     Exercise(
         "05.2",
@@ -126,26 +212,37 @@ EXERCISES: list[Exercise] = [
         lambda a: _one_of(a, BATCH_SIZES) == _fastest_exploding_batch(),
         "compute first_last_ratio of each profile and compare the three. In training mode a BN layer normalises "
         "with the statistics of the batch it sees.",
+        "The smallest batch. In training mode BN divides by the batch's own standard deviation, so its backward "
+        "pass couples the examples of the batch; the fewer the examples, the more of the gradient is removed and "
+        "rescaled at each layer, and the faster the ratio grows with depth. Batch statistics make BN part of "
+        "the function being differentiated, not a fixed rescaling.",
     ),
     Exercise(
         "05.3",
         "The bare identity in I + s·W·D keeps the vector's length; the branch term s·W·D adds to it. Run "
-        "jacobian_chain(1000, residual=True, branch_scale=s) for s = 0.05, 0.1, 0.2, 0.3 and 0.5. What is the "
-        "largest s whose vector is still shorter than 1000 after 1000 factors? (a number)",
+        "jacobian_chain(1000, residual=True, branch_scale=s) for s = 0.05, 0.1, 0.15, 0.2, 0.3 and 0.5. What is the "
+        "largest s whose vector is still shorter than 1,000,000 after 1000 factors? (a number)",
         _check_branch_scale,
-        "Print the last entry of jacobian_chain(1000, residual=True, branch_scale=s) for every s in the list; "
-        "compare each with 1000.",
+        "print the last entry of jacobian_chain(1000, residual=True, branch_scale=s) for every s in the list; "
+        "compare each with 1e6.",
+        "Each factor I + s·W·D adds to the vector a random one of relative size about s, so it multiplies the "
+        "squared length by roughly 1 + s²; after L factors the length is roughly exp(L·s²/2): small branches "
+        "keep it near 1, but it grows exponentially in s². That is why the branches "
+        "must be small next to the sum they join (or start at zero, γ = 0) for the identity to dominate.",
     ),
     Exercise(
         "05.4",
-        "Section 5's deepest plain+BN net had weight gradients too large for float32. For depths 300, 400, 500 "
-        "and 600, build DeepMLP(depth, **VARIANTS['plain+BN']) after torch.manual_seed(0), run one backward pass "
-        "on the probe batch and check whether every block's weight gradient is finite. What is the deepest of "
-        "these depths whose gradients are all finite? (a whole number)",
-        lambda a: _one_of(a, OVERFLOW_DEPTHS) == _deepest_finite(),
+        "For depths 420, 440, 460, 480 and 500, build DeepMLP(depth, **VARIANTS['plain+BN']) after "
+        "torch.manual_seed(0), run one float32 backward pass on the probe batch and check whether every block's "
+        "weight gradient is finite. What is the deepest of these depths whose gradients are all finite? Answer "
+        "(the depth, x_probe, y_probe): the checker repeats your measurement on your batch.",
+        _check_deepest_finite,
         "repeat section 5's backward pass at each depth and test torch.isfinite(block.linear.weight.grad).all() "
-        "for every block. To predict it: by what factor per block does section 2's plain+BN ratio grow, and how "
-        "many blocks does it take to pass float32's largest number?",
+        "for every block.",
+        "The plain+BN gradient grows by a roughly constant factor per block toward the input (section 2's table), "
+        "so it passes float32's largest number, about 3.4e38, at a depth that you can estimate from that factor: "
+        "a few hundred blocks. Beyond it the low blocks' gradients are infinite, and the first SGD step turns "
+        "every weight they touch into NaN, as in section 5's 1000-block run.",
     ),
     Exercise(
         "05.5",
@@ -155,5 +252,35 @@ EXERCISES: list[Exercise] = [
         _check_gammas,
         "build net = DeepMLP(200, **VARIANTS['residual+BN']), set torch.nn.init.constant_(block.bn.weight, γ) in "
         "every block of net.blocks, then first_last_ratio(grad_norms(net, x_probe, y_probe)); repeat for each γ.",
+        "γ is the branch's output scale, the s of exercise 05.3: with γ small each block adds little to the sum, "
+        "and 200 such factors stay close to 1; at γ = 0.3 and 1 they compound well past 2. γ = 0 "
+        "is the limit: flat, and each block starts as the identity.",
+    ),
+    Exercise(
+        "05.6",
+        "Repeat section 4's lesion experiment with seed 2: train the 50-block plain+BN and residual+BN (γ = 1) nets "
+        "with run(...), delete each block in turn with lesion_losses. For each net, how many blocks raise the loss "
+        "by more than 0.1 when deleted? Answer (plain net's lesion_losses, residual net's, count for the plain "
+        "net, count for the residual net).",
+        _check_lesion_counts,
+        "for each net, count the blocks with loss_without - loss_whole > 0.1, e.g. "
+        "sum(v - whole > 0.1 for v in without)",
+        "In the plain net every block matters: each later layer was trained on exactly what the block below it "
+        "computed, so removing any one feeds the rest inputs they have never seen. In the residual net each block "
+        "adds a correction to a sum that flows past it, so the later blocks still see almost the input they were "
+        "trained on; few blocks (or none) matter on their own. Veit et al. (2016) read this as a residual net "
+        "behaving like an ensemble of many shorter paths.",
+    ),
+    Exercise(
+        "05.7",
+        "Is the deep plain net too narrow? Train the 3- and the 50-block plain+BN nets twice as wide "
+        "(width=64, the lesson's recipe, seed 0). Does the 50-block net still end with a loss more than 0.1 "
+        "above the 3-block one (final_loss)? Answer (the 3-block losses, the 50-block losses, True or False).",
+        _check_wider,
+        "compare final_loss(deep_losses) - final_loss(shallow_losses) with 0.1",
+        "Width gives every layer more room, but it does not remove the product of 50 Jacobians between the loss "
+        "and the low layers, nor the fact that the deep plain net must learn an identity-like map in every block "
+        "just to keep what the shallow net has for free. If the gap stays, degradation is a matter of depth and "
+        "optimisation, not of too few units per layer; the shortcut, not width, is the fix.",
     ),
 ]

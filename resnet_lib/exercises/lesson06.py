@@ -1,15 +1,20 @@
-"""Exercises for lesson 06 (plain vs residual, the ResNet family). Each checker computes its answer."""
+"""Exercises for lesson 06 (plain vs residual, the ResNet family). 06.1 and 06.3 compute their answer; 06.4 (depth
+32 between 20 and 56) reads the learner's own training errors; 06.5 tests the learner's option-A shortcut and
+counts the 1x1 projections it replaces."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import torch
 
-from ..blocks import Bottleneck, ResNeXtBlock
+from ..blocks import Bottleneck, Residual, ResNeXtBlock
 from ..measure import count_flops, count_parameters
 from ..models import build_resnet, cifar_resnet, family_member
-from . import Exercise, number, whole_number
+from . import AnswerTypeError, Exercise, number, whole_number
+
+SHOWN = 0.001  # training errors are printed with 3 decimals
 
 IMAGENET: dict[str, Any] = {"in_channels": 3, "num_classes": 1000, "style": "torchvision"}  # the family table's setting
 
@@ -29,9 +34,51 @@ def _ungrouped_over_grouped() -> float:
     return count_parameters(_resnext50(1)) / count_parameters(_resnext50(32))
 
 
-def _extra_parameters(width: int) -> int:
-    return (count_parameters(_on_meta(lambda: cifar_resnet(56, width=width)))
-            - count_parameters(_on_meta(lambda: cifar_resnet(56, shortcut=False, width=width))))
+def projection_parameters(width: int) -> int:
+    """Parameters of ResNet-56's 1x1 projection shortcuts (conv and batch norm) at ``width``: what option A saves."""
+    net = _on_meta(lambda: cifar_resnet(56, width=width))
+    return sum(count_parameters(b.conv3) + (count_parameters(b.bn3) if b.bn3 is not None else 0)
+               for b in net.modules() if isinstance(b, Residual) and b.conv3 is not None)
+
+
+def _is_option_a(shortcut: Any) -> bool:
+    """Whether ``shortcut(x, channels, stride)`` is He et al.'s option A: subsample by ``stride``, then pad with zero
+    channels up to ``channels``; no parameters."""
+    if not callable(shortcut):
+        raise AnswerTypeError("give your shortcut function shortcut(x, channels, stride) first, without calling it")
+    if isinstance(shortcut, torch.nn.Module) and count_parameters(shortcut):
+        return False  # option A has nothing to learn
+    x = torch.randn(2, 4, 6, 6, generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        down, same = shortcut(x, 8, 2), shortcut(x, 4, 1)
+    return (tuple(down.shape) == (2, 8, 3, 3) and torch.equal(down[:, :4], x[:, :, ::2, ::2])
+            and not down[:, 4:].any() and torch.equal(same, x))
+
+
+def _check_option_a(answer: Any) -> bool:
+    if isinstance(answer, str) or not isinstance(answer, tuple | list) or len(answer) != 2:
+        raise AnswerTypeError("answer with (your shortcut function, the number of parameters it saves)")
+    shortcut, saved = answer
+    return _is_option_a(shortcut) and whole_number(saved) == projection_parameters(64)
+
+
+def _check_depth_32(answer: Any) -> bool:
+    """06.4: ``(errors, closer)``: errors = {20: e, 32: e, 56: e} of the learner's plain nets; is plain-32's error
+    closer to plain-20's or to plain-56's? A tie at 3 decimals may be read either way."""
+    if isinstance(answer, str) or not isinstance(answer, tuple | list) or len(answer) != 2:
+        raise AnswerTypeError("answer with ({20: error, 32: error, 56: error}, 20 or 56)")
+    errors, closer = answer
+    if not isinstance(errors, dict) or sorted(errors) != [20, 32, 56]:
+        raise AnswerTypeError("give the training errors as a dict {20: ..., 32: ..., 56: ...}")
+    e = {d: number(v) for d, v in errors.items()}
+    if not all(0 <= v <= 1 for v in e.values()):
+        raise AnswerTypeError("give training errors as fractions between 0 and 1")
+    if whole_number(closer) not in (20, 56):
+        raise AnswerTypeError(f"answer the question with 20 or 56 (got {closer!r})")
+    to20, to56 = abs(e[32] - e[20]), abs(e[32] - e[56])
+    if math.isclose(to20, to56, abs_tol=2 * SHOWN):
+        return True
+    return whole_number(closer) == (20 if to20 < to56 else 56)
 
 
 def _flops_101_over_50() -> float:
@@ -48,14 +95,9 @@ EXERCISES: list[Exercise] = [
         lambda a: abs(number(a) - _ungrouped_over_grouped()) <= 0.01,
         "build both nets as the exercise shows, with groups=1 and groups=32, and divide their count_parameters. "
         "Grouping divides the weights of the 3x3 convs only: which convs of the block does it leave alone?",
-    ),
-    Exercise(
-        "06.2",
-        "How many more parameters does ResNet-56 have than plain-56 at width 64? Answer with a whole number.",
-        lambda a: whole_number(a) == _extra_parameters(64),
-        "build both nets with cifar_resnet at width 64, one with shortcut=False, and subtract their "
-        "count_parameters. The identity adds nothing; the shortcuts that change the shape each add a 1x1 conv "
-        "and a batch norm (2 parameters per channel).",
+        "Grouping divides only the 3x3 convs' weights by 32. The bottleneck's two 1x1 convs, the projection "
+        "shortcuts, the batch norms, the stem and the classifier are untouched, and at these widths they hold "
+        "most of ResNeXt-50's parameters; so the ungrouped net is only a few times larger, not 32 times.",
     ),
     Exercise(
         "06.3",
@@ -65,5 +107,36 @@ EXERCISES: list[Exercise] = [
         "build it with in_channels=3, num_classes=1000 and style='torchvision', as the family table's nets, "
         "take count_flops(net, (3, 224, 224)).total and divide by the table's ResNet-50 FLOPs. All 17 extra "
         "blocks sit in the third stage.",
+        "ResNet-101 adds 17 bottleneck blocks, all in the third stage (14x14 maps, 1024 channels). Each costs "
+        "about as much as any other block, because every stage halves the map and doubles the channels, so the "
+        "cost grows nearly in proportion to the blocks: about 33 blocks against 16, close to twice the FLOPs. "
+        "Going from 34 to 50 layers cost little because the bottleneck replaced the basic block.",
+    ),
+    Exercise(
+        "06.4",
+        "Put depth 32 between 20 and 56: train plain-32 with section 2's short run (seed 0) and compare its "
+        "training error with plain-20's and plain-56's. Is it closer to plain-20 or to plain-56? Answer "
+        "({20: error, 32: error, 56: error}, 20 or 56).",
+        _check_depth_32,
+        "take the training error over the last 20 % of the steps (tail_errors) of the three plain nets, seed 0, "
+        "and compare the two distances |e32 - e20| and |e32 - e56|",
+        "Degradation is not a switch at some depth: the training error of the plain nets grows with depth, and "
+        "where 32 lands says how fast. In this short, early-training run the answer can differ from the runs "
+        "trained to the end in section 2, where all three plain depths were trained 15 passes; one seed and 100 "
+        "steps are a glimpse, which is why the recorded runs use three seeds.",
+    ),
+    Exercise(
+        "06.5",
+        "He et al. 2015's option A shortcut has no parameters: subsample by the stride, then pad with zero "
+        "channels. Write shortcut(x, channels, stride), use it in place of ResNet-56's 1x1 projections at width "
+        "64, and count the parameters it saves. Answer (your function, the number saved).",
+        _check_option_a,
+        "x[:, :, ::stride, ::stride] subsamples; torch.nn.functional.pad(x, (0, 0, 0, 0, 0, extra)) adds extra zero "
+        "channels. Count the parameters of every 1x1 projection conv and its batch norm (block.conv3, block.bn3).",
+        "Only the two blocks that change the shape (where the channels double and the map halves) have a "
+        "projection, so option A saves a few tens of thousands of parameters out of millions: the identity "
+        "shortcuts, which cost nothing, are what makes the net residual. He et al. found option B (projections "
+        "only where the shape changes) slightly better than A, because the zero-padded channels get no residual "
+        "learning, but chose it for its small cost; the difference is not what makes ResNets work.",
     ),
 ]

@@ -39,7 +39,7 @@ class EpochEnd:
     after: float  # just after it (batch norm's running statistics, as every evaluation in the course)
     after_recomputed: float  # just after it, with batch norm's statistics recomputed on the training images
     last_step: float  # length of the last step (norm of the change of all weights)
-    typical_step: float  # median length of the epoch's other steps
+    typical_step: float  # median length of the epoch's other steps (of its only step, if it has one)
 
 
 def accuracy(net: nn.Module, data: FashionMNIST, image_size: int) -> float:
@@ -61,11 +61,15 @@ def _weights(net: nn.Module) -> torch.Tensor:
 
 
 def epoch_ends(net: nn.Module, data: FashionMNIST, *, epochs: int, lr: float = 0.05, batch_size: int = 256,
-               image_size: int = 28, seed: int = 0, drop_last: bool = False) -> list[EpochEnd]:
+               image_size: int = 28, seed: int = 0, drop_last: bool = False,
+               lr_last: float | None = None) -> list[EpochEnd]:
     """Train ``net`` in place with plain SGD (d2l's recipe) for ``epochs`` epochs and measure every epoch's end.
-    ``drop_last=True`` leaves out each epoch's short last batch (then ``before == after``)."""
+    ``drop_last=True`` leaves out each epoch's short last batch (then ``before == after``); ``lr_last`` is the
+    learning rate of each epoch's last step (e.g. ``lr * 16 / 256``, scaled to a short batch of 16; None: ``lr``)."""
     if len(data.train_labels) < batch_size:
         raise ValueError(f"need at least batch_size={batch_size} training images, got {len(data.train_labels)}")
+    if lr_last is not None and not lr_last >= 0:
+        raise ValueError(f"lr_last={lr_last!r}: pass a learning rate >= 0 for each epoch's last step, or None for lr")
     optimizer = torch.optim.SGD(net.parameters(), lr=lr)
     ends = []
     for epoch in range(epochs):
@@ -74,12 +78,15 @@ def epoch_ends(net: nn.Module, data: FashionMNIST, *, epochs: int, lr: float = 0
                               shuffle=True, seed=seed, epoch=epoch, drop_last=drop_last))
         lengths = []
         for i, (x, y) in enumerate(stream):
-            if i == len(stream) - 1:
+            last = i == len(stream) - 1
+            if last:
                 before = accuracy(net, data, image_size)
+            for group in optimizer.param_groups:
+                group["lr"] = lr_last if last and lr_last is not None else lr
             w = _weights(net)
             train_step(net, optimizer, x, y)
             lengths.append((_weights(net) - w).norm().item())
         ends.append(EpochEnd(epoch + 1, len(stream[-1][1]), before, accuracy(net, data, image_size),
                              accuracy(recomputed_bn(net, data, image_size), data, image_size), lengths[-1],
-                             statistics.median(lengths[:-1])))
+                             statistics.median(lengths[:-1] or lengths)))
     return ends
