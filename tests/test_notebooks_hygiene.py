@@ -57,3 +57,70 @@ def test_every_figure_has_a_description_for_readers_who_cannot_see_it(path):
         if any(kind in out.get("data", {}) for out in cell["outputs"] for kind in FIGURE_TYPES):
             alt = cell.get("metadata", {}).get("mystnb", {}).get("image", {}).get("alt", "")
             assert len(alt.split()) >= 8, f"code cell {i} draws a figure but has no description (mystnb.image.alt)"
+
+
+# What a learner reads must not be the course's plumbing (issue: "a lesson, not a lab notebook"): the words a
+# learner does not know, files and commands of the repository, provenance checked in view.
+PLUMBING_WORDS = {
+    "preset": re.compile(r"\bpresets?\b", re.I),
+    "budget": re.compile(r"\bbudgets?\b", re.I),
+    "arm": re.compile(r"\barms?\b(?! and legs)"),
+    "record (a file)": re.compile(r"\b(?:a|the|this|that|its|their|our|committed|recorded|benchmark|longer)"
+                                  r"\s+records?\b", re.I),
+    ".json": re.compile(r"\.json\b"),
+    "benchmarks/": re.compile(r"benchmarks/"),
+    "make target": re.compile(r"\bmake (?:lab|test|unit|notebooks|student|hub|hub-load|bench|bench-record|data|book|"
+                              r"setup|nbval|gpu-record|notebook-times)\b"),
+}
+PROVENANCE_IN_ASSERT = re.compile(r"^\s*assert\b.*(?:\b(?:info|about|record)\s*\[|load_average|\bfinished\b|\bwall_s\b)"
+                                  r"|^\s*assert\b.*(?:\.json|[\"'][^\"'\n]*/[^\"'\n]*[\"'])", re.M)
+
+
+def visible(cell: dict) -> bool:
+    """Shown in JupyterLab and on the site: not collapsed (``source_hidden``) and not removed (``remove-input``)."""
+    hidden = cell.get("metadata", {}).get("jupyter", {}).get("source_hidden", False)
+    return not hidden and "remove-input" not in cell.get("metadata", {}).get("tags", [])
+
+
+def learner_text(path: Path) -> list[tuple[str, str]]:
+    """``(where, text)`` for every markdown cell and every printed output of a notebook."""
+    texts = []
+    for i, cell in enumerate(json.loads(path.read_text())["cells"]):
+        if cell["cell_type"] == "markdown":  # inline code (an API's own names, e.g. arms=) is not prose
+            texts.append((f"markdown cell {i}", re.sub(r"`[^`]*`", "", "".join(cell["source"]))))
+        for out in cell.get("outputs", []):
+            text = out.get("text") or out.get("data", {}).get("text/plain", "")
+            texts.append((f"output of cell {i}", "".join(text)))
+    return texts
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_no_plumbing_words_on_screen(path):
+    found = [f"{where}: {word!r} in …{text[max(0, m.start() - 40):m.end() + 20]!r}"
+             for where, text in learner_text(path) for word, pattern in PLUMBING_WORDS.items()
+             for m in pattern.finditer(text)]
+    assert not found, "\n".join(found)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_no_visible_assert_on_provenance(path):
+    shown = [f"code cell {i}: {m.group(0).strip()[:100]}" for i, c in enumerate(code_cells(path)) if visible(c)
+             for m in PROVENANCE_IN_ASSERT.finditer("".join(c["source"]))]
+    assert not shown, "checks of records, paths or provenance belong in tests or hidden cells:\n" + "\n".join(shown)
+
+
+def test_the_plumbing_checks_can_fail(tmp_path):
+    """The two checks above catch what they are for (a notebook written to fail them)."""
+    bad = tmp_path / "bad.ipynb"
+    bad.write_text(json.dumps({"cells": [
+        {"cell_type": "markdown", "source": "The preset and its budget, from a record in benchmarks/x.json.",
+         "metadata": {}},
+        {"cell_type": "code", "source": "assert info['load_average'] < 2\nprint(1)", "metadata": {},
+         "outputs": [{"output_type": "stream", "name": "stdout", "text": "run `make notebooks` for this arm"}]},
+    ], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
+    with pytest.raises(AssertionError) as words:
+        test_no_plumbing_words_on_screen(bad)
+    for word in ("preset", "budget", "record (a file)", ".json", "benchmarks/", "make target", "arm"):
+        assert repr(word) in str(words.value), word
+    with pytest.raises(AssertionError, match="load_average"):
+        test_no_visible_assert_on_provenance(bad)
