@@ -44,7 +44,7 @@ def test_stage_flop_ratio_is_the_area_ratio_only_where_the_sides_divide_exactly(
                          + [("03.5", [ALL_26, NAME_26], (1, 1))])
 def test_a_hint_does_not_print_its_answer(key, right, wrong, capsys):
     check_exercise(key, wrong)
-    hint = capsys.readouterr().out
+    hint = capsys.readouterr().err
     assert "Hint:" in hint and not any(re.search(rf"(?<![\d.]){r}(?![\d.])", hint) for r in right)
 
 

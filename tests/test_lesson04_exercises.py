@@ -21,4 +21,4 @@ def test_natural_spellings_of_a_name_and_of_a_number_pass():
 
 def test_a_number_for_a_name_says_the_type_is_the_problem(capsys):
     assert not check_exercise("04.1", 3)
-    assert "in quotes" in capsys.readouterr().out
+    assert "in quotes" in capsys.readouterr().err

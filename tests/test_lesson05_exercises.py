@@ -54,7 +54,7 @@ def test_the_batch_and_gamma_answers_hold_on_another_batch():
 def test_an_answer_that_is_not_one_of_the_choices_says_so_without_a_hint(capsys):
     assert check_exercise("05.1", 64) is False
     assert check_exercise("05.4", 450) is False
-    out = capsys.readouterr().out
+    out = capsys.readouterr().err
     assert str(CHAIN_WIDTHS) in out and str(OVERFLOW_DEPTHS) in out and "Hint" not in out
 
 
@@ -62,7 +62,7 @@ def test_a_scale_or_gamma_that_was_not_tried_is_a_type_problem(capsys):
     assert check_exercise("05.3", 0.15) is False
     assert check_exercise("05.5", [0.1]) is False
     assert check_exercise("05.5", 0.03) is False
-    out = capsys.readouterr().out
+    out = capsys.readouterr().err
     assert str(BRANCH_SCALES) in out and str(GAMMAS) in out and "a list of the γ values" in out
 
 
@@ -73,4 +73,4 @@ def test_natural_types_are_accepted():
 
 def test_the_starter_answer_prints_no_hint(capsys):
     assert check_exercise("05.4", None) is False
-    assert "Hint" not in capsys.readouterr().out
+    assert "Hint" not in capsys.readouterr().err
