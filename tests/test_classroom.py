@@ -104,7 +104,7 @@ def test_an_exercise_becomes_prompt_solution_and_autograded_test_cell_once():
     assert [cell.id for cell in nb.cells] == [ids[i] for i in (0, 2, 1, 3, 5, 4)]  # the test cell after the solution
     assert [cell.source for cell in nb.cells[1:3]] == [
         "### BEGIN SOLUTION\nn = 3\nwith torch.no_grad():\n    answer = n + 1  # why\n### END SOLUTION",
-        'check_exercise("01.1", answer);']
+        'solved = check_exercise("01.1", answer)']
     assert nb.cells[4].source == "### BEGIN SOLUTION\nanswer = 0.5\n### END SOLUTION"
     meta = [cell.metadata["nbgrader"] for cell in nb.cells[:3]]
     assert [(m["grade_id"], m["solution"], m["grade"], m["locked"]) for m in meta] == [
@@ -117,6 +117,14 @@ def test_an_exercise_becomes_prompt_solution_and_autograded_test_cell_once():
     assert json.dumps(nb, sort_keys=True) == before
 
 
+def test_a_test_cell_ending_in_a_semicolon_is_given_the_assignment_nbval_needs():
+    """nbval runs a cell without storing it in IPython's history, so a trailing ";" hides nothing there."""
+    nb = _lesson(("md", "**01.1**"), ("code", "### BEGIN SOLUTION\nanswer = 1\n### END SOLUTION"),
+                 ("code", 'from resnet_lib import check_exercise\n\ncheck_exercise("01.1", answer);'), solution=1)
+    classroom.mark_exercises(nb)
+    assert nb.cells[2].source == 'from resnet_lib import check_exercise\n\nsolved = check_exercise("01.1", answer)'
+
+
 def test_a_reference_that_checks_another_exercise_is_refused():
     nb = _lesson(("md", "**01.1**"), ("code", 'check_exercise("01.1", None);'),
                  ("code", 'assert check_exercise("01.2", 3, quiet=True)  # "01.1" in a comment'), solution=2)
@@ -125,7 +133,7 @@ def test_a_reference_that_checks_another_exercise_is_refused():
 
 
 def test_a_test_cell_without_its_solution_cell_is_refused():
-    nb = _lesson(("md", "**01.1**"), ("code", "x = 1"), ("code", 'check_exercise("01.1", answer);'))
+    nb = _lesson(("md", "**01.1**"), ("code", "x = 1"), ("code", 'solved = check_exercise("01.1", answer)'))
     with pytest.raises(ValueError, match=r"exercise 01.1: expected its prompt \(markdown\), then its collapsed"):
         classroom.mark_exercises(nb)
 

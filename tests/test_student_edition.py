@@ -23,7 +23,7 @@ pytestmark = [pytest.mark.notebook, pytest.mark.skipif(shutil.which("make") is N
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 STUB = "answer = None"
-CHECK = re.compile(r"""check_exercise\("(\d\d\.\d+)", answer\)""")
+CHECK = re.compile(r"""^solved = check_exercise\("(\d\d\.\d+)", answer\)$""", re.M)
 
 
 def nbgrader_role(cell: nbformat.NotebookNode) -> str:

@@ -16,7 +16,7 @@ The defaults (each makes one beat of the lesson fit a 1280x720 projector):
 Exercises (what ``nbgrader generate_assignment``, and so ``make student``, needs to make the student edition): each
 exercise is a prompt (markdown, read-only), the cell a learner answers in (an nbgrader solution cell: its reference
 code, collapsed, between ``### BEGIN SOLUTION`` and ``### END SOLUTION``, sets ``answer``) and a test cell
-``check_exercise("NN.k", answer)`` (autograded, 1 point, locked). An exercise still laid out the older way, a
+``solved = check_exercise("NN.k", answer)`` (autograded, 1 point, locked). An exercise still laid out the older way, a
 starter cell ``check_exercise("NN.k", None)`` followed by the collapsed reference ending in
 ``assert check_exercise("NN.k", <expression>, quiet=True)``, is converted: the reference becomes the solution cell
 (the assert becomes ``answer = <expression>``) and the starter, placed after it, the test cell.
@@ -95,7 +95,15 @@ def fix_kernelspec(nb: NotebookNode) -> bool:
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 ANSWER = "answer"  # the name every solution cell sets and every test cell checks (ClearSolutions' stub sets it to None)
-_CHECK = re.compile(r"""check_exercise\(\s*(["'])(?P<key>\d\d\.\d+)\1\s*,\s*(?P<arg>None|answer)\s*\)""")
+# a starter (argument None) or test cell's (argument answer) call; older test cells ended in ";" instead of assigning,
+# which nbval ignores (it runs cells without storing them in IPython's history) and then sees the returned bool
+_CHECK = re.compile(r"""^(?:\w+[ \t]*=[ \t]*)?check_exercise\([ \t]*(["'])(?P<key>\d\d\.\d+)\1[ \t]*,[ \t]*"""
+                    r"""(?P<arg>None|answer)[ \t]*\)[ \t]*;?[ \t]*$""", re.M)
+
+
+def _test_call(match: re.Match) -> str:
+    """The test cell's line: assigned, so that the cell shows only the printed verdict (no ``True`` under it)."""
+    return f'solved = check_exercise("{match["key"]}", {ANSWER})'
 
 
 def _exercise_call(cell: NotebookNode, arg: str) -> str | None:
@@ -147,7 +155,7 @@ def mark_exercises(nb: NotebookNode) -> int:
             if f'"{key}"' not in reference.source and f"'{key}'" not in reference.source:
                 raise ValueError(f"exercise {key}: the collapsed cell after its starter does not check {key}")
             reference.source = _reference_to_solution(reference.source, key)
-            starter.source = _CHECK.sub(lambda m: m[0].replace("None", ANSWER), starter.source)
+            starter.source = _CHECK.sub(_test_call, starter.source)
             cells[index], cells[index + 1] = reference, starter
             changed += 2
     for index, cell in enumerate(cells):
@@ -159,6 +167,9 @@ def mark_exercises(nb: NotebookNode) -> int:
                 and prompt is not None and prompt.cell_type == "markdown"):
             raise ValueError(f"exercise {key}: expected its prompt (markdown), then its collapsed solution between "
                              f"{BEGIN!r} and {END!r}, then the test cell check_exercise({key!r}, {ANSWER})")
+        if (source := _CHECK.sub(_test_call, cell.source)) != cell.source:
+            cell.source = source
+            changed += 1
         name = "ex" + key.replace(".", "_")
         tags = cell.metadata.get("tags", [])
         wanted = [(prompt, _nbgrader(f"{name}_prompt", locked=True)),
