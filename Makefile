@@ -19,13 +19,15 @@ endif
 # Jupyter refuses to start as root (containers, cloud VMs) unless told --allow-root.
 AS_ROOT := $(filter 0,$(shell id -u 2>/dev/null))
 LAB_ARGS ?=
+# make lab's working folder: the student edition, copied in once; a learner's copy there is never replaced
+WORK ?= work
 NB ?= notebooks/*.ipynb
 BOOK_OUT ?= build/book
 # the site's JavaScript (MathJax, reveal.js), from npm; and the classroom settings JupyterLab reads as overrides
 BOOK_JS := book/node_modules/.package-lock.json
 LAB_OVERRIDES := $(VENV)/share/jupyter/lab/settings/overrides.json
 
-.PHONY: setup lab test unit nbval notebooks data bench lint typecheck clean book FORCE
+.PHONY: setup lab student test unit nbval notebooks data bench lint typecheck clean book FORCE
 
 $(STAMP): pyproject.toml $(REBUILD)
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "Python >= 3.10 is needed (found %s); set PYTHON=python3.x" % sys.version.split()[0])'
@@ -39,9 +41,14 @@ FORCE:
 
 setup: $(STAMP)  ## create/refresh .venv with the project and its test tools
 
-lab: $(STAMP) $(LAB_OVERRIDES)  ## open JupyterLab on the notebooks (LAB_ARGS="--no-browser --port 8889" to pass options)
+lab: $(STAMP) $(LAB_OVERRIDES)  ## open JupyterLab on your copies of the lessons in work/ (LAB_ARGS="--no-browser --port 8889" to pass options)
+	@$(BIN)/python tools/student.py $(WORK)
 	$(if $(AS_ROOT),@echo "make lab: you are root (as in many containers and cloud VMs): starting JupyterLab with --allow-root")
-	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks $(if $(AS_ROOT),--allow-root) $(LAB_ARGS)
+	$(BIN)/jupyter lab --ServerApp.root_dir=$(WORK) $(if $(AS_ROOT),--allow-root) $(LAB_ARGS)
+
+student: $(STAMP)  ## the student edition (no outputs, no solutions; nbgrader) in DEST=folder; files already there are kept
+	@$(if $(DEST),,echo "make student needs a folder: make student DEST=student" && exit 2)
+	@$(BIN)/python tools/student.py $(DEST)
 
 test: $(STAMP) lint typecheck $(BOOK_JS)  ## every test: unit tests, nbval over every notebook (smoke preset), browser tests
 	RESNET_PRESET=smoke $(BIN)/python -m pytest -n 2 --dist loadfile

@@ -16,6 +16,6 @@ def judge(capsys) -> Callable[[str, Any, Iterable[Any]], None]:
         assert check_exercise(key, right)
         for wrong in wrongs:
             assert check_exercise(key, wrong) is False
-        assert "Hint:" in capsys.readouterr().out
+        assert "Hint:" in capsys.readouterr().err
 
     return judge

@@ -87,3 +87,57 @@ def test_committed_notebooks_carry_that_kernelspec(path):
     assert stored == classroom.KERNELSPEC, (
         f"{path.name} stores kernelspec {stored}; JupyterLab rewrites it to {classroom.KERNELSPEC} on opening and "
         f"marks the notebook modified. Fix: python tools/classroom.py {path.relative_to(ROOT)}")
+
+
+OLD_EXERCISE = (("md", "**01.1** How many? (a whole number)"), ("code", 'check_exercise("01.1", None);'),
+                ("code", 'n = 3\nwith torch.no_grad():\n    assert check_exercise("01.1", n + 1, quiet=True)  # why'),
+                ("md", "**01.2** And now? (a number)"), ("code", 'check_exercise("01.2", None);'),
+                ("code", 'answer = 0.5\nassert check_exercise("01.2", answer, quiet=True)'))
+
+
+def test_an_exercise_becomes_prompt_solution_and_autograded_test_cell_once():
+    nb = _lesson(*OLD_EXERCISE)
+    for index in (2, 5):
+        nb.cells[index].metadata["jupyter"] = {"source_hidden": True}
+    ids = [cell.id for cell in nb.cells]
+    assert classroom.mark_exercises(nb) > 0
+    assert [cell.id for cell in nb.cells] == [ids[i] for i in (0, 2, 1, 3, 5, 4)]  # the test cell after the solution
+    assert [cell.source for cell in nb.cells[1:3]] == [
+        "### BEGIN SOLUTION\nn = 3\nwith torch.no_grad():\n    answer = n + 1  # why\n### END SOLUTION",
+        'solved = check_exercise("01.1", answer)']
+    assert nb.cells[4].source == "### BEGIN SOLUTION\nanswer = 0.5\n### END SOLUTION"
+    meta = [cell.metadata["nbgrader"] for cell in nb.cells[:3]]
+    assert [(m["grade_id"], m["solution"], m["grade"], m["locked"]) for m in meta] == [
+        ("ex01_1_prompt", False, False, True), ("ex01_1_answer", True, False, False),
+        ("ex01_1_check", False, True, True)]
+    assert meta[2]["points"] == 1 and "nbval-check-output" in nb.cells[2].metadata["tags"]
+    assert classroom.is_solution(nb.cells[1])  # still collapsed in the reading edition
+    before = json.dumps(nb, sort_keys=True)
+    assert classroom.mark_exercises(nb) == 0
+    assert json.dumps(nb, sort_keys=True) == before
+
+
+def test_a_test_cell_ending_in_a_semicolon_is_given_the_assignment_nbval_needs():
+    """nbval runs a cell without storing it in IPython's history, so a trailing ";" hides nothing there."""
+    nb = _lesson(("md", "**01.1**"), ("code", "### BEGIN SOLUTION\nanswer = 1\n### END SOLUTION"),
+                 ("code", 'from resnet_lib import check_exercise\n\ncheck_exercise("01.1", answer);'), solution=1)
+    classroom.mark_exercises(nb)
+    assert nb.cells[2].source == 'from resnet_lib import check_exercise\n\nsolved = check_exercise("01.1", answer)'
+
+
+def test_a_reference_that_checks_another_exercise_is_refused():
+    nb = _lesson(("md", "**01.1**"), ("code", 'check_exercise("01.1", None);'),
+                 ("code", 'assert check_exercise("01.2", 3, quiet=True)  # "01.1" in a comment'), solution=2)
+    with pytest.raises(ValueError, match=r"exercise 01.1: its reference solution checks another key"):
+        classroom.mark_exercises(nb)
+
+
+def test_a_test_cell_without_its_solution_cell_is_refused():
+    nb = _lesson(("md", "**01.1**"), ("code", "x = 1"), ("code", 'solved = check_exercise("01.1", answer)'))
+    with pytest.raises(ValueError, match=r"exercise 01.1: expected its prompt \(markdown\), then its collapsed"):
+        classroom.mark_exercises(nb)
+
+
+def test_committed_notebooks_need_nothing_from_the_classroom_tool(capsys):
+    """Their exercises are in nbgrader's format (make student needs it): rerun the tool after editing a lesson."""
+    assert classroom.main(["--check", *map(str, NOTEBOOKS)]) == 0, capsys.readouterr().out

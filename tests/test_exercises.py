@@ -28,7 +28,7 @@ def test_two_lessons_cannot_register_the_same_key(monkeypatch):
 
 def test_an_unanswered_exercise_gets_no_verdict_and_no_hint(capsys):
     assert check_exercise("01.2", None) is False
-    out = capsys.readouterr().out
+    out = capsys.readouterr().err
     assert "not answered yet" in out and "Hint" not in out and "✗" not in out
 
 
@@ -36,7 +36,22 @@ def test_quiet_checks_print_nothing(capsys):
     key = "01.3"
     right = next(a for a in range(20) if _registry()[key].check(a))  # brute force: no stored answer here
     assert check_exercise(key, right, quiet=True) and not check_exercise(key, right + 1, quiet=True)
-    assert capsys.readouterr().out == ""
+    assert capsys.readouterr() == ("", "")
+
+
+def test_only_a_right_answer_is_reported_on_stdout_and_every_verdict_is_one_line(capsys):
+    """nbgrader scores a grade cell 0 when it writes to stderr: a wrong or missing answer must, without raising
+    (so "Run all" goes on); a right one must not. The verdict is one line; after a judged attempt (not before) one
+    more line gives the model explanation."""
+    key = "01.3"
+    right = next(a for a in range(20_000) if _registry()[key].check(a))
+    for answer, stream, lines in ((right, "out", 2), (right + 1, "err", 2), (None, "err", 1), ("12", "err", 2)):
+        check_exercise(key, answer)
+        captured = capsys.readouterr()
+        said, silent = (captured.out, captured.err) if stream == "out" else (captured.err, captured.out)
+        assert silent == "" and said.count("\n") == lines, said
+        assert said.startswith(("✓", "✗", f"{key}: not answered")), said
+        assert ("Why: " in said) == (answer is not None), said
 
 
 def test_natural_types_are_accepted_and_a_wrong_type_is_named():
@@ -52,4 +67,4 @@ def test_natural_types_are_accepted_and_a_wrong_type_is_named():
 
 def test_a_wrong_type_is_reported_as_such(capsys):
     assert check_exercise("01.3", "12") is False
-    assert "answer with a whole number" in capsys.readouterr().out
+    assert "answer with a whole number" in "".join(capsys.readouterr())

@@ -66,7 +66,7 @@ def test_malformed_answers_are_wrong_not_crashes(capsys):
     assert check_exercise("01.2", "4, 7, 10") is False
     assert check_exercise("01.3", None) is False
     assert check_exercise("01.4", "zero") is False
-    out = capsys.readouterr().out
+    out = capsys.readouterr().err
     assert "not answered yet" in out and "answer with a number" in out
 
 

@@ -88,7 +88,7 @@ def test_03_4_wants_all_layers_and_the_name(judge):
 ])
 def test_neither_hint_nor_explanation_prints_the_answer(key, right, wrong, capsys):
     check_exercise(key, wrong)
-    out = capsys.readouterr().out
+    out = "".join(capsys.readouterr())
     assert "Hint:" in out and "Why:" in out
     for r in right:
         pattern = rf"(?<![\d.]){r}(?![\d.])" if isinstance(r, int) else rf'"{r}"'
@@ -103,7 +103,7 @@ def test_malformed_answers_are_wrong_not_crashes(capsys):
     assert check_exercise("03.3", ([0.6] * 3, [0.7] * 3, "yes")) is False
     assert check_exercise("03.3", ([60, 61, 62], [70, 71, 72], "without")) is False  # percentages
     assert check_exercise("03.3", None) is False
-    assert "Traceback" not in capsys.readouterr().out
+    assert "Traceback" not in "".join(capsys.readouterr())
 
 
 def test_resnet18_layout_has_18_main_path_layers_and_3_shortcut_convs():

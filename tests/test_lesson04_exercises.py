@@ -72,7 +72,7 @@ def test_a_fall_too_small_to_see_at_three_decimals_may_be_read_either_way():
 
 def test_a_run_that_did_not_scale_its_last_step_is_told_how(capsys):
     assert not check_exercise("04.7", (FELL_TWICE, 2))  # last steps longer than typical ones: lr_last not used
-    assert "lr_last" in capsys.readouterr().out
+    assert "lr_last" in "".join(capsys.readouterr())
 
 
 def test_measurements_of_the_wrong_kind_say_what_to_give(capsys):
@@ -80,7 +80,7 @@ def test_measurements_of_the_wrong_kind_say_what_to_give(capsys):
     assert not check_exercise("04.6", (FELL_TWICE[:1], True))  # one epoch has no majority
     assert not check_exercise("04.6", ([replace(e, last_step=0.0) for e in FELL_TWICE], True))  # drop_last run
     assert not check_exercise("04.4", (history(0.9), history(0.9)))  # one epoch: nothing was resumed
-    out = capsys.readouterr().out
+    out = "".join(capsys.readouterr())
     assert "in quotes" in out and "at least 2 epochs" in out and "drop_last" in out and "Hint" not in out
 
 
@@ -89,4 +89,4 @@ def test_every_exercise_explains_itself_after_an_attempt(capsys):
 
     assert all(len(e.explanation) > 80 for e in EXERCISES)
     check_exercise("04.2", 0.5)
-    assert "Why:" in capsys.readouterr().out
+    assert "Why:" in "".join(capsys.readouterr())

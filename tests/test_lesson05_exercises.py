@@ -98,7 +98,7 @@ def test_measurements_of_the_wrong_kind_say_what_to_give(capsys):
     assert not check_exercise("05.6", (PLAIN, lesion(0.4, [0.0, 0.0]), 3, 1))  # nets of different depths
     assert not check_exercise("05.7", (SHALLOW, DEEP_WORSE, "yes"))
     assert not check_exercise("05.7", (SHALLOW[:5], DEEP_WORSE[:5], True))
-    out = capsys.readouterr().out
+    out = "".join(capsys.readouterr())
     assert "x_probe" in out and "same depth" in out and "True or False" in out and "at least 20" in out
     assert "Hint" not in out
 
@@ -106,7 +106,7 @@ def test_measurements_of_the_wrong_kind_say_what_to_give(capsys):
 def test_an_answer_that_is_not_one_of_the_choices_says_so_without_a_hint(capsys):
     assert check_exercise("05.1", 64) is False
     assert check_exercise("05.4", (450, *data_batch())) is False
-    out = capsys.readouterr().out
+    out = "".join(capsys.readouterr())
     assert str(CHAIN_WIDTHS) in out and str(OVERFLOW_DEPTHS) in out and "Hint" not in out
 
 
@@ -114,7 +114,7 @@ def test_a_scale_or_gamma_that_was_not_tried_is_a_type_problem(capsys):
     assert check_exercise("05.3", 0.25) is False
     assert check_exercise("05.5", [0.1]) is False
     assert check_exercise("05.5", 0.03) is False
-    out = capsys.readouterr().out
+    out = capsys.readouterr().err
     assert str(BRANCH_SCALES) in out and str(GAMMAS) in out and "a list of the γ values" in out
 
 
@@ -125,7 +125,7 @@ def test_natural_types_are_accepted():
 
 def test_the_starter_answer_prints_no_hint(capsys):
     assert check_exercise("05.4", None) is False
-    assert "Hint" not in capsys.readouterr().out
+    assert "Hint" not in "".join(capsys.readouterr())
 
 
 def test_every_exercise_explains_itself():

@@ -87,7 +87,7 @@ def test_answers_of_the_wrong_kind_say_what_to_give(capsys):
     assert not check_exercise("06.4", ({20: 0.3, 32: 0.4, 56: 0.7}, 32))
     assert not check_exercise("06.5", PROJECTIONS_64)
     assert not check_exercise("06.5", (option_a(torch.zeros(1, 2, 4, 4), 4, 2), PROJECTIONS_64))  # called, not given
-    out = capsys.readouterr().out
+    out = "".join(capsys.readouterr())
     assert "{20: ..., 32: ..., 56: ...}" in out and "20 or 56" in out and "without calling it" in out
 
 

@@ -42,15 +42,17 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_make_lab_starts_a_server_that_answers_and_stops_cleanly(tmp_path):
+def run_lab(tmp_path: Path, work: Path) -> tuple[dict | None, str, int | None]:
+    """``make lab WORK=work`` until its JupyterLab answers, then stopped: (its root's listing, what make said,
+    make's exit status)."""
     port, token = free_port(), secrets.token_hex(16)
     options = f"--no-browser --ServerApp.ip=127.0.0.1 --ServerApp.port={port} --ServerApp.port_retries=0 " \
               f"--ServerApp.token={token}"
-    lab = subprocess.Popen(make_command("lab", f"LAB_ARGS={options}"), stdout=subprocess.PIPE,
+    lab = subprocess.Popen(make_command("lab", f"WORK={work}", f"LAB_ARGS={options}"), stdout=subprocess.PIPE,
                            stderr=subprocess.STDOUT, text=True, start_new_session=True,
                            env=make_env(JUPYTER_RUNTIME_DIR=str(tmp_path)))
     try:
-        listing, deadline = None, time.monotonic() + 90
+        listing, deadline = None, time.monotonic() + 120
         while listing is None and lab.poll() is None and time.monotonic() < deadline:
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/contents?token={token}", timeout=5) as r:
@@ -63,16 +65,41 @@ def test_make_lab_starts_a_server_that_answers_and_stops_cleanly(tmp_path):
             urllib.request.urlopen(stop, timeout=10).close()
             lab.wait(timeout=60)
     except subprocess.TimeoutExpired:
-        pass  # fails below
+        pass  # fails in the caller
     finally:
         if lab.poll() is None:  # make and the server it started
             os.killpg(lab.pid, signal.SIGKILL)
-    output = lab.communicate()[0]
+    return listing, lab.communicate()[0], lab.returncode
+
+
+def test_make_lab_serves_the_student_copies_and_a_rerun_keeps_a_learners_edits(tmp_path):
+    work, lessons = tmp_path / "work", sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb"))
+    listing, output, status = run_lab(tmp_path, work)
     assert listing is not None, f"JupyterLab never answered; make lab said:\n{output}"
-    names = {item["name"] for item in listing["content"]}
-    assert {p.name for p in (ROOT / "notebooks").glob("*.ipynb")} <= names  # it serves notebooks/
-    assert lab.returncode == 0, output
+    assert status == 0, output
+    assert sorted(item["name"] for item in listing["content"]) == lessons  # its root: the copies, nothing else
+    assert output.count("added ") == len(lessons) and "kept" not in output
     assert ("--allow-root" in output) == (os.geteuid() == 0)  # as root it says why it adds --allow-root
+    first = nbformat.read(work / lessons[0], as_version=4)
+    assert all(c.outputs == [] for c in first.cells if c.cell_type == "code")  # the student edition
+
+    edited = work / lessons[0]  # a learner answers an exercise and saves; another notebook is deleted
+    solution = next(c for c in first.cells if c.metadata.get("nbgrader", {}).get("solution"))
+    solution.source = "answer = {1, 2, 3}  # my answer"
+    nbformat.write(first, edited)
+    mine = edited.read_bytes()
+    (work / lessons[1]).unlink()
+    listing, output, status = run_lab(tmp_path, work)
+    assert listing is not None and status == 0, output
+    assert edited.read_bytes() == mine
+    assert sorted(p.name for p in work.iterdir()) == lessons
+    assert f"added {work / lessons[1]}" in output and output.count("added ") == 1
+    assert f"kept  {edited}" in output and output.count("kept ") == len(lessons) - 1
+
+
+def test_make_student_without_a_folder_says_how_to_give_one():
+    result = subprocess.run(make_command("student"), capture_output=True, text=True, timeout=60, env=make_env())
+    assert result.returncode != 0 and "make student DEST=" in result.stdout + result.stderr
 
 
 def test_make_unit_collects_unit_tests_only():

@@ -9,6 +9,7 @@ and raise :class:`AnswerTypeError` with a plain message when the type itself is 
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -76,32 +77,35 @@ def _registry() -> dict[str, Exercise]:
     return registry
 
 
+def _verdict(exercise: Exercise, answer: Any) -> tuple[bool, str]:
+    """Whether ``answer`` is right, and the one line that says so (with the hint when it is not)."""
+    key = exercise.key
+    if answer is None:
+        return False, f"{key}: not answered yet. Replace None with your answer in the cell above and run both cells."
+    try:
+        right = bool(exercise.check(answer))
+    except AnswerTypeError as exc:
+        return False, f"✗ {key}: {exc}."
+    except Exception as exc:  # a malformed answer is a wrong answer, with the reason shown
+        return False, f"✗ {key}: could not check {answer!r} ({type(exc).__name__}: {exc}). Hint: {exercise.hint}"
+    return right, f"✓ {key}: correct." if right else f"✗ {key}: not yet. Hint: {exercise.hint}"
+
+
 def check_exercise(key: str, answer: Any, quiet: bool = False) -> bool:
     """Check ``answer`` for exercise ``key`` (e.g. ``"02.1"``), print the verdict and return it.
 
-    ``None`` means "not answered yet": nothing is judged and no hint is given. ``quiet=True`` prints nothing
-    (reference solutions use it, so that a Run All shows only the learner's own verdicts).
+    ``None`` means "not answered yet": nothing is judged and no hint is given. A right answer is reported on
+    stdout, anything else on stderr, in one line and without raising: "Run all" goes on past an exercise, and an
+    autograder that scores a cell by its output (nbgrader gives no points to a cell that writes to stderr) gives
+    the cell nothing. ``quiet=True`` prints nothing.
     """
     exercises = _registry()
     if key not in exercises:
         raise ValueError(f"unknown exercise {key!r}; known exercises: {', '.join(sorted(exercises))}")
-    exercise = exercises[key]
-    if answer is None:
-        if not quiet:
-            print(f"{key}: not answered yet. Replace None with your answer and run the cell again.")
-        return False
-    try:
-        right = bool(exercise.check(answer))
-    except AnswerTypeError as exc:
-        if not quiet:
-            print(f"✗ {key}: {exc}.")
-        return False
-    except Exception as exc:  # a malformed answer is a wrong answer, with the reason shown
-        if not quiet:
-            print(f"✗ {key}: could not check {answer!r} ({type(exc).__name__}: {exc}). Hint: {exercise.hint}")
-        return False
+    right, verdict = _verdict(exercises[key], answer)
     if not quiet:
-        print(f"✓ {key}: correct." if right else f"✗ {key}: not yet. Hint: {exercise.hint}")
-        if exercise.explanation:
-            print(f"Why: {exercise.explanation}")
+        stream = sys.stdout if right else sys.stderr
+        print(verdict, file=stream)
+        if answer is not None and exercises[key].explanation:  # a model answer, after an attempt only
+            print(f"Why: {exercises[key].explanation}", file=stream)
     return right
