@@ -128,13 +128,18 @@ class FashionMNIST:
 
     def subset(self, train: int | None = None, test: int | None = None) -> FashionMNIST:
         """The first ``train`` training and ``test`` test examples, or all there are if fewer (None keeps all;
-        both sets come shuffled, so any prefix mixes the classes)."""
+        both sets come shuffled, so any prefix mixes the classes). A cut is a copy, not a view: the full set can
+        then be freed (a view would keep all 60,000 images in memory)."""
         for name, count in (("train", train), ("test", test)):
             if count is not None and (not is_int(count) or count < 1):
                 raise ValueError(f"subset({name}={count!r}): pass a number of examples >= 1, or None for all")
+
+        def cut(x: torch.Tensor, count: int | None) -> torch.Tensor:
+            return x if count is None or count >= len(x) else x[:count].clone()
+
         return FashionMNIST(
-            self.train_images[:train], self.train_labels[:train],
-            self.test_images[:test], self.test_labels[:test], self.source,
+            cut(self.train_images, train), cut(self.train_labels, train),
+            cut(self.test_images, test), cut(self.test_labels, test), self.source,
         )
 
     def to(self, device: torch.device | str) -> FashionMNIST:

@@ -43,3 +43,13 @@ def test_idx_files_are_parsed_as_torchvision_parses_them(tmp_path):
         parsed = data.parse_idx(raw)
         assert parsed.dtype == expected.dtype and parsed.shape == expected.shape
         assert torch.equal(parsed, expected)
+
+
+def test_a_subset_holds_only_its_own_examples_so_the_full_set_can_be_freed():
+    full = data.load_sample()
+    few = full.subset(train=100, test=10)
+    for part, whole in ((few.train_images, full.train_images), (few.test_labels, full.test_labels)):
+        assert part.untyped_storage().nbytes() == part.numel() * part.element_size()  # not a view of `whole`
+        assert torch.equal(part, whole[:len(part)])
+    everything = full.subset(test=10)  # no count: the same tensor, no copy
+    assert everything.train_images is full.train_images
