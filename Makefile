@@ -50,11 +50,11 @@ student: $(STAMP)  ## the student edition (no outputs, no solutions; nbgrader) i
 	@$(if $(DEST),,echo "make student needs a folder: make student DEST=student" && exit 2)
 	@$(BIN)/python tools/student.py $(DEST)
 
-test: $(STAMP) lint typecheck $(BOOK_JS)  ## every test: unit tests, nbval over every notebook (smoke preset), browser tests
+test: $(STAMP) lint typecheck $(BOOK_JS) $(HUB_STAMP) $(HUB_JS)  ## every test: unit tests, nbval over every notebook (smoke preset), browser and hub tests
 	RESNET_PRESET=smoke $(BIN)/python -m pytest -n 2 --dist loadfile
 
 lint: $(STAMP)
-	$(BIN)/ruff check resnet_lib tests notebooks benchmarks tools book conftest.py
+	$(BIN)/ruff check resnet_lib tests notebooks benchmarks tools book hub conftest.py
 
 typecheck: $(STAMP)  ## static type check of resnet_lib (mypy, settings in pyproject.toml)
 	$(BIN)/mypy
@@ -73,6 +73,32 @@ notebooks: $(STAMP)  ## re-execute notebooks in place with the cpu preset (how c
 
 data: $(STAMP)  ## fetch (if needed) and verify the full Fashion-MNIST
 	$(BIN)/python -m resnet_lib.data --download
+
+# A class on one machine (JupyterHub): the hub's packages (the `hub` extra) and its proxy (npm, hub/package.json)
+HUB_STAMP := $(VENV)/.hub-installed
+HUB_JS := hub/node_modules/.package-lock.json
+HUB_DIR ?= hub-data
+HUB_COURSE ?= notebooks
+HUB_PORT ?= 8000
+N ?= 8
+HUB_LOAD_ARGS ?=
+
+.PHONY: hub hub-load
+hub: $(HUB_STAMP) $(HUB_JS) $(LAB_OVERRIDES)  ## JupyterHub for a class on this machine (HUB_COURSE, HUB_DIR, HUB_PORT, HUB_IP); Ctrl-C stops it
+	@echo "make hub: students log in at http://$(or $(HUB_IP),127.0.0.1):$(HUB_PORT) with any name and the class password in $(HUB_DIR)/state/class-password"
+	HUB_DIR=$(HUB_DIR) HUB_COURSE=$(HUB_COURSE) HUB_PORT=$(HUB_PORT) $(BIN)/jupyterhub -f hub/jupyterhub_config.py
+
+hub-load: $(HUB_STAMP) $(HUB_JS) $(LAB_OVERRIDES)  ## N simulated students run lessons 01, 02, 05 through a throwaway hub -> benchmarks/results/hub_load-cpu.json
+	$(BIN)/python benchmarks/hub_load.py --students $(N) --record $(HUB_LOAD_ARGS)
+
+$(HUB_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/python -m pip install --quiet $(PIP) -e '.[dev,hub]'
+	touch $@
+
+$(HUB_JS): hub/package.json hub/package-lock.json
+	@command -v npm >/dev/null || { echo "npm (Node.js) is needed for JupyterHub's proxy: e.g. apt-get install npm"; exit 1; }
+	cd hub && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
 
 .PHONY: bench-record gpu-record notebook-times
 bench: $(STAMP)  ## throughput, d2l's pipeline vs resnet_lib's (record in build/bench/; BENCH_ARGS=--tiny for seconds)

@@ -26,7 +26,6 @@ from typing import Literal
 
 import torch
 from torch.nn import functional as F
-from torchvision.datasets.mnist import read_image_file, read_label_file
 
 from .checks import check_positive, is_int
 
@@ -130,13 +129,18 @@ class FashionMNIST:
 
     def subset(self, train: int | None = None, test: int | None = None) -> FashionMNIST:
         """The first ``train`` training and ``test`` test examples, or all there are if fewer (None keeps all;
-        both sets come shuffled, so any prefix mixes the classes)."""
+        both sets come shuffled, so any prefix mixes the classes). A cut is a copy, not a view: the full set can
+        then be freed (a view would keep all 60,000 images in memory)."""
         for name, count in (("train", train), ("test", test)):
             if count is not None and (not is_int(count) or count < 1):
                 raise ValueError(f"subset({name}={count!r}): pass a number of examples >= 1, or None for all")
+
+        def cut(x: torch.Tensor, count: int | None) -> torch.Tensor:
+            return x if count is None or count >= len(x) else x[:count].clone()
+
         return FashionMNIST(
-            self.train_images[:train], self.train_labels[:train],
-            self.test_images[:test], self.test_labels[:test], self.source,
+            cut(self.train_images, train), cut(self.train_labels, train),
+            cut(self.test_images, test), cut(self.test_labels, test), self.source,
         )
 
     def to(self, device: torch.device | str) -> FashionMNIST:
@@ -146,7 +150,7 @@ class FashionMNIST:
 
 
 def _read_verified(path: Path, sha256: str, fix: str) -> torch.Tensor:
-    """Read one IDX file (raw or .gz), check the SHA-256 of its decompressed bytes, parse it with torchvision."""
+    """Read one IDX file (raw or .gz), check the SHA-256 of its decompressed bytes, parse it."""
     try:
         raw = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
     except PermissionError as exc:
@@ -160,11 +164,19 @@ def _read_verified(path: Path, sha256: str, fix: str) -> torch.Tensor:
             f"{_show(path)} is corrupt or not the Fashion-MNIST file: SHA-256 of its decompressed bytes is "
             f"{digest[:16]}…, expected {sha256[:16]}…; {fix}."
         )
-    with tempfile.TemporaryDirectory() as tmp:  # torchvision's reader takes a path, not bytes
-        tmp_file = Path(tmp) / path.name.removesuffix(".gz")
-        tmp_file.write_bytes(raw)
-        reader = read_image_file if "images" in tmp_file.name else read_label_file
-        return reader(str(tmp_file))
+    return parse_idx(raw)
+
+
+def parse_idx(raw: bytes) -> torch.Tensor:
+    """The tensor in the bytes of an unsigned-byte IDX file (the inverse of :func:`_idx_bytes`), parsed in place
+    as torchvision's ``read_image_file``/``read_label_file`` do: images uint8 (N, 28, 28), labels int64 (N,).
+    Not torchvision's reader itself: importing torchvision costs each kernel ~90 MiB, and it reads from a path."""
+    if len(raw) < 4 or raw[:3] != bytes([0, 0, 0x08]):
+        raise DataError("not an unsigned-byte IDX file (its first bytes are not 00 00 08)")
+    ndim = raw[3]
+    shape = [int.from_bytes(raw[4 + 4 * i:8 + 4 * i], "big") for i in range(ndim)]
+    tensor = torch.frombuffer(bytearray(raw), dtype=torch.uint8, offset=4 + 4 * ndim).view(*shape)
+    return tensor.long() if ndim == 1 else tensor
 
 
 def _load_source(source: Source, checksums: dict[str, str]) -> FashionMNIST:

@@ -11,15 +11,17 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 import torch
-import torchvision
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
 from .checks import check_positive, is_int
 from .models import resnet18
+
+if TYPE_CHECKING:
+    import torchvision
 
 STAGE_NAMES = ("b1 stem", "b2", "b3", "b4", "b5", "head")
 
@@ -86,6 +88,8 @@ def conv_bias_parameters(net: nn.Module) -> int:
 
 def shortcut_bn_parameters(tv_net: torchvision.models.ResNet) -> int:
     """Parameters of the batch norms on torchvision's 1x1 shortcuts (``downsample``); d2l's blocks have none."""
+    import torchvision  # here, not at the top: only lesson 3 needs it, and each kernel that imports it holds ~90 MiB
+
     return sum(
         count_parameters(m)
         for block in tv_net.modules()

@@ -6,10 +6,9 @@ AlexNet (§7.1) are here for comparison."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
-import torchvision
 from torch import nn
 
 from .blocks import (
@@ -25,6 +24,9 @@ from .blocks import (
     resnet_block,
 )
 from .checks import check_positive, is_int
+
+if TYPE_CHECKING:
+    import torchvision
 
 
 class ResNet(nn.Sequential):
@@ -170,6 +172,8 @@ def cifar_resnet(depth: int, shortcut: bool = True, width: int = 16, in_channels
 
 def torchvision_resnet18(in_channels: int = 1, num_classes: int = 10) -> torchvision.models.ResNet:
     """torchvision's ResNet-18 (random weights) with its stem conv adapted to ``in_channels``."""
+    import torchvision  # here, not at the top: only lesson 3 needs it, and each kernel that imports it holds ~90 MiB
+
     tv = torchvision.models.resnet18(num_classes=num_classes)
     if in_channels != 3:
         tv.conv1 = nn.Conv2d(in_channels, 64, kernel_size=7, stride=2, padding=3, bias=False)

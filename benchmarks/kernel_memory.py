@@ -1,0 +1,113 @@
+"""How much memory one student's kernel takes: run each lesson top to bottom in a fresh kernel and sample the
+kernel's private (USS), proportional (PSS) and resident (RSS) memory with psutil's ``memory_full_info``.
+
+USS is what each more student adds on a shared server; RSS also counts the shared library pages (libtorch, ...)
+which every kernel on one machine maps from the same files and the machine holds once; PSS splits those among the
+processes that share them. Writes ``benchmarks/results/kernel_memory-<preset>.json`` with ``--record``.
+
+    python benchmarks/kernel_memory.py --preset cpu --record                 # every lesson
+    python benchmarks/kernel_memory.py --preset smoke notebooks/02_residual_block.ipynb
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import psutil
+import torch
+from machine_info import BUILD, RESULTS, ROOT, load_average, machine_info, utc_now
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+
+MIB = 2**20
+
+
+class Peak:
+    """The peak USS/PSS/RSS of this process's kernel children, sampled every ``interval`` seconds."""
+
+    def __init__(self, interval: float = 0.5):
+        self.interval, self.peak = interval, {"uss": 0, "pss": 0, "rss": 0}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> Peak:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        me = psutil.Process()
+        while not self._stop.wait(self.interval):
+            for proc in me.children(recursive=True):
+                try:
+                    if "ipykernel" not in " ".join(proc.cmdline()):
+                        continue
+                    mem = proc.memory_full_info()
+                except psutil.Error:
+                    continue
+                for key in self.peak:
+                    self.peak[key] = max(self.peak[key], getattr(mem, key))
+
+
+def measure(path: Path, preset: str, timeout: int) -> dict[str, Any]:
+    """Run a temporary copy of ``path`` (the committed notebook is never written) in a fresh kernel."""
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = Path(tmp) / path.name
+        shutil.copyfile(path, copy)
+        nb = nbformat.read(copy, as_version=4)
+        os.environ["RESNET_PRESET"] = preset  # the kernel inherits it
+        client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                                resources={"metadata": {"path": str(path.parent)}})
+        error = None
+        start = time.perf_counter()
+        with Peak() as peak:
+            try:
+                client.execute()
+            except CellExecutionError as err:
+                error = str(err).strip().splitlines()[-1]
+        wall = time.perf_counter() - start
+    return {"wall_s": round(wall, 1), "error": error, **{f"peak_{k}_mib": round(v / MIB) for k, v in peak.peak.items()}}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("notebooks", nargs="*", type=Path, help="default: every notebook in notebooks/")
+    parser.add_argument("--preset", default="cpu")
+    parser.add_argument("--timeout", type=int, default=3600, help="seconds per cell")
+    parser.add_argument("--record", action="store_true", help="write benchmarks/results/kernel_memory-<preset>.json")
+    parser.add_argument("--out", type=Path)
+    parser.add_argument("--label", default="", help="a note on the machine's state, kept in the record")
+    args = parser.parse_args(argv)
+    notebooks = args.notebooks or sorted((ROOT / "notebooks").glob("*.ipynb"))
+    out = args.out or (RESULTS if args.record else BUILD) / f"kernel_memory-{args.preset}.json"
+    record: dict[str, Any] = {"what": "each lesson's kernel memory (benchmarks/kernel_memory.py)", "label": args.label,
+                              "preset": args.preset, "omp_num_threads": os.environ.get("OMP_NUM_THREADS"),
+                              "machine": machine_info(torch.device("cpu")), "load_before": load_average(),
+                              "notebooks": {}}
+    print("| notebook | wall s | peak USS MiB | PSS MiB | RSS MiB |\n|---|---|---|---|---|")
+    for path in notebooks:
+        result = record["notebooks"][path.name] = measure(path.resolve(), args.preset, args.timeout)
+        print(f"| {path.stem} | {result['wall_s']} | {result['peak_uss_mib']} | {result['peak_pss_mib']} | "
+              f"{result['peak_rss_mib']} |" + (f" error: {result['error']}" if result["error"] else ""), flush=True)
+    record.update(load_after=load_average(), finished=utc_now())
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(record, indent=1) + "\n")
+    print(f"record: {out}")
+    return 1 if any(r["error"] for r in record["notebooks"].values()) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

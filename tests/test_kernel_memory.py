@@ -1,0 +1,55 @@
+"""Less memory per student: what lessons 01, 02 and 05 import leaves torchvision out (about 90 MiB of private memory
+per kernel with the CUDA build of torch), and the data set is parsed without torchvision or a temporary copy."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import torch
+
+from resnet_lib import data
+
+ROOT = Path(__file__).resolve().parents[1]
+# what the first cells of lessons 01, 02 and 05 import, and their data
+LESSON_IMPORTS = """
+import sys
+import resnet_lib, resnet_lib.data, resnet_lib.measure, resnet_lib.models, resnet_lib.training
+import resnet_lib.lessons.function_classes, resnet_lib.lessons.block_anatomy, resnet_lib.lessons.plain_vs_residual
+import resnet_lib.lessons.degradation, resnet_lib.lessons.gradients, resnet_lib.lessons.seeds
+import resnet_lib.ui.function_classes, resnet_lib.ui.block_explorer, resnet_lib.ui.gradient_explorer
+resnet_lib.data.load_sample()
+print(sorted(m for m in sys.modules if m.split('.')[0] == 'torchvision'))
+"""
+
+
+def test_the_lessons_that_need_no_torchvision_do_not_import_it():
+    result = subprocess.run([sys.executable, "-c", LESSON_IMPORTS], cwd=ROOT, capture_output=True, text=True,
+                            timeout=300, env={**os.environ, "PYTHONPATH": str(ROOT), "MPLBACKEND": "Agg"})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]", result.stdout[:500]
+
+
+def test_idx_files_are_parsed_as_torchvision_parses_them(tmp_path):
+    from torchvision.datasets.mnist import read_image_file, read_label_file
+
+    for name, reader in (("train-images-idx3-ubyte", read_image_file), ("train-labels-idx1-ubyte", read_label_file)):
+        raw = gzip.decompress((data.SAMPLE_DIR / f"{name}.gz").read_bytes())
+        (tmp_path / name).write_bytes(raw)
+        expected = reader(str(tmp_path / name))
+        parsed = data.parse_idx(raw)
+        assert parsed.dtype == expected.dtype and parsed.shape == expected.shape
+        assert torch.equal(parsed, expected)
+
+
+def test_a_subset_holds_only_its_own_examples_so_the_full_set_can_be_freed():
+    full = data.load_sample()
+    few = full.subset(train=100, test=10)
+    for part, whole in ((few.train_images, full.train_images), (few.test_labels, full.test_labels)):
+        assert part.untyped_storage().nbytes() == part.numel() * part.element_size()  # not a view of `whole`
+        assert torch.equal(part, whole[:len(part)])
+    everything = full.subset(test=10)  # no count: the same tensor, no copy
+    assert everything.train_images is full.train_images
