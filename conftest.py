@@ -9,9 +9,11 @@ import pytest
 TIERS = {
     "browser": ("test_browser.py", "test_browser_classroom.py"),  # a real JupyterLab in chromium
     "content": ("test_book.py", "test_notebooks_hygiene.py", "test_committed_results.py", "test_classroom.py",
-                "test_environment.py"),  # the committed notebooks, records, site and environment files
+                "test_environment.py", "test_ablation_record.py", "test_lesson_records.py", "test_hub_record.py"),
+    # the committed notebooks, records, site and environment files
     "integration": ("test_benchmarks.py", "test_make.py", "test_offline_install.py", "test_kill.py",
-                    "test_data_offline.py", "test_lesson04_wall_time.py", "test_tidy_notebooks.py"),  # processes
+                    "test_data_offline.py", "test_lesson04_wall_time.py", "test_tidy_notebooks.py",
+                    "test_kernel_memory.py"),  # processes
 }
 TIER_OF = {name: tier for tier, names in TIERS.items() for name in names}
 
