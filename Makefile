@@ -25,7 +25,7 @@ BOOK_OUT ?= build/book
 BOOK_JS := book/node_modules/.package-lock.json
 LAB_OVERRIDES := $(VENV)/share/jupyter/lab/settings/overrides.json
 
-.PHONY: setup lab test unit nbval notebooks data bench lint clean book FORCE
+.PHONY: setup lab test unit nbval notebooks data bench lint typecheck clean book FORCE
 
 $(STAMP): pyproject.toml $(REBUILD)
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "Python >= 3.10 is needed (found %s); set PYTHON=python3.x" % sys.version.split()[0])'
@@ -43,14 +43,17 @@ lab: $(STAMP) $(LAB_OVERRIDES)  ## open JupyterLab on the notebooks (LAB_ARGS="-
 	$(if $(AS_ROOT),@echo "make lab: you are root (as in many containers and cloud VMs): starting JupyterLab with --allow-root")
 	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks $(if $(AS_ROOT),--allow-root) $(LAB_ARGS)
 
-test: $(STAMP) lint $(BOOK_JS)  ## every test: unit tests, nbval over every notebook (smoke preset), browser tests
-	RESNET_PRESET=smoke $(BIN)/python -m pytest
+test: $(STAMP) lint typecheck $(BOOK_JS)  ## every test: unit tests, nbval over every notebook (smoke preset), browser tests
+	RESNET_PRESET=smoke $(BIN)/python -m pytest -n 2 --dist loadfile
 
 lint: $(STAMP)
-	$(BIN)/ruff check resnet_lib tests notebooks benchmarks tools book
+	$(BIN)/ruff check resnet_lib tests notebooks benchmarks tools book conftest.py
 
-unit: $(STAMP)  ## unit tests only (no nbval, no browser)
-	RESNET_PRESET=smoke $(BIN)/python -m pytest tests --ignore-glob='tests/test_browser*' --ignore=tests/test_book.py
+typecheck: $(STAMP)  ## static type check of resnet_lib (mypy, settings in pyproject.toml)
+	$(BIN)/mypy
+
+unit: $(STAMP)  ## the fast tier only: no notebooks, browser, integration or content tests (markers in conftest.py)
+	RESNET_PRESET=smoke $(BIN)/python -m pytest tests -m "not (browser or notebook or integration or content or slow)"
 
 nbval: $(STAMP)  ## nbval only (NB=notebooks/02_residual_block.ipynb for one)
 	RESNET_PRESET=smoke $(BIN)/python -m pytest $(NB)

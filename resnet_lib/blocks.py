@@ -16,7 +16,7 @@ against it, and :func:`resnet_block` (the one stage builder, used by every net) 
 from __future__ import annotations
 
 import inspect
-from typing import Any, ClassVar, Literal, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, cast, runtime_checkable
 
 import torch
 from torch import nn
@@ -41,11 +41,11 @@ class ResidualBlock(Protocol):
       ``zero_init_branch()``: make the branch output zero, so the block starts as its shortcut.
     """
 
-    expansion: ClassVar[int]
-    needs_final_norm: ClassVar[bool]
+    expansion: int
+    needs_final_norm: bool
 
     def __init__(self, input_channels: int, num_channels: int, use_1x1conv: bool = False, strides: int = 1, *,
-                 shortcut: bool = True, style: Style = "d2l", **options: Any) -> None: ...
+                 shortcut: bool = True, style: Style = "d2l") -> None: ...
 
     def __call__(self, X: torch.Tensor) -> torch.Tensor: ...
 
@@ -280,7 +280,6 @@ def resnet_block(input_channels: int, num_channels: int, num_residuals: int, fir
     check_positive(input_channels=input_channels, num_channels=num_channels, num_residuals=num_residuals)
     strides = 1 if first_block else 2
     project = shortcut and (strides != 1 or input_channels != num_channels)
-    blk: list[nn.Module] = [block(input_channels, num_channels, use_1x1conv=project, strides=strides,
-                                  shortcut=shortcut, **options)]
+    blk = [block(input_channels, num_channels, use_1x1conv=project, strides=strides, shortcut=shortcut, **options)]
     blk += [block(num_channels, num_channels, shortcut=shortcut, **options) for _ in range(num_residuals - 1)]
-    return blk
+    return [cast(nn.Module, b) for b in blk]  # check_block made sure each is an nn.Module

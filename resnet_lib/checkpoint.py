@@ -56,8 +56,8 @@ def checkpoints(directory: str | Path) -> list[Path]:
     directory = Path(directory)
     if not directory.is_dir():
         return []
-    found = [p for p in directory.iterdir() if PATTERN.match(p.name)]
-    return sorted(found, key=lambda p: int(PATTERN.match(p.name).group(1)), reverse=True)
+    numbered = [(int(m.group(1)), p) for p in directory.iterdir() if (m := PATTERN.match(p.name))]
+    return [p for _, p in sorted(numbered, key=lambda pair: pair[0], reverse=True)]
 
 
 def check_fresh(directory: str | Path) -> None:

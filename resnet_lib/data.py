@@ -141,8 +141,8 @@ class FashionMNIST:
 
     def to(self, device: torch.device | str) -> FashionMNIST:
         """A copy with every tensor on ``device`` (batches are then cut there, with no host-to-device copy)."""
-        t = [x.to(device) for x in (self.train_images, self.train_labels, self.test_images, self.test_labels)]
-        return FashionMNIST(*t, source=self.source)
+        return FashionMNIST(self.train_images.to(device), self.train_labels.to(device), self.test_images.to(device),
+                            self.test_labels.to(device), source=self.source)
 
 
 def _read_verified(path: Path, sha256: str, fix: str) -> torch.Tensor:
@@ -271,6 +271,8 @@ def export_full(directory: str | Path, root: str | Path | None = None) -> Fashio
         raise DataError(f"{_show(target)} is the source itself ({source.label}); export to another folder")
     target.mkdir(parents=True, exist_ok=True)
     for name, path in source.files().items():
+        if path is None:
+            raise DataError(f"{source.label} has no {name}; {source.fix()}")
         for old in (target / name, target / f"{name}.gz"):
             old.unlink(missing_ok=True)
         shutil.copyfile(path, target / path.name)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import cast
 
 import torch
 import torchvision
@@ -141,7 +142,7 @@ def layer_shapes(net: nn.Sequential, X: torch.Tensor) -> list[tuple[str, tuple[i
     X = X.to("meta")
     shapes = []
     with torch.no_grad():
-        for layer in _on_meta(net):
+        for layer in cast(nn.Sequential, _on_meta(net)):
             X = layer(X)
             shapes.append((layer.__class__.__name__, tuple(X.shape)))
     return shapes
@@ -151,7 +152,8 @@ def stage_shapes(net: nn.Sequential, image_size: int) -> list[tuple[str, tuple[i
     """``(stage name, output shape)`` for b1..b5 and the head, for one ``image_size`` square input."""
     check_positive(image_size=image_size)
     stages(net)  # checks the layout
-    shapes = layer_shapes(net, torch.zeros(1, net[0][0].in_channels, image_size, image_size, device="meta"))
+    stem_conv = cast(nn.Conv2d, cast(nn.Sequential, net[0])[0])
+    shapes = layer_shapes(net, torch.zeros(1, stem_conv.in_channels, image_size, image_size, device="meta"))
     return [(name, shape) for name, (_, shape) in zip(STAGE_NAMES[:5], shapes[:5], strict=True)] + [
         (STAGE_NAMES[5], shapes[-1][1])
     ]

@@ -6,6 +6,7 @@ AlexNet (§7.1) are here for comparison."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import torch
 import torchvision
@@ -136,7 +137,7 @@ def resnet18(in_channels: int = 1, num_classes: int = 10, width: int = 64) -> Re
     return build_resnet(Residual, (2, 2, 2, 2), width=width, in_channels=in_channels, num_classes=num_classes)
 
 
-FAMILY: dict[str, tuple[BlockType, tuple[int, ...], dict[str, int]]] = {
+FAMILY: dict[str, tuple[BlockType, tuple[int, ...], dict[str, Any]]] = {
     "ResNet-18": (Residual, (2, 2, 2, 2), {}),
     "ResNet-34": (Residual, (3, 4, 6, 3), {}),
     "ResNet-50": (Bottleneck, (3, 4, 6, 3), {}),
@@ -145,7 +146,7 @@ FAMILY: dict[str, tuple[BlockType, tuple[int, ...], dict[str, int]]] = {
 }
 
 
-def family_member(name: str, **options: object) -> ResNet:
+def family_member(name: str, **options: Any) -> ResNet:
     """A net of the ResNet family by name (see ``FAMILY``), e.g. ``family_member("ResNet-50", in_channels=3,
     num_classes=1000, style="torchvision")``; ``options`` go to :func:`build_resnet`."""
     if name not in FAMILY:

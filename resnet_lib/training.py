@@ -20,6 +20,7 @@ import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import torch
 from torch import nn
@@ -217,7 +218,8 @@ def train(net: nn.Module, data: FashionMNIST, recipe: Recipe, *, device: str | N
     dev = pick_device(device)  # ValueError for an unknown device
     if checkpoint is not None and not resume:
         check_fresh(checkpoint)
-    net.to(dev, memory_format=_memory_format(dev))
+    net.to(dev)
+    net.to(memory_format=_memory_format(dev))
     data = data.to(dev)
     optimizer = torch.optim.SGD(net.parameters(), lr=recipe.lr, momentum=recipe.momentum,
                                 weight_decay=recipe.weight_decay)
@@ -230,9 +232,9 @@ def train(net: nn.Module, data: FashionMNIST, recipe: Recipe, *, device: str | N
     loss_fn = nn.CrossEntropyLoss(label_smoothing=recipe.label_smoothing)
     history = History(info={"recipe": asdict(recipe), "device": str(dev), "data": str(data),
                             "model": _model_info(net)})
-    saved = {"model": net, "optimizer": optimizer, "scheduler": scheduler,
+    saved: dict[str, Any] = {"model": net, "optimizer": optimizer, "scheduler": scheduler,
              "identity": f"{identity}|{recipe.key()}"}
-    if resume:
+    if resume and checkpoint is not None:
         payload = load_checkpoint(checkpoint, **saved)
         if payload is not None:
             history = History(**payload["history"])
@@ -240,7 +242,7 @@ def train(net: nn.Module, data: FashionMNIST, recipe: Recipe, *, device: str | N
     amp = _amp(dev)
     try:
         for epoch in range(history.epochs_done, recipe.epochs):
-            start, total_loss, correct, seen = time.perf_counter(), 0.0, 0, 0
+            start, total_loss, correct, seen = time.perf_counter(), 0.0, 0.0, 0
             flips = torch.Generator().manual_seed(recipe.seed * 1_000_003 + epoch)
             net.train()
             if show:

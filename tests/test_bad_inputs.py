@@ -147,8 +147,8 @@ CASES: list[tuple[str, Callable[..., object], type[Exception], str]] = [
 ]
 
 
-def test_the_table_is_long_enough():
-    assert len(CASES) >= 30 and len({name for name, *_ in CASES}) == len(CASES)
+def test_every_case_has_its_own_name():  # pytest ids must tell the cases apart
+    assert len({name for name, *_ in CASES}) == len(CASES)
 
 
 @pytest.mark.parametrize("call, error, fix", [case[1:] for case in CASES], ids=[case[0] for case in CASES])

@@ -314,6 +314,7 @@ def run_cli(*args: str, **env: str) -> subprocess.CompletedProcess:
                           env={**os.environ, **env}, timeout=120)
 
 
+@pytest.mark.integration
 def test_cli_reports_sources_and_verifies(tmp_path):
     result = run_cli(XDG_CACHE_HOME=str(tmp_path))
     assert result.returncode == 0, result.stderr
@@ -323,6 +324,7 @@ def test_cli_reports_sources_and_verifies(tmp_path):
         assert "verified Fashion-MNIST: Debian package" in result.stdout
 
 
+@pytest.mark.integration
 def test_cli_fails_clearly_on_a_corrupt_source(tmp_path):
     for name in data.FILES.values():  # all four files there, none of them Fashion-MNIST
         (tmp_path / name).write_bytes(b"not an idx file")

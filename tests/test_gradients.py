@@ -57,6 +57,7 @@ def test_zero_init_residual_makes_every_block_the_identity():
     assert first_last_ratio(norms) == pytest.approx(1.0, abs=1e-12)
 
 
+@pytest.mark.slow
 def test_measured_directions_at_initialisation():
     x, y = _random_batch()
     ratio = {name: [first_last_ratio(profile_at_init(d, x, y, **v)) for d in (3, 120)] for name, v in VARIANTS.items()}

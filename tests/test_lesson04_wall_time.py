@@ -1,6 +1,7 @@
 """The lesson-04 wall-time benchmark's pieces that do not need a notebook run: unpacking a version from git."""
 
 import importlib.util
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -26,5 +27,9 @@ def test_unpacks_a_version_with_its_own_library_and_notebook(tmp_path):
     assert (root / bench.NOTEBOOK).is_file() and (root / "resnet_lib" / "__init__.py").is_file()
 
 
-def test_machine_names_the_cores():
-    assert load_script().machine()["cores"] >= 1
+def test_machine_names_the_cores_and_the_cpu_of_this_machine():
+    machine = load_script().machine()
+    assert machine["cores"] == os.cpu_count()
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists() and "model name" in cpuinfo.read_text():
+        assert machine["cpu"] and machine["cpu"] in cpuinfo.read_text()

@@ -31,17 +31,20 @@ def data_batch(n: int = 128) -> tuple[torch.Tensor, torch.Tensor]:
     return torch.rand(n, 784, generator=g), torch.randint(0, 10, (n,), generator=g)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("key", sorted(RIGHT))
 def test_right_answer_passes_and_wrong_ones_fail(key, judge):
     judge(key, RIGHT[key], WRONG[key])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", [0, 1])
 def test_the_widest_chain_drifts_least(seed):
     logs = [abs(math.log(max(float(jacobian_chain(1000, width=w, seed=seed)[-1]), 1e-300))) for w in CHAIN_WIDTHS]
     assert logs == sorted(logs, reverse=True)
 
 
+@pytest.mark.slow
 def test_the_batch_and_gamma_answers_hold_on_another_batch():
     x, y = data_batch()
     ratios = [first_last_ratio(profile_at_init(100, x[:b], y[:b], **VARIANTS["plain+BN"])) for b in (8, 32, 128)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from itertools import pairwise
+from typing import cast
 
 import torch
 from torch import nn
@@ -45,7 +46,7 @@ def dirac_bn_layer_change(channels: int = 4) -> float:
     x = torch.randn(8, 1, 28, 28)
     conv = nn.Conv2d(channels, channels, kernel_size=3, padding=1)
     nn.init.dirac_(conv.weight)
-    nn.init.zeros_(conv.bias)
+    nn.init.zeros_(cast(torch.Tensor, conv.bias))
     grown = insert_layer(net, nn.Sequential(conv, nn.BatchNorm2d(channels), nn.ReLU()))
     with torch.no_grad():
         return (grown.train()(x) - net.train()(x)).abs().max().item()

@@ -4,6 +4,8 @@ one-cycle schedule ``train`` builds)."""
 
 from __future__ import annotations
 
+from typing import cast
+
 import torch
 from torch import nn
 from torch.optim.lr_scheduler import OneCycleLR
@@ -16,7 +18,8 @@ def _smoothed_target(smoothing: float, classes: int = 10) -> float:
     """The target probability of the true class under ``CrossEntropyLoss(label_smoothing=smoothing)``."""
     logits = torch.zeros(1, classes, requires_grad=True)
     nn.CrossEntropyLoss(label_smoothing=smoothing)(logits, torch.tensor([0])).backward()
-    return float(1 / classes - logits.grad[0, 0])  # d loss / d logit = softmax - target
+    grad = cast(torch.Tensor, logits.grad)  # set by backward()
+    return float(1 / classes - grad[0, 0])  # d loss / d logit = softmax - target
 
 
 def _loss_floor(smoothing: float, classes: int = 10) -> float:

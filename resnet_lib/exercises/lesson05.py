@@ -6,11 +6,11 @@ import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
 import torch
 
-from ..lessons.gradients import VARIANTS, DeepMLP, first_last_ratio, grad_norms, jacobian_chain, profile_at_init
+from ..lessons.gradients import VARIANTS, Block, DeepMLP, first_last_ratio, grad_norms, jacobian_chain, profile_at_init
 from . import AnswerTypeError, Exercise, number
 
 BRANCH_SCALES = (0.05, 0.1, 0.2, 0.3, 0.5)
@@ -57,7 +57,7 @@ def _fastest_exploding_batch(depth: int = 100) -> int:
     with _one_thread():
         ratios = {b: first_last_ratio(profile_at_init(depth, x[:b], y[:b], **VARIANTS["plain+BN"]))
                   for b in BATCH_SIZES}
-    return max(ratios, key=ratios.get)
+    return max(ratios, key=lambda b: ratios[b])
 
 
 def gamma_ratio(gamma: float, x: torch.Tensor, y: torch.Tensor, depth: int = 200) -> float:
@@ -65,7 +65,9 @@ def gamma_ratio(gamma: float, x: torch.Tensor, y: torch.Tensor, depth: int = 200
     torch.manual_seed(0)
     net = DeepMLP(depth, residual=True, batch_norm=True, in_features=x[0].numel())
     for block in net.blocks:
-        torch.nn.init.constant_(block.bn.weight, gamma)
+        bn = cast(Block, block).bn
+        assert bn is not None  # built with batch_norm=True
+        torch.nn.init.constant_(bn.weight, gamma)
     return first_last_ratio(grad_norms(net, x, y))
 
 
@@ -93,7 +95,8 @@ def all_grads_finite(depth: int, x: torch.Tensor, y: torch.Tensor) -> bool:
     torch.manual_seed(0)
     net = DeepMLP(depth, in_features=x[0].numel(), **VARIANTS["plain+BN"])
     torch.nn.functional.cross_entropy(net(x), y).backward()
-    return all(bool(torch.isfinite(block.linear.weight.grad).all()) for block in net.blocks)
+    grads = [cast(Block, block).linear.weight.grad for block in net.blocks]
+    return all(g is not None and bool(torch.isfinite(g).all()) for g in grads)
 
 
 @cache

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 
 from ..blocks import Bottleneck, ResNeXtBlock
@@ -9,7 +11,7 @@ from ..measure import count_flops, count_parameters
 from ..models import build_resnet, cifar_resnet, family_member
 from . import Exercise, number, whole_number
 
-IMAGENET = {"in_channels": 3, "num_classes": 1000, "style": "torchvision"}  # the family table's setting
+IMAGENET: dict[str, Any] = {"in_channels": 3, "num_classes": 1000, "style": "torchvision"}  # the family table's setting
 
 
 def _on_meta(build):  # structure only: no memory, no initialisation

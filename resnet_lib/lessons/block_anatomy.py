@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import operator
 from dataclasses import dataclass
+from typing import cast
 
 import torch
 from torch import fx, nn
@@ -81,7 +82,7 @@ def trace_block(block: nn.Module, input_shape: tuple[int, ...] = (4, 3, 6, 6)) -
         steps = []
         while node.op != "placeholder":
             steps.append(step(node))
-            node = node.args[0]
+            node = cast(fx.Node, node.args[0])  # every step of a block's main path takes its input first
         return steps[::-1]
 
     nodes = list(graph_module.graph.nodes)

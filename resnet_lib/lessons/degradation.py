@@ -7,13 +7,14 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
+from typing import cast
 
 import torch
 from torch import nn
 from torch.nn import functional as F
 
 from ..checks import check_positive
-from .gradients import layer_grad_norms
+from .gradients import DeepMLP, layer_grad_norms
 from .records import RESULTS
 
 
@@ -38,7 +39,7 @@ class ProfileRecorder:
 
     def __call__(self, step: int, model: nn.Module) -> None:
         if step % self.every == 0:
-            self.profiles[step], self.weight_profiles[step] = layer_grad_norms(model, self.x, self.y)
+            self.profiles[step], self.weight_profiles[step] = layer_grad_norms(cast(DeepMLP, model), self.x, self.y)
 
 
 CONTROLS_RECORD = RESULTS / "degradation_controls-cpu.json"  # made by benchmarks/degradation_controls.py

@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 import torch
 from torch import nn
@@ -128,7 +129,7 @@ def identity_plain_layer(channels: int) -> nn.Sequential:
     check_positive(channels=channels)
     conv = nn.Conv2d(channels, channels, kernel_size=3, padding=1)
     nn.init.dirac_(conv.weight)
-    nn.init.zeros_(conv.bias)
+    nn.init.zeros_(cast(torch.Tensor, conv.bias))  # a Conv2d built with a bias has one
     return nn.Sequential(conv, nn.ReLU())
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import math
+from typing import cast
 
 import torch
 from torch import nn
@@ -117,7 +118,7 @@ def layer_grad_norms(model: DeepMLP, x: torch.Tensor, y: torch.Tensor,
     Measured like :func:`grad_norms` (a training-mode copy, float64 by default); ``model`` is untouched.
     """
     probe, hs, loss = _probe_loss(model, x, y, dtype)
-    weights = [probe.stem.weight] + [block.linear.weight for block in probe.blocks]
+    weights = [probe.stem.weight] + [cast(Block, block).linear.weight for block in probe.blocks]
     grads = torch.autograd.grad(loss, hs + weights)
     norms = torch.stack([g.norm() for g in grads]).detach().to(torch.float64)
     return norms[:len(hs)], norms[len(hs):]

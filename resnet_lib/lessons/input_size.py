@@ -82,7 +82,8 @@ class SizeRecord:
     @classmethod
     def load(cls, path: str | Path = RECORD) -> SizeRecord:
         raw = json.loads(Path(path).read_text())
-        budget = SizeBudget(**{k: tuple(v) if isinstance(v, list) else v for k, v in raw["budget"].items()})
+        fields: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in raw["budget"].items()}
+        budget = SizeBudget(**fields)
         return cls(budget, [SizeRun(**run) for run in raw["runs"]], raw["info"])
 
 

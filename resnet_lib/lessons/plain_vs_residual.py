@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import torch
 from torch import nn
@@ -24,7 +25,7 @@ from .records import RESULTS
 
 ARMS = ("plain", "residual", "residual, zero-init")  # lesson 06's comparison
 # every arm run_degradation can train: how its CIFAR-style net differs from the residual one
-ARM_OPTIONS: dict[str, dict[str, object]] = {
+ARM_OPTIONS: dict[str, dict[str, Any]] = {
     "plain": {"shortcut": False},
     "residual": {},
     "residual, zero-init": {"zero_init_residual": True},
@@ -180,7 +181,10 @@ def record_summary(info: dict, machine_in_words: bool = False) -> str:
             f"{recipe['image_size']} px, batch {recipe['batch_size']}, {recipe['train_images']:,} training images")
     load = info["load_average_at_start"]
     if machine_in_words:
-        cores = int(re.search(r"(\d+) logical CPUs", str(info["machine"])).group(1))
+        found = re.search(r"(\d+) logical CPUs", str(info["machine"]))
+        if found is None:
+            raise ValueError(f"the record's machine does not say its logical CPUs: {info['machine']!r}")
+        cores = int(found.group(1))
         return f"{line}; on a {'busy ' if load >= cores else ''}{cores}-core CPU"
     machine = str(info["machine"]).split(", torch")[0]
     return f"{line}; machine: {machine}, load average {load} at the start"

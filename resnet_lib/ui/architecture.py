@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import cast
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
@@ -30,7 +31,7 @@ def _describe_layer(m: nn.Module) -> str | None:
     if isinstance(m, nn.Linear):
         return f"linear {m.in_features}->{m.out_features}"
     if isinstance(m, nn.Sequential) and all(isinstance(b, Residual) for b in m):
-        first = m[0]
+        first = cast(Residual, m[0])
         down = "\nfirst one: /2,\n1x1 shortcut" if first.conv3 is not None else ""
         return f"{len(m)} residual blocks\n{first.conv1.out_channels} ch{down}"
     if isinstance(m, nn.Sequential):
@@ -50,7 +51,8 @@ def draw_architecture(net: nn.Sequential, image_size: int = 224) -> Figure:
     shapes = stage_shapes(net, image_size)
     labels = ["input"] + [name for name, _ in shapes]
     descriptions = [""] + ["\n".join(filter(None, map(_describe_layer, mods))) for _, mods in stages(net)]
-    outs = [(1, net[0][0].in_channels, image_size, image_size)] + [shape for _, shape in shapes]
+    stem_conv = cast(nn.Conv2d, cast(nn.Sequential, net[0])[0])
+    outs = [(1, stem_conv.in_channels, image_size, image_size)] + [shape for _, shape in shapes]
     fig, ax = plt.subplots(figsize=(12, 4), dpi=80)
     for i, (label, text, shape) in enumerate(zip(labels, descriptions, outs, strict=True)):
         x, h = i * 2.0, box_height(shape)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 
@@ -75,8 +77,8 @@ class BlockExplorer(Explorer):
 
     def draw(self) -> tuple[plt.Figure | None, str]:
         """Rebuild the block from the controls: its diagram and table, or the error that bad settings raise."""
-        args = self.state()
-        shape = (4, args["input_channels"], self.size, self.size)  # d2l's example batch of 4
+        args: dict[str, Any] = self.state()
+        shape = (4, int(args["input_channels"]), self.size, self.size)  # d2l's example batch of 4
         try:
             block = make_block(args.pop("kind"), **args)
         except ValueError as err:

@@ -3,6 +3,8 @@ training after a trained net is grown by one layer."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 
@@ -64,7 +66,7 @@ class FunctionClassExplorer(Explorer):
 
 
 # arm -> colour (plain orange, residual blue, the control grey) and line style (layers with BN dashed)
-ARM_STYLES: dict[str, dict[str, str]] = {
+ARM_STYLES: dict[str, dict[str, Any]] = {
     NO_INSERTION: {"color": COLORS["reference"], "linestyle": "-"},
     "plain, default init": variant_style(residual=False, batch_norm=True),
     "plain, identity init": {**variant_style(residual=False), "linestyle": ":"},

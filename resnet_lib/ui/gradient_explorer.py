@@ -5,6 +5,7 @@ initialisation and redraws it."""
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
@@ -33,7 +34,7 @@ def draw_profile(ax: Axes, norms: torch.Tensor, residual: bool, batch_norm: bool
     ax.set_ylabel("gradient norm |dL/dh_l|")
 
 
-def draw_losses(ax: Axes, losses: list[float], label: str, **style: object) -> int | None:
+def draw_losses(ax: Axes, losses: list[float], label: str, **style: Any) -> int | None:
     """Plot a training-loss curve. If it turned NaN or infinite, mark the first such step with an ✕ (at the last
     finite loss, or at the top of the axes if there is none) and say so in the label; return that step (or None)."""
     diverged = next((step for step, loss in enumerate(losses) if not math.isfinite(loss)), None)
@@ -77,9 +78,11 @@ class GradientExplorer(Explorer):
         c["zero_init_residual"].disabled = not (c["residual"].value and c["batch_norm"].value)
         s = self.settings()
         depth = int(s.pop("depth"))
-        self.norms = profile_at_init(depth, self.x, self.y, seed=self.seed, **s)
+        residual, batch_norm, zero_init = bool(s["residual"]), bool(s["batch_norm"]), bool(s["zero_init_residual"])
+        self.norms = profile_at_init(depth, self.x, self.y, seed=self.seed, residual=residual, batch_norm=batch_norm,
+                                     zero_init_residual=zero_init)
         fig, ax = plt.subplots(figsize=(6, 3.2))
-        draw_profile(ax, self.norms, s["residual"], s["batch_norm"], s["zero_init_residual"])
+        draw_profile(ax, self.norms, residual, batch_norm, zero_init)
         ax.set_title(f"gradient reaching each layer at initialisation, depth {depth}")
         fig.tight_layout()
         flags = ", ".join(f"{k}={v}" for k, v in s.items())

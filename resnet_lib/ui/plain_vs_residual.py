@@ -3,6 +3,8 @@ residual nets right; thin lines per seed, thick for their mean), and the widget 
 
 from __future__ import annotations
 
+from typing import Any
+
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
@@ -19,7 +21,7 @@ def mean_curve(runs: dict[int, Curve], window: int) -> list[float]:
     return [sum(vals) / len(vals) for vals in zip(*smoothed, strict=True)]
 
 
-def line_style(run: Run, depth_rank: int) -> dict[str, object]:
+def line_style(run: Run, depth_rank: int) -> dict[str, Any]:
     """Plain orange / residual blue; the deepest net of a panel solid and thick (``depth_rank`` 1), shallower
     ones dashed (0), as in Fig. 6; zero-init runs dotted."""
     color = COLORS["plain" if run.plain else "residual"]
