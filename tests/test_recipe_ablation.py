@@ -48,6 +48,7 @@ def _tiny_data(n: int = 32) -> FashionMNIST:
     return FashionMNIST(images, labels, images[:16], labels[:16], "random")
 
 
+@pytest.mark.slow  # trains two nets
 def test_the_test_time_flip_arm_trains_exactly_like_none():
     base = Recipe(lr=0.05, epochs=1, batch_size=16, image_size=28)
     arms = one_switch_recipes(base, replace(base, test_flip=True))

@@ -58,6 +58,7 @@ def before(path: Path) -> dict:
     return json.loads(shown.stdout)
 
 
+@pytest.mark.content
 @pytest.mark.parametrize("path", [CONTROLS_RECORD, ABLATION_RECORD, SIZE_RECORD], ids=lambda p: p.name)
 def test_the_committed_records_were_converted_without_changing_a_number(path):
     """Every number of the old file is in the new one and no other: seeds, depths and sizes became run names."""
@@ -68,6 +69,7 @@ def test_the_committed_records_were_converted_without_changing_a_number(path):
                                                                              ("runs", "arms")})
 
 
+@pytest.mark.content
 def test_the_lesson_readers_see_what_they_saw_before_the_conversion():
     old = before(CONTROLS_RECORD)
     assert load_controls()[0] == {name: {int(d): {int(s): v for s, v in by_seed.items()} for d, by_seed in runs.items()}
