@@ -60,7 +60,7 @@ typecheck: $(STAMP)  ## static type check of resnet_lib (mypy, settings in pypro
 	$(BIN)/mypy
 
 unit: $(STAMP)  ## the fast tier only: no notebooks, browser, integration or content tests (markers in conftest.py)
-	RESNET_PRESET=smoke $(BIN)/python -m pytest tests -m "not (browser or notebook or integration or content or slow or hub)"
+	RESNET_PRESET=smoke $(BIN)/python -m pytest -n 2 tests -m "not (browser or notebook or integration or content or slow or hub)"
 
 nbval: $(STAMP)  ## nbval only (NB=notebooks/02_residual_block.ipynb for one)
 	RESNET_PRESET=smoke $(BIN)/python -m pytest $(NB)

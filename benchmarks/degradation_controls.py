@@ -8,7 +8,6 @@ Run ``python benchmarks/degradation_controls.py --help``.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -18,8 +17,9 @@ import torch
 from machine_info import RESULTS, run_label
 
 from resnet_lib.data import load_fashion_mnist
-from resnet_lib.lessons.degradation import final_loss
+from resnet_lib.lessons.degradation import control_name, final_loss
 from resnet_lib.lessons.gradients import VARIANTS, DeepMLP
+from resnet_lib.record import Record
 from resnet_lib.training import short_run
 
 # each control: the net and the change from lesson 05's recipe (lr 0.02, momentum 0.9, batch 128); "steps" is a
@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     torch.set_num_threads(1)
     data = load_fashion_mnist(args.data).subset(train=args.train_images)
     load_before, start = os.getloadavg()[0], time.perf_counter()
-    runs: dict[str, dict[str, dict[str, list[float]]]] = {}
+    record = Record()
     for name, (variant, change) in CONTROLS.items():
         options = {"lr": 0.02, **change}
         options["steps"] = args.steps * options.get("steps", 1)
@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
                 torch.manual_seed(seed)
                 losses = short_run(DeepMLP(depth, **VARIANTS[variant]), data.train_images, data.train_labels, seed=seed,
                                    **options)
-                runs.setdefault(name, {}).setdefault(str(depth), {})[str(seed)] = [round(v, 4) for v in losses]
+                record.add(control_name(name, depth), seed, {"losses": [round(v, 4) for v in losses]})
                 print(f"{name:<20} {depth:>3} blocks, seed {seed}: final loss {final_loss(losses):.3f} "
                       f"({time.perf_counter() - start:.0f} s)", flush=True)
     info = run_label("degradation_controls.py", sys.argv[1:] if argv is None else argv, args.label, load_before, start)
@@ -64,7 +64,8 @@ def main(argv: list[str] | None = None) -> int:
                       "seeds": args.seeds, "width": 32, "optimizer": "SGD lr 0.02, momentum 0.9 unless the run's "
                       "name says otherwise; warm-up: lr rises linearly over the first 50 steps"}
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({"info": info, "runs": runs}) + "\n")
+    record.info = info
+    record.save(args.out)
     print(f"wrote {args.out} in {info['wall_s']} s")
     return 0
 

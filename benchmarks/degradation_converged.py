@@ -25,6 +25,7 @@ from machine_info import BUILD, RESULTS, run_label
 
 from resnet_lib.data import batches, load_fashion_mnist
 from resnet_lib.lessons.plain_vs_residual import ARM_OPTIONS, Run, cifar_model
+from resnet_lib.record import Record
 from resnet_lib.training import evaluate, train_steps
 
 
@@ -115,12 +116,12 @@ def main(argv: list[str] | None = None) -> int:
                       "optimizer": f"SGD momentum 0.9, weight decay 1e-4, lr {args.lr} falling to 0 on a cosine "
                                    "over every step",
                       "errors": "after every epoch, of the whole training subset and the test set, net in eval mode"}
-    runs: dict[str, dict[str, dict]] = {}
+    record = Record(info)
     order = sorted(range(len(jobs)), key=lambda i: (args.arms.index(jobs[i]["arm"]), jobs[i]["depth"], jobs[i]["seed"]))
     for i in order:
-        runs.setdefault(str(Run(jobs[i]["arm"], jobs[i]["depth"])), {})[str(jobs[i]["seed"])] = results[i]
+        record.add(str(Run(jobs[i]["arm"], jobs[i]["depth"])), jobs[i]["seed"], results[i])
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({"info": info, "runs": runs}, indent=1) + "\n")
+    record.save(args.out)
     print(f"wrote {args.out} in {info['wall_s']} s")
     return 0
 

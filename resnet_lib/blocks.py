@@ -104,6 +104,17 @@ def _check_block_args(name: str, input_channels: int, num_channels: int, use_1x1
         )
 
 
+def _join(Y: torch.Tensor, X: torch.Tensor, shortcut: bool, projection: nn.Module | None,
+          norm: nn.Module | None) -> torch.Tensor:
+    """The end of a post-activation block: ``relu(Y + X)``, ``X`` through the 1x1 ``projection`` (and its batch
+    norm, if any) when there is one; ``relu(Y)`` for a plain twin (``shortcut=False``)."""
+    if not shortcut:
+        return F.relu(Y)
+    if projection is not None:
+        X = projection(X) if norm is None else norm(projection(X))
+    return F.relu(Y + X)
+
+
 class Residual(nn.Module):
     """Two 3x3 convs with batch norm, plus a shortcut: ``relu(bn2(conv2(relu(bn1(conv1 x)))) + shortcut(x))``.
 
@@ -134,12 +145,7 @@ class Residual(nn.Module):
         return self.bn2(self.conv2(F.relu(self.bn1(self.conv1(X)))))
 
     def forward(self, X: torch.Tensor) -> torch.Tensor:
-        Y = self.branch(X)
-        if not self.shortcut:
-            return F.relu(Y)
-        if self.conv3 is not None:
-            X = self.conv3(X) if self.bn3 is None else self.bn3(self.conv3(X))
-        return F.relu(Y + X)
+        return _join(self.branch(X), X, self.shortcut, self.conv3, self.bn3)
 
     @property
     def projection(self) -> nn.Conv2d | None:
@@ -239,12 +245,7 @@ class Bottleneck(nn.Module):
         return self.bn3(self.conv3(Y))
 
     def forward(self, X: torch.Tensor) -> torch.Tensor:
-        Y = self.branch(X)
-        if not self.shortcut:
-            return F.relu(Y)
-        if self.conv4 is not None:
-            X = self.conv4(X) if self.bn4 is None else self.bn4(self.conv4(X))
-        return F.relu(Y + X)
+        return _join(self.branch(X), X, self.shortcut, self.conv4, self.bn4)
 
     @property
     def projection(self) -> nn.Conv2d | None:

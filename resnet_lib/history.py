@@ -1,16 +1,19 @@
-"""What a training run leaves behind: per-epoch numbers and what produced them, saved as JSON."""
+"""What a training run leaves behind: per-epoch numbers and what produced them, saved as a one-run
+:class:`~resnet_lib.record.Record`."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .record import Record
+
 
 @dataclass
 class History:
-    """Per-epoch numbers of a run, plus what produced them; ``save``/``load`` round-trip through JSON."""
+    """Per-epoch numbers of a run, plus what produced them (``info``); ``save``/``load`` round-trip through a
+    :class:`~resnet_lib.record.Record` that holds this one run."""
 
     train_loss: list[float] = field(default_factory=list)
     train_acc: list[float] = field(default_factory=list)
@@ -37,9 +40,21 @@ class History:
                 f"{self.test_acc[-1]:.3f}, {self.examples_per_s[-1]:.1f} examples/sec "
                 f"on {self.info.get('device')}")
 
+    @property
+    def seed(self) -> int:
+        """The seed the run was trained with (``info["recipe"]["seed"]``, as :func:`~resnet_lib.training.train`
+        records it)."""
+        seed = self.info.get("recipe", {}).get("seed")
+        if not isinstance(seed, int):
+            raise ValueError(f"this history does not record its seed (info['recipe']['seed']); info: {self.info}")
+        return seed
+
     def save(self, path: str | Path) -> None:
-        Path(path).write_text(json.dumps(asdict(self), indent=1) + "\n")
+        numbers = asdict(self)
+        Record(numbers.pop("info"), {"history": {self.seed: numbers}}).save(path)
 
     @classmethod
     def load(cls, path: str | Path) -> History:
-        return cls(**json.loads(Path(path).read_text()))
+        record = Record.load(path)
+        (numbers,) = record.runs["history"].values()
+        return cls(**numbers, info=record.info)

@@ -198,6 +198,64 @@ def _memory_format(device: torch.device) -> torch.memory_format:
     return torch.channels_last if device.type == "cuda" else torch.contiguous_format
 
 
+def _check_run(data: FashionMNIST, checkpoint: str | Path | None, resume: bool) -> None:
+    """Refuse, before any work, data too small to train and test on, and ``resume`` without a checkpoint."""
+    if len(data.train_labels) < 2 or len(data.test_labels) < 1:
+        raise ValueError(f"train needs at least 2 training images and 1 test image, got {data}; pass a larger "
+                         "subset (e.g. data.subset(train=512, test=500)) or load_fashion_mnist('sample')")
+    if resume and checkpoint is None:
+        raise ValueError("resume=True needs checkpoint=<the directory the run saved to>")
+
+
+def _epoch_steps(train_n: int, batch_size: int) -> tuple[int, bool]:
+    """SGD steps per epoch, and whether the last batch (a single image, which BatchNorm cannot normalise) is
+    dropped."""
+    drop_one = train_n % batch_size == 1
+    return (train_n // batch_size if drop_one else math.ceil(train_n / batch_size)), drop_one
+
+
+@dataclass
+class _Epoch:
+    """One epoch's training numbers, or why it stopped."""
+
+    loss: float = 0.0  # summed over examples
+    correct: float = 0.0
+    seen: int = 0
+    stopped: str | None = None
+
+
+def _train_epoch(net: nn.Module, optimizer: torch.optim.Optimizer, scheduler: OneCycleLR | None,
+                 loss_fn: nn.Module, data: FashionMNIST, recipe: Recipe, epoch: int, drop_one: bool,
+                 dev: torch.device, show: Progress | None) -> _Epoch:
+    """One pass over the shuffled training set (flips and the schedule as ``recipe`` says); stops at a loss that
+    is not finite."""
+    done = _Epoch()
+    flips = torch.Generator().manual_seed(recipe.seed * 1_000_003 + epoch)
+    amp = _amp(dev)
+    net.train()
+    for x, y in batches(data.train_images, data.train_labels, recipe.batch_size, image_size=recipe.image_size,
+                        shuffle=True, seed=recipe.seed, epoch=epoch, drop_last=drop_one):
+        x = _augment(x, flips) if recipe.augment else x
+        loss, logits = train_step(net, optimizer, x.contiguous(memory_format=_memory_format(dev)), y, loss_fn, amp)
+        if not torch.isfinite(loss):
+            done.stopped = (f"loss became {loss.item()} in epoch {epoch + 1} after {done.seen:,} "
+                            f"examples; lower the learning rate (now {recipe.lr}) and start again")
+            return done
+        if scheduler is not None:
+            scheduler.step()
+        done.loss += loss.item() * len(y)
+        done.correct += (logits.argmax(1) == y).sum().item()
+        done.seen += len(y)
+        if show:
+            show.step(done.loss / done.seen, done.correct / done.seen)
+    return done
+
+
+def _test_accuracy(net: nn.Module, data: FashionMNIST, recipe: Recipe, dev: torch.device) -> float:
+    preds = evaluate(net, data.test_images, data.test_labels, recipe.image_size, device=dev, flip=recipe.test_flip)
+    return (preds == data.test_labels.cpu()).float().mean().item()
+
+
 def train(net: nn.Module, data: FashionMNIST, recipe: Recipe, *, device: str | None = None,
           checkpoint: str | Path | None = None, resume: bool = False, identity: str = "",
           progress: Progress | bool = True) -> History:
@@ -209,12 +267,7 @@ def train(net: nn.Module, data: FashionMNIST, recipe: Recipe, *, device: str | N
     An epoch whose last batch would hold a single image drops it (BatchNorm cannot normalise one example); the
     shuffle makes it a different image every epoch.
     """
-    train_n = len(data.train_labels)
-    if train_n < 2 or len(data.test_labels) < 1:
-        raise ValueError(f"train needs at least 2 training images and 1 test image, got {data}; pass a larger "
-                         "subset (e.g. data.subset(train=512, test=500)) or load_fashion_mnist('sample')")
-    if resume and checkpoint is None:
-        raise ValueError("resume=True needs checkpoint=<the directory the run saved to>")
+    _check_run(data, checkpoint, resume)
     dev = pick_device(device)  # ValueError for an unknown device
     if checkpoint is not None and not resume:
         check_fresh(checkpoint)
@@ -223,53 +276,33 @@ def train(net: nn.Module, data: FashionMNIST, recipe: Recipe, *, device: str | N
     data = data.to(dev)
     optimizer = torch.optim.SGD(net.parameters(), lr=recipe.lr, momentum=recipe.momentum,
                                 weight_decay=recipe.weight_decay)
-    drop_one = train_n % recipe.batch_size == 1
-    steps_per_epoch = train_n // recipe.batch_size if drop_one else math.ceil(train_n / recipe.batch_size)
-    steps = recipe.epochs * steps_per_epoch
+    steps_per_epoch, drop_one = _epoch_steps(len(data.train_labels), recipe.batch_size)
     scheduler = None
     if recipe.one_cycle:
-        scheduler = OneCycleLR(optimizer, recipe.lr, total_steps=steps, cycle_momentum=False)
+        scheduler = OneCycleLR(optimizer, recipe.lr, total_steps=recipe.epochs * steps_per_epoch,
+                               cycle_momentum=False)
     loss_fn = nn.CrossEntropyLoss(label_smoothing=recipe.label_smoothing)
     history = History(info={"recipe": asdict(recipe), "device": str(dev), "data": str(data),
                             "model": _model_info(net)})
     saved: dict[str, Any] = {"model": net, "optimizer": optimizer, "scheduler": scheduler,
-             "identity": f"{identity}|{recipe.key()}"}
-    if resume and checkpoint is not None:
-        payload = load_checkpoint(checkpoint, **saved)
-        if payload is not None:
-            history = History(**payload["history"])
+                             "identity": f"{identity}|{recipe.key()}"}
+    if resume and checkpoint is not None and (payload := load_checkpoint(checkpoint, **saved)) is not None:
+        history = History(**payload["history"])
     show = make_progress() if progress is True else progress or None
-    amp = _amp(dev)
     try:
         for epoch in range(history.epochs_done, recipe.epochs):
-            start, total_loss, correct, seen = time.perf_counter(), 0.0, 0.0, 0
-            flips = torch.Generator().manual_seed(recipe.seed * 1_000_003 + epoch)
-            net.train()
+            start = time.perf_counter()
             if show:
                 show.start_epoch(epoch, recipe.epochs, steps_per_epoch)
-            for x, y in batches(data.train_images, data.train_labels, recipe.batch_size, image_size=recipe.image_size,
-                                shuffle=True, seed=recipe.seed, epoch=epoch, drop_last=drop_one):
-                x = _augment(x, flips) if recipe.augment else x
-                loss, logits = train_step(net, optimizer, x.contiguous(memory_format=_memory_format(dev)), y,
-                                          loss_fn, amp)
-                if not torch.isfinite(loss):
-                    history.stopped = (f"loss became {loss.item()} in epoch {epoch + 1} after {seen:,} "
-                                       f"examples; lower the learning rate (now {recipe.lr}) and start again")
-                    warnings.warn(history.stopped, stacklevel=2)
-                    return history
-                if scheduler is not None:
-                    scheduler.step()
-                total_loss += loss.item() * len(y)
-                correct += (logits.argmax(1) == y).sum().item()
-                seen += len(y)
-                if show:
-                    show.step(total_loss / seen, correct / seen)
+            done = _train_epoch(net, optimizer, scheduler, loss_fn, data, recipe, epoch, drop_one, dev, show)
+            if done.stopped:
+                history.stopped = done.stopped
+                warnings.warn(history.stopped, stacklevel=2)
+                return history
             train_s = time.perf_counter() - start
-            preds = evaluate(net, data.test_images, data.test_labels, recipe.image_size, device=dev,
-                             flip=recipe.test_flip)
-            test_acc = (preds == data.test_labels.cpu()).float().mean().item()
-            history.add(train_loss=total_loss / seen, train_acc=correct / seen, test_acc=test_acc,
-                        examples_per_s=seen / train_s, wall_s=time.perf_counter() - start)
+            history.add(train_loss=done.loss / done.seen, train_acc=done.correct / done.seen,
+                        test_acc=_test_accuracy(net, data, recipe, dev), examples_per_s=done.seen / train_s,
+                        wall_s=time.perf_counter() - start)
             if show:
                 show.end_epoch(history)
             if checkpoint is not None:

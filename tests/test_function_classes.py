@@ -130,6 +130,7 @@ def test_checkpoint_steps_include_the_start_and_the_end():
     assert fc.checkpoint_steps(10, 5) == [0, 5, 10]
 
 
+@pytest.mark.slow  # trains every arm and seed
 def test_insertion_runs_measure_every_arm_and_seed_from_the_same_start():
     torch.manual_seed(0)
     net = fc.small_cnn(fc.CHANNELS)

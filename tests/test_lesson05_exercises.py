@@ -118,6 +118,7 @@ def test_a_scale_or_gamma_that_was_not_tried_is_a_type_problem(capsys):
     assert str(BRANCH_SCALES) in out and str(GAMMAS) in out and "a list of the γ values" in out
 
 
+@pytest.mark.slow  # computes 05.1's four 1000-factor chains
 def test_natural_types_are_accepted():
     assert check_exercise("05.1", 256.0)
     assert check_exercise("05.5", (0.03, 0.01))

@@ -3,17 +3,16 @@ records they read, and the Fig. 6 drawing of runs trained to the end."""
 
 from __future__ import annotations
 
-import json
-
 import matplotlib
 import pytest
 import torch
 from torch import nn
 
-from resnet_lib.lessons.degradation import lesion_losses, load_controls
+from resnet_lib.lessons.degradation import control_name, lesion_losses, load_controls
 from resnet_lib.lessons.gradients import DeepMLP
 from resnet_lib.lessons.last_batch import epoch_ends, study_size
 from resnet_lib.lessons.plain_vs_residual import load_converged
+from resnet_lib.record import Record
 from resnet_lib.training import short_run
 from tests.tiny import TinyNet, tiny_data
 
@@ -82,12 +81,12 @@ def test_lesion_of_an_identity_block_changes_nothing():
 
 def test_the_records_load_and_say_how_they_were_made(tmp_path):
     path = tmp_path / "r.json"
-    path.write_text(json.dumps({"info": {"how": "x"}, "runs": {"plain+BN": {"3": {"0": [2.0, 1.0]}}}}))
+    Record({"how": "x"}, {control_name("plain+BN", 3): {0: {"losses": [2.0, 1.0]}}}).save(path)
     runs, info = load_controls(path)
     assert runs == {"plain+BN": {3: {0: [2.0, 1.0]}}} and info["how"] == "x"
     with pytest.raises(FileNotFoundError, match="degradation_controls.py"):
         load_controls(tmp_path / "missing.json")
-    path.write_text(json.dumps({"info": {}, "runs": {"plain-20": {"1": {"train_error": [0.5], "test_error": [0.6]}}}}))
+    Record({}, {"plain-20": {1: {"train_error": [0.5], "test_error": [0.6]}}}).save(path)
     assert load_converged(path)[0] == {"plain-20": {1: {"train_error": [0.5], "test_error": [0.6]}}}
     with pytest.raises(FileNotFoundError, match="degradation_converged.py"):
         load_converged(tmp_path / "missing.json")

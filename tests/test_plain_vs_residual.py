@@ -104,6 +104,7 @@ def test_record_round_trips(tmp_path, tiny_data):
     assert pvr.load_record(tmp_path / "r.json") == (curves, {"machine": "test"})
 
 
+@pytest.mark.slow  # trains twelve nets
 def test_run_degradation_covers_every_arm_depth_and_seed(tiny_data):
     images, labels = tiny_data
     seen = []

@@ -48,6 +48,7 @@ def _tiny_data(n: int = 32) -> FashionMNIST:
     return FashionMNIST(images, labels, images[:16], labels[:16], "random")
 
 
+@pytest.mark.slow  # trains two nets
 def test_the_test_time_flip_arm_trains_exactly_like_none():
     base = Recipe(lr=0.05, epochs=1, batch_size=16, image_size=28)
     arms = one_switch_recipes(base, replace(base, test_flip=True))
@@ -84,8 +85,8 @@ def test_every_preset_has_a_lesson04_budget_with_a_small_overfitting_set(name):
 
 
 def _runs(*tests: float) -> list[History]:
-    return [History(train_loss=[0.5], train_acc=[0.8], test_acc=[t], examples_per_s=[100.0], wall_s=[2.0])
-            for t in tests]
+    return [History(train_loss=[0.5], train_acc=[0.8], test_acc=[t], examples_per_s=[100.0], wall_s=[2.0],
+                    info={"recipe": {"seed": seed}}) for seed, t in enumerate(tests)]
 
 
 def test_the_verdict_compares_every_seed_of_a_row_with_every_seed_of_none():

@@ -4,8 +4,8 @@ run's last losses, and the gradient profiles measured along the way."""
 
 from __future__ import annotations
 
-import json
 import math
+import re
 from pathlib import Path
 from typing import cast
 
@@ -14,6 +14,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from ..checks import check_positive
+from ..record import Record
 from .gradients import DeepMLP, layer_grad_norms
 from .records import RESULTS
 
@@ -45,18 +46,25 @@ class ProfileRecorder:
 CONTROLS_RECORD = RESULTS / "degradation_controls-cpu.json"  # made by benchmarks/degradation_controls.py
 
 
+def control_name(run: str, depth: int) -> str:
+    """The name a run of ``benchmarks/degradation_controls.py`` has in its record: ``"plain+BN, 50 blocks"``."""
+    return f"{run}, {depth} blocks"
+
+
 def load_controls(path: str | Path = CONTROLS_RECORD) -> tuple[dict[str, dict[int, dict[int, list[float]]]], dict]:
     """``({run: {depth: {seed: losses}}}, info)`` from the record of ``benchmarks/degradation_controls.py``."""
-    if not Path(path).is_file():
-        raise FileNotFoundError(f"no record at {path}; make one with: python benchmarks/degradation_controls.py")
-    record = json.loads(Path(path).read_text())
-    runs = {name: {int(d): {int(s): losses for s, losses in by_seed.items()} for d, by_seed in by_depth.items()}
-            for name, by_depth in record["runs"].items()}
-    return runs, record["info"]
+    record = Record.load(path, made_by="python benchmarks/degradation_controls.py")
+    runs: dict[str, dict[int, dict[int, list[float]]]] = {}
+    for name, by_seed in record.runs.items():
+        found = re.fullmatch(r"(.+), (\d+) blocks", name)
+        if found is None:
+            raise ValueError(f"{path}: run {name!r} is not named as control_name names it ('<run>, <depth> blocks')")
+        runs.setdefault(found[1], {})[int(found[2])] = {seed: numbers["losses"] for seed, numbers in by_seed.items()}
+    return runs, record.info
 
 
 @torch.no_grad()
-def lesion_losses(net: DeepMLP, x: torch.Tensor, y: torch.Tensor) -> tuple[float, list[float]]:
+def lesion_losses(net: nn.Module, x: torch.Tensor, y: torch.Tensor) -> tuple[float, list[float]]:
     """Veit et al. (2016)'s lesion experiment on a trained :class:`~resnet_lib.lessons.gradients.DeepMLP`: the loss
     on ``(x, y)`` of the whole net, and with each block deleted in turn (replaced by the identity), in eval mode.
     The net is left as it was."""
@@ -65,12 +73,13 @@ def lesion_losses(net: DeepMLP, x: torch.Tensor, y: torch.Tensor) -> tuple[float
     try:
         whole = F.cross_entropy(net(x), y).item()
         without = []
-        for i, block in enumerate(net.blocks):
-            net.blocks[i] = nn.Identity()
+        blocks = cast(nn.ModuleList, net.blocks)
+        for i, block in enumerate(blocks):
+            blocks[i] = nn.Identity()
             try:
                 without.append(F.cross_entropy(net(x), y).item())
             finally:
-                net.blocks[i] = block
+                blocks[i] = block
     finally:
         net.train(was_training)
     return whole, without

@@ -3,7 +3,6 @@ recipe, seeds) at several input sizes, and the committed record of such a run (`
 
 from __future__ import annotations
 
-import json
 import statistics
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -12,6 +11,7 @@ from typing import Any
 from ..data import FashionMNIST
 from ..measure import count_flops
 from ..models import resnet18
+from ..record import Record
 from ..seeding import seed_everything
 from ..training import Recipe, train
 from .records import RESULTS
@@ -77,14 +77,21 @@ class SizeRecord:
         return statistics.fmean(self.final_acc(image_size))
 
     def save(self, path: str | Path) -> None:
-        Path(path).write_text(json.dumps(asdict(self), indent=1) + "\n")
+        """Write it as a :class:`~resnet_lib.record.Record`: the budget in ``info["budget"]``, runs named by size."""
+        record = Record({"budget": asdict(self.budget), **self.info})
+        for run in self.runs:
+            record.add(f"{run.image_size} px", run.seed, {"test_acc": run.test_acc, "train_s": run.train_s})
+        record.save(path)
 
     @classmethod
     def load(cls, path: str | Path = RECORD) -> SizeRecord:
-        raw = json.loads(Path(path).read_text())
-        fields: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in raw["budget"].items()}
+        record = Record.load(path, made_by=f"python benchmarks/input_size.py --out {path}")
+        info = dict(record.info)
+        fields: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in info.pop("budget").items()}
         budget = SizeBudget(**fields)
-        return cls(budget, [SizeRun(**run) for run in raw["runs"]], raw["info"])
+        runs = [SizeRun(int(name.removesuffix(" px")), seed, **numbers)
+                for name, by_seed in record.runs.items() for seed, numbers in by_seed.items()]
+        return cls(budget, runs, info)
 
 
 def forward_flops(image_size: int, width: int = 16) -> int:

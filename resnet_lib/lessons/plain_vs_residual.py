@@ -4,7 +4,6 @@ recording every step's training error; and the ResNet family's sizes and costs."
 from __future__ import annotations
 
 import itertools
-import json
 import math
 import re
 from collections.abc import Callable, Sequence
@@ -20,6 +19,7 @@ from ..blocks import PreActResidual, Residual
 from ..checks import check_positive
 from ..measure import count_flops, count_parameters, main_path_layers
 from ..models import FAMILY, ResNet, build_resnet, cifar_resnet, family_member
+from ..record import Record
 from ..training import short_run
 from .records import RESULTS
 
@@ -155,21 +155,22 @@ def smooth(values: Sequence[float], window: int) -> list[float]:
 
 
 def save_record(path: str | Path, curves: Curves, info: dict[str, object]) -> None:
-    """Write runs and how they were made (``info``: recipe, machine, time) as JSON."""
-    runs = {str(run): {str(seed): {"errors": [round(e, 5) for e in c.errors], "losses": [round(v, 5) for v in c.losses]}
-                   for seed, c in by_seed.items()} for run, by_seed in curves.items()}
-    Path(path).write_text(json.dumps({"info": info, "runs": runs}, indent=1) + "\n")
+    """Write runs and how they were made (``info``: recipe, machine, time) as a :class:`~resnet_lib.record.Record`."""
+    record = Record(dict(info))
+    for run, by_seed in curves.items():
+        for seed, c in by_seed.items():
+            record.add(str(run), seed, {"errors": [round(e, 5) for e in c.errors],
+                                        "losses": [round(v, 5) for v in c.losses]})
+    record.save(path)
 
 
 def load_record(path: str | Path = RECORD) -> tuple[Curves, dict[str, object]]:
     """``(curves, info)`` from a file written by :func:`save_record` (by default the committed CPU record of
     ``benchmarks/degradation.py``)."""
-    if not Path(path).is_file():
-        raise FileNotFoundError(f"no record at {path}; make one with: python benchmarks/degradation.py --out {path}")
-    record = json.loads(Path(path).read_text())
-    curves = {Run.named(name): {int(seed): Curve(run["losses"], run["errors"]) for seed, run in by_seed.items()}
-              for name, by_seed in record["runs"].items()}
-    return curves, record["info"]
+    record = Record.load(path, made_by=f"python benchmarks/degradation.py --out {path}")
+    curves = {Run.named(name): {seed: Curve(run["losses"], run["errors"]) for seed, run in by_seed.items()}
+              for name, by_seed in record.runs.items()}
+    return curves, record.info
 
 
 def record_summary(info: dict, machine_in_words: bool = False) -> str:
@@ -223,8 +224,5 @@ CONVERGED_RECORD = RESULTS / "degradation-converged-cpu.json"  # made by benchma
 def load_converged(path: str | Path = CONVERGED_RECORD) -> tuple[dict[str, dict[int, dict[str, list[float]]]], dict]:
     """``({run name: {seed: {"train_error": [...], "test_error": [...], ...}}}, info)``: lesson 06's runs trained to
     the end of a cosine schedule, errors after every epoch (the record of ``benchmarks/degradation_converged.py``)."""
-    if not Path(path).is_file():
-        raise FileNotFoundError(f"no record at {path}; make one with: python benchmarks/degradation_converged.py")
-    record = json.loads(Path(path).read_text())
-    runs = {name: {int(seed): run for seed, run in by_seed.items()} for name, by_seed in record["runs"].items()}
-    return runs, record["info"]
+    record = Record.load(path, made_by="python benchmarks/degradation_converged.py")
+    return record.runs, record.info

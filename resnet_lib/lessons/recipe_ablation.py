@@ -4,7 +4,6 @@ as a table and a verdict that compares every row's seeds with those of "none"; r
 
 from __future__ import annotations
 
-import json
 import statistics
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields, replace
@@ -14,6 +13,7 @@ from torch import nn
 
 from ..data import FashionMNIST
 from ..history import History
+from ..record import Record
 from ..seeding import seed_everything
 from ..training import Recipe, train
 from .records import RESULTS
@@ -116,19 +116,21 @@ def verdict(results: dict[str, list[History]]) -> str:
 
 
 def save_ablation(path: str | Path, results: dict[str, list[History]], info: dict[str, object]) -> None:
-    """Write a labelled record: ``info`` (how, budget, machine) and every run's history."""
-    record = {"info": info, "arms": {name: [asdict(h) for h in runs] for name, runs in results.items()}}
-    Path(path).write_text(json.dumps(record, indent=1) + "\n")
+    """Write a labelled :class:`~resnet_lib.record.Record`: ``info`` (how, budget, machine) and every run's history,
+    by arm and seed."""
+    record = Record(dict(info))
+    for name, runs in results.items():
+        for history in runs:
+            record.add(name, history.seed, asdict(history))
+    record.save(path)
 
 
 def load_ablation(path: str | Path = RECORD) -> tuple[dict[str, list[History]], dict[str, object]]:
     """A record written by :func:`save_ablation` (by default the committed CPU record of
-    ``benchmarks/recipe_ablation.py``): the histories per arm and the ``info``."""
-    if not Path(path).is_file():
-        raise FileNotFoundError(f"no record at {path}; make one with: "
-                                f"python benchmarks/recipe_ablation.py --out {path}")
-    record = json.loads(Path(path).read_text())
-    return {name: [History(**h) for h in runs] for name, runs in record["arms"].items()}, record["info"]
+    ``benchmarks/recipe_ablation.py``): the histories per arm (in the order of their seeds) and the ``info``."""
+    record = Record.load(path, made_by=f"python benchmarks/recipe_ablation.py --out {path}")
+    histories = {name: [History(**numbers) for numbers in by_seed.values()] for name, by_seed in record.runs.items()}
+    return histories, record.info
 
 
 def largest_drop(history: History) -> float:
