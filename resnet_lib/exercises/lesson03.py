@@ -133,7 +133,7 @@ EXERCISES: list[Exercise] = [
         "map, as at a 56 px input with the pool, for about 4 times the FLOPs (count them with "
         "measure.count_flops). Both nets see the same 28x28 pixels, so this separates the last map's size from "
         "the image's. He et al. 2015 drop the pool for their 32x32 CIFAR images (a 3x3 stem, no pooling, an 8x8 "
-        "last map). If every seed without the pool is ahead, the small maps cost accuracy at this budget; if the "
+        "last map). If every seed without the pool is ahead, the small maps cost accuracy in runs this short; if the "
         "seeds overlap, a run this short cannot tell, and more seeds or steps are the next experiment, not a "
         "conclusion.",
     ),

@@ -23,10 +23,12 @@ def mean_curve(runs: dict[int, Curve], window: int) -> list[float]:
 
 def line_style(run: Run, depth_rank: int) -> dict[str, Any]:
     """Plain orange / residual blue; the deepest net of a panel solid and thick (``depth_rank`` 1), shallower
-    ones dashed (0), as in Fig. 6; zero-init runs dotted."""
+    ones dashed (0), as in Fig. 6; zero-init runs dotted. A marker tells depths apart too (squares deep, circles
+    shallow; triangles for zero-init), so no two lines differ by colour or thickness alone."""
     color = COLORS["plain" if run.plain else "residual"]
     style = ":" if run.zero_init else "-" if depth_rank else "--"
-    return {"color": color, "linestyle": style, "linewidth": 2.0 if depth_rank else 1.4}
+    marker = ("^" if depth_rank else "v") if run.zero_init else ("s" if depth_rank else "o")
+    return {"color": color, "linestyle": style, "linewidth": 2.0 if depth_rank else 1.4, "marker": marker}
 
 
 def draw_panel(ax: Axes, curves: Curves, runs: list[Run], window: int, upto: int | None = None) -> None:
@@ -37,10 +39,13 @@ def draw_panel(ax: Axes, curves: Curves, runs: list[Run], window: int, upto: int
         for curve in curves[run].values():
             ax.plot(smooth(curve.errors, window)[:upto], alpha=0.3, color=style["color"], linewidth=0.8,
                     linestyle=style["linestyle"])
-        ax.plot(mean_curve(curves[run], window)[:upto], label=str(run), **style)
-    ax.set(xlabel="iteration (SGD step)", ylabel="training error (smoothed)", ylim=(0, 1))
+        mean = mean_curve(curves[run], window)[:upto]
+        ax.plot(mean, label=str(run), markevery=max(1, len(mean) // 8), markersize=6, **style)
+    ax.set_xlabel("iteration (SGD step)", fontsize=12)
+    ax.set_ylabel("training error (smoothed)", fontsize=12)
+    ax.set_ylim(0, 1)
     if runs:
-        ax.legend(fontsize=8)
+        ax.legend(fontsize=10)
 
 
 def draw_fig6(curves: Curves, window: int, title: str, upto: int | None = None) -> Figure:
