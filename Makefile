@@ -26,8 +26,12 @@ BOOK_OUT ?= build/book
 # the site's JavaScript (MathJax, reveal.js), from npm; and the classroom settings JupyterLab reads as overrides
 BOOK_JS := book/node_modules/.package-lock.json
 LAB_OVERRIDES := $(VENV)/share/jupyter/lab/settings/overrides.json
+# a class on one machine (JupyterHub): the hub's packages (the `hub` extra) and its proxy (npm, hub/package.json);
+# set here, above `test`, which needs them (make expands a rule's prerequisites as it reads the rule)
+HUB_STAMP := $(VENV)/.hub-installed
+HUB_JS := hub/node_modules/.package-lock.json
 
-.PHONY: setup lab student test unit nbval notebooks data bench lint typecheck clean book FORCE
+.PHONY: setup lab student test test-all unit nbval notebooks data bench lint typecheck clean book FORCE
 
 $(STAMP): pyproject.toml $(REBUILD)
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "Python >= 3.10 is needed (found %s); set PYTHON=python3.x" % sys.version.split()[0])'
@@ -50,8 +54,15 @@ student: $(STAMP)  ## the student edition (no outputs, no solutions; nbgrader) i
 	@$(if $(DEST),,echo "make student needs a folder: make student DEST=student" && exit 2)
 	@$(BIN)/python tools/student.py $(DEST)
 
-test: $(STAMP) lint typecheck $(BOOK_JS) $(HUB_STAMP) $(HUB_JS)  ## every test: unit tests, nbval over every notebook (smoke preset), browser and hub tests
-	RESNET_PRESET=smoke $(BIN)/python -m pytest -n 2 --dist loadfile
+# One torch thread per process: two pytest workers on two cores, each starting kernels; more threads than cores
+# make small nets many times slower (they wait for each other), and the hub gives each student one thread too.
+TEST_ENV := RESNET_PRESET=smoke OMP_NUM_THREADS=1
+
+test: $(STAMP) lint typecheck $(BOOK_JS) $(HUB_STAMP) $(HUB_JS)  ## the tests CI runs: unit tests, nbval over every notebook (smoke preset), browser and hub tests
+	$(TEST_ENV) $(BIN)/python -m pytest -n 3 --dist loadfile -m "not full"
+
+test-all: $(STAMP) lint typecheck $(BOOK_JS) $(HUB_STAMP) $(HUB_JS)  ## make test, plus the checks it makes on one lesson made on every lesson (nbgrader, Run All in JupyterLab)
+	$(TEST_ENV) $(BIN)/python -m pytest -n 2 --dist loadfile
 
 lint: $(STAMP)
 	$(BIN)/ruff check resnet_lib tests notebooks benchmarks tools book hub conftest.py
@@ -60,23 +71,21 @@ typecheck: $(STAMP)  ## static type check of resnet_lib (mypy, settings in pypro
 	$(BIN)/mypy
 
 unit: $(STAMP)  ## the fast tier only: no notebooks, browser, integration or content tests (markers in conftest.py)
-	RESNET_PRESET=smoke $(BIN)/python -m pytest -n 2 tests -m "not (browser or notebook or integration or content or slow or hub)"
+	$(TEST_ENV) $(BIN)/python -m pytest -n 2 tests -m "not (browser or notebook or integration or content or slow or hub or full)"
 
 nbval: $(STAMP)  ## nbval only (NB=notebooks/02_residual_block.ipynb for one)
 	RESNET_PRESET=smoke $(BIN)/python -m pytest $(NB)
 
 notebooks: $(STAMP)  ## re-execute notebooks in place with the cpu preset (how committed outputs are made)
 	RESNET_PRESET=cpu $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
-	  --ExecutePreprocessor.timeout=3600 $(NB)
+	  --ExecutePreprocessor.timeout=3600 --ExecutePreprocessor.record_timing=False $(NB)
 	$(BIN)/python tools/tidy_notebooks.py $(NB)
 	$(BIN)/python tools/classroom.py $(NB)
 
 data: $(STAMP)  ## fetch (if needed) and verify the full Fashion-MNIST
 	$(BIN)/python -m resnet_lib.data --download
 
-# A class on one machine (JupyterHub): the hub's packages (the `hub` extra) and its proxy (npm, hub/package.json)
-HUB_STAMP := $(VENV)/.hub-installed
-HUB_JS := hub/node_modules/.package-lock.json
+# A class on one machine (JupyterHub): see the hub targets below
 HUB_DIR ?= hub-data
 HUB_COURSE ?= notebooks
 HUB_PORT ?= 8000

@@ -102,6 +102,7 @@ def test_gpu_record_refuses_the_cpu_unless_allowed(tmp_path):
     assert not list(tmp_path.iterdir())
 
 
+@pytest.mark.full  # trains: make test-all
 def test_gpu_record_trial_on_the_cpu_writes_history_and_machine(tmp_path):
     result = run("gpu_record.py", "--device", "cpu", "--allow-cpu", "--epochs", "1", "--train-limit", "64",
                  "--test-limit", "64", "--data", "sample", "--out", str(tmp_path))
@@ -114,6 +115,7 @@ def test_gpu_record_trial_on_the_cpu_writes_history_and_machine(tmp_path):
     assert "test acc" in result.stdout
 
 
+@pytest.mark.full  # runs a lesson: make test-all
 def test_notebook_times_runs_a_copy_and_records_the_wait(tmp_path):
     notebook = ROOT / "notebooks" / "02_residual_block.ipynb"
     digest = hashlib.sha256(notebook.read_bytes()).hexdigest()
@@ -133,6 +135,7 @@ def test_notebook_times_names_a_missing_notebook(tmp_path):
     assert result.returncode == 2 and "99_nothing.ipynb" in result.stderr
 
 
+@pytest.mark.full  # trains: make test-all
 def test_recipe_ablation_record_runs_every_arm_and_loads_back(tmp_path):
     from resnet_lib.lessons.recipe_ablation import SWITCHES, load_ablation
 
@@ -161,6 +164,7 @@ def test_degradation_record_runs_the_arms_asked_for_and_loads_back(tmp_path):
     assert wrong.returncode == 2 and "pre-activation" in wrong.stderr
 
 
+@pytest.mark.full  # trains: make test-all
 def test_improved_seeds_records_one_history_per_seed(tmp_path):
     out = tmp_path / "seeds.json"
     result = run("improved_seeds.py", "--preset", "smoke", "--seeds", "0", "1", "--epochs", "1", "--train-limit", "64",

@@ -138,7 +138,12 @@ def test_there_are_notebooks() -> None:
     assert NOTEBOOKS, f"no notebooks found in {ROOT / 'notebooks'}"
 
 
-@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[nb.stem for nb in NOTEBOOKS])
+# make test runs this lesson in JupyterLab here; make test-all every lesson (the hub test runs 01, 02, 05 in Lab)
+IN_MAKE_TEST = "02_residual_block"
+
+
+@pytest.mark.parametrize("notebook", [
+    pytest.param(nb, id=nb.stem, marks=() if nb.stem == IN_MAKE_TEST else pytest.mark.full) for nb in NOTEBOOKS])
 def test_notebook_runs_and_its_slider_responds(page: Page, lab: LabServer, notebook: Path) -> None:
     with screenshot_on_failure(page, ARTIFACTS / f"browser-{notebook.stem}.png"):
         open_notebook(page, lab, f"notebooks/{notebook.name}")
@@ -161,6 +166,7 @@ def test_checks_pass_on_a_working_slider(page: Page, lab: LabServer) -> None:
     assert (change.marker_before, change.marker_after) == ("updated: k=10", "updated: k=9")
 
 
+@pytest.mark.full  # the checks' own tests: make test keeps one per kind of failure
 def test_checks_read_the_marker_of_the_sliders_own_widget(page: Page, lab: LabServer) -> None:
     with screenshot_on_failure(page, ARTIFACTS / "browser-selftest-two-widgets.png"):
         assert run_selftest(page, lab, "two_widgets.ipynb").problems() == []
@@ -179,6 +185,7 @@ def test_checks_catch_a_broken_widget_callback_at_once(page: Page, lab: LabServe
     assert "'3' -> '4'" in str(caught.value), "the slider itself should have moved"
 
 
+@pytest.mark.full  # the checks' own tests: make test keeps one per kind of failure
 def test_checks_catch_a_marker_with_the_wrong_value(page: Page, lab: LabServer) -> None:
     """A new marker is not enough: it must carry the value the slider now shows."""
     assert run_selftest(page, lab, "wrong_marker.ipynb").problems() == []
@@ -188,6 +195,7 @@ def test_checks_catch_a_marker_with_the_wrong_value(page: Page, lab: LabServer) 
     assert "now: 'updated: k=5'" in str(caught.value)
 
 
+@pytest.mark.full
 @pytest.mark.parametrize("notebook, message", [
     ("callback_kills_kernel.ipynb", r"the kernel died after pressing ArrowRight .*'3' -> '4'"),
     ("no_slider.ipynb", r"no ipywidgets slider \(.widget-slider\) was rendered"),
@@ -200,6 +208,7 @@ def test_slider_checks_catch_a_broken_notebook_at_once(page: Page, lab: LabServe
     assert time.monotonic() - start < FAST
 
 
+@pytest.mark.full  # the checks' own tests: make test keeps one per kind of failure
 def test_checks_catch_a_kernel_that_dies_during_run_all_at_once(page: Page, lab: LabServer) -> None:
     open_notebook(page, lab, "selftest/kernel_dies.ipynb")
     start = time.monotonic()

@@ -1,10 +1,10 @@
 """Make re-executed notebooks diff only where their outputs changed (``make notebooks`` runs this after nbconvert).
 
-An unchanged notebook, executed again, differs in three ways that carry no information: each cell's execution
-timestamps (``metadata.execution``), the random ids of its widget models, and where printed text was split into
-several stream outputs (it depends on when the kernel flushed). This drops the timestamps, joins adjacent outputs
-of the same stream, and renames every widget model id to one derived from the notebook's name and the model's place
-(outputs in cell order, then the models their state refers to), so the same run gives the same file.
+An unchanged notebook, executed again (``make notebooks`` asks nbclient for no timestamps), differs in two ways that
+carry no information: the random ids of its widget models, and where printed text was split into several stream
+outputs (it depends on when the kernel flushed). This joins adjacent outputs of the same stream (nbconvert's
+``CoalesceStreamsPreprocessor``) and renames every widget model id to one derived from the notebook's name and the
+model's place (outputs in cell order, then the models their state refers to), so the same run gives the same file.
 
 Usage: ``python tools/tidy_notebooks.py NOTEBOOK...`` (rewrites each file in place).
 """
@@ -18,22 +18,11 @@ import uuid
 from pathlib import Path
 
 import nbformat
+from nbconvert.preprocessors import CoalesceStreamsPreprocessor
 
 VIEW = "application/vnd.jupyter.widget-view+json"
 STATE = "application/vnd.jupyter.widget-state+json"
 MODEL_ID = re.compile(r"[0-9a-f]{32}")
-
-
-def _join_streams(outputs: list[dict]) -> list[dict]:
-    """Adjacent outputs of the same stream (stdout or stderr) as one."""
-    joined: list[dict] = []
-    for out in outputs:
-        last = joined[-1] if joined else {}
-        if out["output_type"] == last.get("output_type") == "stream" and out["name"] == last["name"]:
-            last["text"] += out["text"]
-        else:
-            joined.append(out)
-    return joined
 
 
 def _output_views(nb: nbformat.NotebookNode) -> list[str]:
@@ -64,11 +53,8 @@ def _stable_order(views: list[str], state: dict[str, dict]) -> list[str]:
 
 
 def tidy(nb: nbformat.NotebookNode, name: str) -> nbformat.NotebookNode:
-    """``nb`` without execution timestamps and with widget model ids derived from ``name`` and their place."""
-    for cell in nb.cells:
-        cell.metadata.pop("execution", None)
-        if cell.cell_type == "code":
-            cell.outputs = _join_streams(cell.outputs)
+    """``nb`` with adjacent outputs of one stream joined, widget model ids derived from ``name`` and their place."""
+    nb, _ = CoalesceStreamsPreprocessor().preprocess(nb, {})
     state = nb.metadata.get("widgets", {}).get(STATE, {}).get("state", {})
     order = _stable_order(_output_views(nb), state)
     new_ids = {old: uuid.uuid5(uuid.NAMESPACE_URL, f"resnet-notebooks/{name}/{i}").hex for i, old in enumerate(order)}
