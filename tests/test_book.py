@@ -211,6 +211,15 @@ def test_search_finds_a_lesson_by_a_word_of_its_title(site_url: str, page):
     assert not log.problems, log.problems
 
 
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_the_site_shows_reference_solutions_without_nbgraders_markers(path: Path):
+    reading = nbformat.read(path, as_version=4)
+    shown = build_book.for_site(reading, "slides.html")
+    solutions = [c for c in shown.cells if build_book.is_solution(c)]
+    assert solutions and all("SOLUTION" not in c.source and c.source.strip() for c in solutions), path.name
+    assert any("### BEGIN SOLUTION" in c.source for c in reading.cells)  # the reading edition keeps them for nbgrader
+
+
 def test_reference_solutions_start_collapsed(site: Path, site_url: str, page):
     page, _ = page
     for nb in NOTEBOOKS:

@@ -20,7 +20,7 @@ def torchvision_flops(build) -> int:
 UNGROUPED = on_meta(lambda: ResNet(Bottleneck, [3, 4, 6, 3], groups=1, width_per_group=128))
 RIGHT = {
     "06.1": count_parameters(UNGROUPED) / count_parameters(on_meta(torchvision.models.resnext50_32x4d)),
-    "06.3": torchvision_flops(torchvision.models.resnet101) / torchvision_flops(torchvision.models.resnet50),
+    "06.2": torchvision_flops(torchvision.models.resnet101) / torchvision_flops(torchvision.models.resnet50),
 }
 PROJECTIONS_64 = (64 * 128 + 2 * 128) + (128 * 256 + 2 * 256)  # two 1x1 projections and their batch norms
 WIDTH_16 = (16 * 32 + 2 * 32) + (32 * 64 + 2 * 64)
@@ -50,14 +50,14 @@ class Learned(torch.nn.Module):  # right values, but a parameter: not option A
         return option_a(x, channels, stride) * self.scale
 
 
-RIGHT["06.4"] = ({20: 0.313, 32: 0.45, 56: 0.785}, 20)
-RIGHT["06.5"] = (option_a, PROJECTIONS_64)
+RIGHT["06.3"] = ({20: 0.313, 32: 0.45, 56: 0.785}, 20)
+RIGHT["06.4"] = (option_a, PROJECTIONS_64)
 WRONG = {
     "06.1": [32, 1.0, RIGHT["06.1"] + 0.05],
-    "06.4": [({20: 0.313, 32: 0.45, 56: 0.785}, 56), ({20: 0.313, 32: 0.70, 56: 0.785}, 20)],
-    "06.5": [(option_a, WIDTH_16), (option_a, 0), (pads_in_front, PROJECTIONS_64), (averages, PROJECTIONS_64),
+    "06.3": [({20: 0.313, 32: 0.45, 56: 0.785}, 56), ({20: 0.313, 32: 0.70, 56: 0.785}, 20)],
+    "06.4": [(option_a, WIDTH_16), (option_a, 0), (pads_in_front, PROJECTIONS_64), (averages, PROJECTIONS_64),
              (Learned(), PROJECTIONS_64)],
-    "06.3": [101 / 50, 1.0, RIGHT["06.3"] - 0.05],
+    "06.2": [101 / 50, 1.0, RIGHT["06.2"] - 0.05],
 }
 
 
@@ -70,23 +70,23 @@ def test_a_rounded_ratio_passes():
     from resnet_lib import check_exercise
 
     assert check_exercise("06.1", round(RIGHT["06.1"], 2), quiet=True)
-    assert check_exercise("06.3", round(RIGHT["06.3"], 2), quiet=True)
+    assert check_exercise("06.2", round(RIGHT["06.2"], 2), quiet=True)
 
 
 def test_a_tie_at_three_decimals_may_be_read_either_way():
     from resnet_lib import check_exercise
 
     tie = {20: 0.300, 32: 0.5005, 56: 0.700}
-    assert check_exercise("06.4", (tie, 20), quiet=True) and check_exercise("06.4", (tie, 56), quiet=True)
+    assert check_exercise("06.3", (tie, 20), quiet=True) and check_exercise("06.3", (tie, 56), quiet=True)
 
 
 def test_answers_of_the_wrong_kind_say_what_to_give(capsys):
     from resnet_lib import check_exercise
 
-    assert not check_exercise("06.4", ({20: 0.3, 56: 0.7}, 20))
-    assert not check_exercise("06.4", ({20: 0.3, 32: 0.4, 56: 0.7}, 32))
-    assert not check_exercise("06.5", PROJECTIONS_64)
-    assert not check_exercise("06.5", (option_a(torch.zeros(1, 2, 4, 4), 4, 2), PROJECTIONS_64))  # called, not given
+    assert not check_exercise("06.3", ({20: 0.3, 56: 0.7}, 20))
+    assert not check_exercise("06.3", ({20: 0.3, 32: 0.4, 56: 0.7}, 32))
+    assert not check_exercise("06.4", PROJECTIONS_64)
+    assert not check_exercise("06.4", (option_a(torch.zeros(1, 2, 4, 4), 4, 2), PROJECTIONS_64))  # called, not given
     out = "".join(capsys.readouterr())
     assert "{20: ..., 32: ..., 56: ...}" in out and "20 or 56" in out and "without calling it" in out
 
@@ -94,5 +94,5 @@ def test_answers_of_the_wrong_kind_say_what_to_give(capsys):
 def test_every_exercise_explains_itself():
     from resnet_lib.exercises.lesson06 import EXERCISES
 
-    assert [e.key for e in EXERCISES] == ["06.1", "06.3", "06.4", "06.5"]
+    assert [e.key for e in EXERCISES] == ["06.1", "06.2", "06.3", "06.4"]
     assert all(len(e.explanation) > 80 for e in EXERCISES)

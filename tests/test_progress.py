@@ -31,13 +31,17 @@ def test_outside_a_notebook_progress_is_plain_log_lines():
                                  "1,234.5 examples/s, 2.0 s\n")
 
 
-def test_draw_curves_draws_one_labelled_line_per_quantity():
-    fig, ax = plt.subplots()
-    live.draw_curves(ax, {"train_loss": ([0.5, 1.0], [2.3, 1.2]), "train_acc": ([0.5, 1.0], [0.3, 0.6]),
-                              "test_acc": ([1.0], [0.65])}, epochs=4)
-    labels = [line.get_label() for line in ax.get_lines()]
-    assert labels == ["train loss", "train acc", "test acc"]
-    assert ax.get_xlim() == (0, 4) and ax.get_ylim()[1] >= 2.3  # the loss above 1 stays visible
+def test_draw_curves_puts_loss_and_accuracy_on_their_own_labelled_axes():
+    fig, (loss_ax, acc_ax) = plt.subplots(1, 2)
+    live.draw_curves((loss_ax, acc_ax), {"train_loss": ([0.5, 1.0], [2.3, 1.2]),
+                                         "train_acc": ([0.5, 1.0], [0.3, 0.6]), "test_acc": ([1.0], [0.65])}, epochs=4)
+    assert [line.get_label() for line in loss_ax.get_lines()] == ["train loss"]
+    assert [line.get_label() for line in acc_ax.get_lines()] == ["train accuracy", "test accuracy"]
+    assert loss_ax.get_ylabel() and acc_ax.get_ylabel() and loss_ax.get_xlabel() == acc_ax.get_xlabel() == "epoch"
+    assert loss_ax.get_xlim() == acc_ax.get_xlim() == (0, 4)
+    assert loss_ax.get_ylim()[0] == 0 and loss_ax.get_ylim()[1] >= 2.3  # the whole loss curve stays visible
+    assert acc_ax.get_ylim() == (0, 1)
+    assert all(t.get_fontsize() >= 12 for ax in (loss_ax, acc_ax) for t in (ax.xaxis.label, ax.yaxis.label))
     plt.close(fig)
 
 

@@ -120,7 +120,9 @@ def for_site(nb: NotebookNode, slides_href: str) -> NotebookNode:
     """``nb`` with collapsed reference solutions and, under its title, links to its slides and to running it."""
     nb = nbformat.from_dict(nb)
     for cell in nb.cells:
-        if is_solution(cell):
+        if is_solution(cell):  # nbgrader's markers are for the teacher's tools, not for readers
+            cell.source = "\n".join(line for line in cell.source.split("\n")
+                                    if line.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION"))
             cell.metadata.setdefault("tags", []).append("hide-input")
             cell.metadata["mystnb"] = {"code_prompt_show": "Show the reference solution",
                                        "code_prompt_hide": "Hide the reference solution"}

@@ -101,11 +101,12 @@ EXERCISES: list[Exercise] = [
         lambda a: math.isclose(number(a), stage_flop_ratio("b5", 28, 100), rel_tol=1e-3),
         "divide b5's entry of measure.size_report(100).stage_flops by its entry in measure.size_report(28)"
         ".stage_flops. To explain the number, put the side of b5's output in each report next to 100/28.",
-        "a conv's FLOPs grow with the number of output positions, so b5's FLOPs grow as the square of its "
-        "side, not of the input's. Five layers halve the side, each rounding up: b5's side is the input side "
-        "halved five times, rounded up. At 100 px that stretches 3.125 to the next whole number (28 % more), at "
-        "28 px it stretches 0.875 to 1 (14 % more), so b5 grows faster than the area ratio (100/28)^2. Rounding "
-        "up can make a stage grow faster or slower than the image's area.",
+        "a conv's FLOPs grow with the number of output positions, so b5's FLOPs grow as the square of b5's "
+        "side, not of the input's. The two reports give b5's side as 4 at 100 px and 1 at 28 px: a ratio of 4, "
+        "where the inputs' sides have a ratio of 100/28 = 3.57. So b5's FLOPs grow 16 times, more than the area "
+        "ratio (100/28)^2 = 12.8. Every stride-2 layer rounds its output side up to a whole number, so a stage's "
+        "side is not exactly proportional to the input's, and a stage can grow faster or slower than the image's "
+        "area.",
     ),
     Exercise(
         "03.2",

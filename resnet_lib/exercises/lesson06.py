@@ -1,5 +1,5 @@
-"""Exercises for lesson 06 (plain vs residual, the ResNet family). 06.1 and 06.3 compute their answer; 06.4 (depth
-32 between 20 and 56) reads the learner's own training errors; 06.5 tests the learner's option-A shortcut and
+"""Exercises for lesson 06 (plain vs residual, the ResNet family). 06.1 and 06.2 compute their answer; 06.3 (depth
+32 between 20 and 56) reads the learner's own training errors; 06.4 tests the learner's option-A shortcut and
 counts the 1x1 projections it replaces."""
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ def _check_option_a(answer: Any) -> bool:
 
 
 def _check_depth_32(answer: Any) -> bool:
-    """06.4: ``(errors, closer)``: errors = {20: e, 32: e, 56: e} of the learner's plain nets; is plain-32's error
+    """06.3: ``(errors, closer)``: errors = {20: e, 32: e, 56: e} of the learner's plain nets; is plain-32's error
     closer to plain-20's or to plain-56's? A tie at 3 decimals may be read either way."""
     if isinstance(answer, str) or not isinstance(answer, tuple | list) or len(answer) != 2:
         raise AnswerTypeError("answer with ({20: error, 32: error, 56: error}, 20 or 56)")
@@ -100,7 +100,7 @@ EXERCISES: list[Exercise] = [
         "most of ResNeXt-50's parameters; so the ungrouped net is only a few times larger, not 32 times.",
     ),
     Exercise(
-        "06.3",
+        "06.2",
         "ResNet-101 stacks (3, 4, 23, 3) bottleneck blocks: how many times ResNet-50's FLOPs does it cost on one "
         "224x224 RGB image? Answer with a number.",
         lambda a: abs(number(a) - _flops_101_over_50()) <= 0.01,
@@ -113,7 +113,7 @@ EXERCISES: list[Exercise] = [
         "Going from 34 to 50 layers cost little because the bottleneck replaced the basic block.",
     ),
     Exercise(
-        "06.4",
+        "06.3",
         "Put depth 32 between 20 and 56: train plain-32 with section 2's short run (seed 0) and compare its "
         "training error with plain-20's and plain-56's. Is it closer to plain-20 or to plain-56? Answer "
         "({20: error, 32: error, 56: error}, 20 or 56).",
@@ -126,7 +126,7 @@ EXERCISES: list[Exercise] = [
         "steps are a glimpse, which is why the recorded runs use three seeds.",
     ),
     Exercise(
-        "06.5",
+        "06.4",
         "He et al. 2015's option A shortcut has no parameters: subsample by the stride, then pad with zero "
         "channels. Write shortcut(x, channels, stride), use it in place of ResNet-56's 1x1 projections at width "
         "64, and count the parameters it saves. Answer (your function, the number saved).",

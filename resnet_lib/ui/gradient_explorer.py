@@ -26,9 +26,10 @@ def profile_style(residual: bool, batch_norm: bool, zero_init_residual: bool = F
 
 
 def draw_profile(ax: Axes, norms: torch.Tensor, residual: bool, batch_norm: bool, zero_init_residual: bool = False,
-                 label: str | None = None, alpha: float = 1.0) -> None:
-    """Plot ``|d loss / d h_l|`` against the layer index ``l`` on a log axis, in the variant's colour and line."""
-    style = profile_style(residual, batch_norm, zero_init_residual)
+                 label: str | None = None, alpha: float = 1.0, **override: Any) -> None:
+    """Plot ``|d loss / d h_l|`` against the layer index ``l`` on a log axis, in the variant's colour and line
+    (``override``: matplotlib line options that replace the variant's, e.g. a colour per training step)."""
+    style = profile_style(residual, batch_norm, zero_init_residual) | override
     ax.semilogy(range(len(norms)), norms.numpy(), label=label, alpha=alpha, **style)
     ax.set_xlabel("layer l (0 = input side)")
     ax.set_ylabel("gradient norm |dL/dh_l|")

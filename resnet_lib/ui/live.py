@@ -1,5 +1,5 @@
 """See training as it happens in Jupyter: a ``tqdm.auto`` bar per epoch and one live matplotlib figure (train
-loss, train accuracy, test accuracy) redrawn in place, a tidy stand-in for d2l's Animator."""
+loss; train and test accuracy) redrawn in place, a tidy stand-in for d2l's Animator."""
 
 from __future__ import annotations
 
@@ -15,37 +15,49 @@ from .style import COLORS
 
 POINTS_PER_EPOCH = 5  # running train loss/accuracy is recorded this often within an epoch
 REDRAW_S = 2.0  # within an epoch the figure is redrawn at most this often (a redraw costs tens of milliseconds)
-CURVES = {  # key -> (label, colour, line style)
-    "train_loss": ("train loss", COLORS["plain"], "-"),
-    "train_acc": ("train acc", COLORS["residual"], "--"),
-    "test_acc": ("test acc", COLORS["accent"], "-"),
+CURVES = {  # key -> (panel, label, colour, line style, marker): the loss on the left, accuracies on the right
+    "train_loss": (0, "train loss", COLORS["plain"], "-", None),
+    "train_acc": (1, "train accuracy", COLORS["residual"], "--", None),
+    "test_acc": (1, "test accuracy", COLORS["accent"], "-", "o"),
 }
+FONT = 12  # points: readable from the back of a room at the notebook's width
 
 
-def draw_curves(ax: Axes, curves: dict[str, tuple[list[float], list[float]]], epochs: int) -> None:
-    """Draw ``key -> (x in epochs, y)`` curves on ``ax`` with one fixed style per key."""
-    ax.clear()
+def draw_curves(axes: tuple[Axes, Axes], curves: dict[str, tuple[list[float], list[float]]], epochs: int) -> None:
+    """Draw ``key -> (x in epochs, y)`` curves: the training loss on ``axes[0]``, the accuracies on ``axes[1]``."""
+    for ax in axes:
+        ax.clear()
     for key, (xs, ys) in curves.items():
-        label, color, style = CURVES[key]
-        ax.plot(xs, ys, linestyle=style, color=color, marker="o" if key == "test_acc" else None, label=label)
-    top = max([1.0, *[max(ys, default=0) for _, ys in curves.values()]])
-    ax.set(xlabel="epoch", xlim=(0, epochs), ylim=(0, top), title="training progress")
-    ax.grid(alpha=0.3)
-    ax.legend(loc="center right")
+        panel, label, color, style, marker = CURVES[key]
+        axes[panel].plot(xs, ys, linestyle=style, color=color, marker=marker, label=label, linewidth=2)
+    loss_ax, acc_ax = axes
+    top = max([1.0, *curves["train_loss"][1]]) if "train_loss" in curves else 1.0
+    loss_ax.set_ylim(0, top * 1.05)
+    loss_ax.set_ylabel("training loss (cross-entropy)", fontsize=FONT)
+    acc_ax.set_ylim(0, 1)
+    acc_ax.set_ylabel("accuracy (fraction correct)", fontsize=FONT)
+    for ax in axes:
+        ax.set_xlim(0, epochs)
+        ax.set_xlabel("epoch", fontsize=FONT)
+        ax.tick_params(labelsize=FONT - 1)
+        ax.grid(alpha=0.3)
+        if ax.get_lines():
+            ax.legend(loc="lower left" if ax is acc_ax else "upper right", fontsize=FONT - 1)
 
 
 class LiveCurves:
     """A figure that is displayed once and then updated in place (``IPython.display`` display handle)."""
 
-    def __init__(self, epochs: int, figsize: tuple[float, float] = (5.5, 3.2)):
+    def __init__(self, epochs: int, figsize: tuple[float, float] = (10, 3.6)):
         from IPython.display import display
 
         self.epochs = epochs
         self.curves: dict[str, tuple[list[float], list[float]]] = {k: ([], []) for k in CURVES}
         self.fig: Figure = plt.figure(figsize=figsize, dpi=80)
-        self.ax = self.fig.add_subplot()
+        self.axes = (self.fig.add_subplot(1, 2, 1), self.fig.add_subplot(1, 2, 2))
         plt.close(self.fig)  # shown only through the handle, never twice
-        draw_curves(self.ax, self.curves, epochs)
+        draw_curves(self.axes, self.curves, epochs)
+        self.fig.tight_layout()
         self.handle = display(self.fig, display_id=True)
 
     def add(self, key: str, x: float, y: float) -> None:
@@ -53,7 +65,7 @@ class LiveCurves:
         self.curves[key][1].append(y)
 
     def redraw(self) -> None:
-        draw_curves(self.ax, self.curves, self.epochs)
+        draw_curves(self.axes, self.curves, self.epochs)
         self.handle.update(self.fig)
 
 

@@ -17,11 +17,13 @@ def plot_confusion(ax: Axes, cm: torch.Tensor, classes: tuple[str, ...] = CLASSE
     ax.imshow(rates, cmap="Blues", vmin=0, vmax=1)
     for t in range(len(classes)):
         for p in range(len(classes)):
-            ax.text(p, t, str(int(cm[t, p])), ha="center", va="center", fontsize=7,
+            ax.text(p, t, str(int(cm[t, p])), ha="center", va="center", fontsize=12,
                     color="white" if rates[t, p] > 0.5 else "black")
-    ax.set_xticks(range(len(classes)), classes, rotation=45, ha="right", fontsize=8)
-    ax.set_yticks(range(len(classes)), classes, fontsize=8)
-    ax.set(xlabel="predicted class", ylabel="true class", title="confusion matrix (test set)")
+    ax.set_xticks(range(len(classes)), classes, rotation=45, ha="right", fontsize=12)
+    ax.set_yticks(range(len(classes)), classes, fontsize=12)
+    ax.set_xlabel("predicted class", fontsize=13)
+    ax.set_ylabel("true class", fontsize=13)
+    ax.set_title("confusion matrix (test set): images per cell", fontsize=13)
 
 
 class MistakeBrowser(Explorer):

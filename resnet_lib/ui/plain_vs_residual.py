@@ -23,11 +23,13 @@ def mean_curve(runs: dict[int, Curve], window: int) -> list[float]:
 
 def line_style(run: Run, depth_rank: int) -> dict[str, Any]:
     """Plain orange / residual blue; the deepest net of a panel solid and thick (``depth_rank`` 1), shallower
-    ones dashed (0), as in Fig. 6; zero-init runs dotted. A marker tells depths apart too (squares deep, circles
-    shallow; triangles for zero-init), so no two lines differ by colour or thickness alone."""
+    ones dashed (0), as in Fig. 6; zero-init runs dotted. A marker tells kinds and depths apart too (plain: squares
+    deep, circles shallow; residual: diamonds deep, pentagons shallow; zero-init: triangles), so no two lines differ
+    by colour or thickness alone, not even twins of one depth."""
     color = COLORS["plain" if run.plain else "residual"]
     style = ":" if run.zero_init else "-" if depth_rank else "--"
-    marker = ("^" if depth_rank else "v") if run.zero_init else ("s" if depth_rank else "o")
+    markers = ("v", "^") if run.zero_init else ("o", "s") if run.plain else ("p", "D")
+    marker = markers[depth_rank]
     return {"color": color, "linestyle": style, "linewidth": 2.0 if depth_rank else 1.4, "marker": marker}
 
 
