@@ -53,9 +53,11 @@ def _heading_level(cell: NotebookNode) -> int:
 
 def is_solution(cell: NotebookNode) -> bool:
     """A reference solution: a code cell whose source is collapsed (CONTRIBUTING.md's convention) and that is not
-    plumbing removed from the site altogether (tag ``remove-input``, e.g. the settings cell or hidden checks)."""
+    plumbing removed from the site altogether (tag ``remove-input``, e.g. the settings cell or hidden checks) nor
+    code shown collapsed for its output (tag ``hide-input``, e.g. the drawing code under a figure)."""
+    tags = cell.metadata.get("tags", [])
     return (cell.cell_type == "code" and bool(cell.metadata.get("jupyter", {}).get("source_hidden"))
-            and "remove-input" not in cell.metadata.get("tags", []))
+            and "remove-input" not in tags and "hide-input" not in tags)
 
 
 def default_slide_type(cells: list[NotebookNode], index: int) -> str:

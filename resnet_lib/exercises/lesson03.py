@@ -102,11 +102,10 @@ EXERCISES: list[Exercise] = [
         "divide b5's entry of measure.size_report(100).stage_flops by its entry in measure.size_report(28)"
         ".stage_flops. To explain the number, put the side of b5's output in each report next to 100/28.",
         "a conv's FLOPs grow with the number of output positions, so b5's FLOPs grow as the square of b5's "
-        "side, not of the input's. The two reports give b5's side as 4 at 100 px and 1 at 28 px: a ratio of 4, "
-        "where the inputs' sides have a ratio of 100/28 = 3.57. So b5's FLOPs grow 16 times, more than the area "
-        "ratio (100/28)^2 = 12.8. Every stride-2 layer rounds its output side up to a whole number, so a stage's "
-        "side is not exactly proportional to the input's, and a stage can grow faster or slower than the image's "
-        "area.",
+        "side, not of the input's. The two reports' b5 sides have a larger ratio than the inputs' sides (100/28 "
+        "= 3.57), so b5's FLOPs grow faster than the area ratio (100/28)^2 = 12.8. Every stride-2 layer rounds "
+        "its output side up to a whole number, so a stage's side is not exactly proportional to the input's, and "
+        "a stage can grow faster or slower than the image's area.",
     ),
     Exercise(
         "03.2",
