@@ -58,11 +58,17 @@ class WeightedLayer:
     main_path: bool
 
 
-def _describe_weighted(m: nn.Module) -> str:
+def describe_layer(m: nn.Module) -> str:
+    """A layer in a few words, the one wording of the course: ``3x3 conv 64->128, stride 2`` (no stride when it is
+    1), ``linear 512->10``, ``BN(64)``; any other module by its class name."""
     if isinstance(m, nn.Conv2d):
-        k = m.kernel_size[0]
-        return f"{k}x{k} conv {m.in_channels}->{m.out_channels}, stride {m.stride[0]}"
-    return f"linear {m.in_features}->{m.out_features}"
+        k, s = m.kernel_size[0], m.stride[0]
+        return f"{k}x{k} conv {m.in_channels}->{m.out_channels}" + (f", stride {s}" if s != 1 else "")
+    if isinstance(m, nn.Linear):
+        return f"linear {m.in_features}->{m.out_features}"
+    if isinstance(m, nn.BatchNorm2d):
+        return f"BN({m.num_features})"
+    return type(m).__name__
 
 
 def weighted_layers(net: nn.Module) -> list[WeightedLayer]:
@@ -70,7 +76,7 @@ def weighted_layers(net: nn.Module) -> list[WeightedLayer]:
     off the main path (the layers counted in a ResNet's name are the main-path ones)."""
     shortcuts = {id(p) for m in net.modules() if (p := getattr(m, "projection", None)) is not None}
     return [
-        WeightedLayer(name, _describe_weighted(m), id(m) not in shortcuts)
+        WeightedLayer(name, describe_layer(m), id(m) not in shortcuts)
         for name, m in net.named_modules()
         if isinstance(m, nn.Conv2d | nn.Linear)
     ]

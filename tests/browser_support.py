@@ -59,6 +59,18 @@ def missing(what: str, fix: str = CHROMIUM_FIX) -> NoReturn:
 
 
 @contextmanager
+def new_page(browser: Browser, width: int = 1280, height: int = 720, timeout_ms: int = 30_000) -> Iterator[Page]:
+    """A page in a fresh browser context of ``width`` x ``height``; actions wait at most ``timeout_ms``."""
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    page.set_default_timeout(timeout_ms)
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+@contextmanager
 def chromium() -> Iterator[Browser]:
     """Playwright driving the system's Chromium (no browser download); closed on exit."""
     try:

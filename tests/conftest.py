@@ -1,11 +1,21 @@
 """Shared fixtures."""
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import pytest
 
 from resnet_lib import check_exercise
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """One headless Chromium per test module (``browser_support.chromium``: the test is skipped, or fails under CI,
+    when there is none). Pages come from ``browser_support.new_page``."""
+    from browser_support import chromium
+
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture

@@ -24,15 +24,15 @@ def test_trace_matches_the_module(kind, cin, cout, use_1x1, stride):
     assert layout.output_shape == tuple(block.eval()(torch.rand(2, cin, 7, 7)).shape)
     assert layout.params == count(block)
     assert len(layout.shortcut) == (1 if use_1x1 else 0)
-    convs = [s for s in layout.branch if s.label.startswith("conv 3x3")]
+    convs = [s for s in layout.branch if s.label.startswith("3x3 conv")]
     assert len(convs) == 2 and (f"stride {stride}" in convs[0].label) == (stride != 1)
 
 
 def test_branch_order_differs_between_post_and_pre_activation():
     post = [s.label for s in trace_block(Residual(3, 3), (1, 3, 4, 4)).branch]
     pre = [s.label for s in trace_block(PreActResidual(3, 3), (1, 3, 4, 4)).branch]
-    assert post == ["conv 3x3, 3->3", "BN(3)", "ReLU", "conv 3x3, 3->3", "BN(3)"]
-    assert pre == ["BN(3)", "ReLU", "conv 3x3, 3->3", "BN(3)", "ReLU", "conv 3x3, 3->3"]
+    assert post == ["3x3 conv 3->3", "BN(3)", "ReLU", "3x3 conv 3->3", "BN(3)"]
+    assert pre == ["BN(3)", "ReLU", "3x3 conv 3->3", "BN(3)", "ReLU", "3x3 conv 3->3"]
     assert [s.label for s in trace_block(Residual(3, 3), (1, 3, 4, 4)).after] == ["ReLU"]
     assert trace_block(PreActResidual(3, 3), (1, 3, 4, 4)).after == []
 
@@ -63,7 +63,7 @@ def test_diagram_has_a_box_per_step():
     texts = [t.get_text() for t in fig.axes[0].texts]
     boxes = [t for t in texts if t]  # x, the branch, the shortcut, +, the steps after it
     assert len(boxes) == 1 + len(layout.branch) + 1 + 1 + len(layout.after)
-    assert any("conv 1x1" in t for t in texts) and "(4, 6, 3, 3)" in fig.axes[0].get_title()
+    assert any("1x1 conv" in t for t in texts) and "(4, 6, 3, 3)" in fig.axes[0].get_title()
 
 
 def test_widget_slider_updates_text_and_figure():

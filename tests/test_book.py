@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import nbformat
 import pytest
-from browser_support import chromium, missing
+from browser_support import missing, new_page
 from tool_loader import load_tool
 
 if TYPE_CHECKING:
@@ -117,12 +117,6 @@ def site_url(site: Path) -> Iterator[str]:
     thread.join()
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
-
-
 class PageLog:
     """Console errors, failed requests and requests that tried to leave this machine, for one page."""
 
@@ -145,11 +139,8 @@ class PageLog:
 
 @pytest.fixture
 def page(browser: Browser, site_url: str) -> Iterator[tuple[Page, PageLog]]:
-    context = browser.new_context(viewport={"width": 1280, "height": 720})
-    page = context.new_page()
-    page.set_default_timeout(20_000)
-    yield page, PageLog(page, site_url)
-    context.close()
+    with new_page(browser, timeout_ms=20_000) as page:
+        yield page, PageLog(page, site_url)
 
 
 _IMAGES_JS = """() => [...document.images]

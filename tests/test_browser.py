@@ -23,12 +23,12 @@ from browser_support import (
     BrowserCheckError,
     LabServer,
     NotebookRun,
-    chromium,
     close_documents,
     host_addresses,
     lab_server,
     listening_addresses,
     move_first_slider,
+    new_page,
     open_notebook,
     run_all_cells,
     screenshot_on_failure,
@@ -111,19 +111,10 @@ def lab(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
-
-
-@pytest.fixture(scope="module")
 def lab_page(browser: Browser) -> Iterator[Page]:
     """One page for all notebooks: loading JupyterLab costs more than opening a notebook in it."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    page = context.new_page()
-    page.set_default_timeout(30_000)
-    yield page
-    context.close()
+    with new_page(browser, 1400, 1000) as page:
+        yield page
 
 
 @pytest.fixture

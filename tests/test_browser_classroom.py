@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING
 
 import nbformat
 import pytest
-from browser_support import LabServer, chromium, close_documents, lab_server
+from browser_support import LabServer, close_documents, lab_server, new_page
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Page
+    from playwright.sync_api import Browser, Page
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -71,10 +71,8 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServer]:
 
 
 @pytest.fixture(scope="module")
-def page(lab: LabServer) -> Iterator[Page]:
-    with chromium() as browser:
-        page = browser.new_page(viewport={"width": 1280, "height": 720})
-        page.set_default_timeout(30_000)
+def page(browser: Browser, lab: LabServer) -> Iterator[Page]:
+    with new_page(browser) as page:
         yield page
 
 

@@ -194,10 +194,10 @@ EXERCISES: list[Exercise] = [
         "compare_seeds(late['residual, gamma = 0'], late['no layer inserted']) compares the residual layer "
         "with the control; .decided says whether every seed's difference is larger than the spread, and the "
         "sign of .differences which way. If it is not decided, the verdict is 'not told apart'.",
-        explanation="Both nets start from exactly the same function (the γ = 0 layer adds nothing at step 0) and "
-        "see the same batches; they part only as the new layer's weights start to move, so any difference between "
-        "them is small next to how much one net's loss moves from one seed to another. Compare your verdict with "
-        "section 3's for seeds 1 and 2: if both say 'undecided', the rule did its job; if one pair of seeds finds a "
+        explanation="Both nets start from exactly the same function (the γ = 0 layer adds nothing at step 0) and see "
+        "the same batches; they part only as the new layer's weights start to move, so any difference between them is "
+        "small next to how much one net's loss moves from one seed to another. Compare your verdict with section 3's "
+        "for seeds 1 and 2: if both are 'not told apart', the rule did its job; if one pair of seeds finds a "
         "difference the other does not, that is what the rule guards against: two seeds are not evidence of a "
         "difference this small, and more seeds, or a longer run, would be needed to settle it.",
     ),

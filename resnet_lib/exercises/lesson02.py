@@ -123,13 +123,13 @@ EXERCISES: list[Exercise] = [
         "short_run returns the loss of every step: round(sum(run[-15:]) / 15, 3). Then compare_seeds(losses['plain'], "
         "losses['residual']): .decided says whether every seed's difference is larger than the spread between "
         "seeds, and the sign of .differences which way.",
-        explanation="The two nets have the same layers and see the same batches; the plain twin lacks only the "
-        "nine shortcuts, so a difference larger than the spread between seeds is the shortcuts' doing. Expect the "
-        "plain net to fall more slowly: through 19 stacked convolutions the signal and its gradient must pass every "
-        "layer, while the residual net starts close to a shallower function and its gradient reaches the early "
-        "layers through the shortcuts. If your seeds say 'undecided', the run was too short to tell them apart. "
-        "Either way this is early training only (60 steps); whether a gap survives to the end of training, He et "
-        "al.'s degradation, is lesson 6's question.",
+        explanation="The two nets have the same layers and see the same batches; the plain twin lacks only the nine "
+        "shortcuts, so a difference larger than the spread between seeds is the shortcuts' doing. Where the plain net "
+        "falls more slowly, this is why: through 19 stacked convolutions the signal and its gradient must pass every "
+        "layer, while the residual net starts close to a shallower function and its gradient reaches the early layers "
+        "through the shortcuts. If your verdict is 'not told apart', the run was too short to tell them apart. Either "
+        "way this is early training only (60 steps); whether a gap survives to the end of training, He et al.'s "
+        "degradation, is lesson 6's question.",
     ),
     Exercise(
         "02.4",

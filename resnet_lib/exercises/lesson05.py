@@ -226,8 +226,8 @@ EXERCISES: list[Exercise] = [
         "print the last entry of jacobian_chain(1000, residual=True, branch_scale=s) for every s in the list; "
         "compare each with 1e6.",
         "Each factor I + s·W·D adds to the vector a random one of relative size about s, so it multiplies the "
-        "squared length by roughly 1 + s²; after L factors the length is roughly exp(L·s²/2): small branches "
-        "keep it near 1, but it grows exponentially in s². That is why the branches "
+        "squared length by roughly 1 + s², and these factors compound over the L blocks: small branches "
+        "keep the length near 1, large ones make it grow exponentially with depth. That is why the branches "
         "must be small next to the sum they join (or start at zero, γ = 0) for the identity to dominate.",
     ),
     Exercise(
@@ -265,11 +265,11 @@ EXERCISES: list[Exercise] = [
         _check_lesion_counts,
         "for each net, count the blocks with loss_without - loss_whole > 0.1, e.g. "
         "sum(v - whole > 0.1 for v in without)",
-        "In the plain net every block matters: each later layer was trained on exactly what the block below it "
-        "computed, so removing any one feeds the rest inputs they have never seen. In the residual net each block "
-        "adds a correction to a sum that flows past it, so the later blocks still see almost the input they were "
-        "trained on; few blocks (or none) matter on their own. Veit et al. (2016) read this as a residual net "
-        "behaving like an ensemble of many shorter paths.",
+        "In the plain net many blocks matter, those near the input most: each later layer was trained on exactly what "
+        "the block below it computed, so removing one feeds the rest inputs they have never seen. In the residual net "
+        "each block adds a correction to a sum that flows past it, so the later blocks still see almost the input "
+        "they were trained on; few blocks (or none) matter on their own. Veit et al. (2016) read this as a residual "
+        "net behaving like an ensemble of many shorter paths.",
     ),
     Exercise(
         "05.7",

@@ -122,8 +122,8 @@ EXERCISES: list[Exercise] = [
         "and compare the two distances |e32 - e20| and |e32 - e56|",
         "Degradation is not a switch at some depth: the training error of the plain nets grows with depth, and "
         "where 32 lands says how fast. In this short, early-training run the answer can differ from the runs "
-        "trained to the end in section 2, where all three plain depths were trained 15 passes; one seed and 100 "
-        "steps are a glimpse, which is why the recorded runs use three seeds.",
+        "trained to the end in section 2, where plain-20 and plain-56 were trained 15 passes; one seed and 100 "
+        "steps are a glimpse, which is why the runs trained to the end use three seeds.",
     ),
     Exercise(
         "06.4",

@@ -13,14 +13,15 @@ from torch import fx, nn
 from torch.fx.passes.shape_prop import ShapeProp
 
 from ..blocks import PreActResidual, Residual
-from ..measure import count_parameters
+from ..measure import count_parameters, describe_layer
 
 BLOCKS: dict[str, type[nn.Module]] = {"Residual": Residual, "PreActResidual": PreActResidual}
 
 
 @dataclass(frozen=True)
 class Step:
-    """One operation: a label (``"conv 3x3, 3->6, stride 2"``), its output shape, its parameter count."""
+    """One operation: a label (``"3x3 conv 3->6, stride 2"``, from ``measure.describe_layer``), its output shape,
+    its parameter count."""
 
     label: str
     shape: tuple[int, ...]
@@ -52,14 +53,8 @@ def make_block(kind: str, input_channels: int, num_channels: int, use_1x1conv: b
 
 
 def _label(node: fx.Node, module: nn.Module | None) -> str:
-    if isinstance(module, nn.Conv2d):
-        k, s = module.kernel_size[0], module.stride[0]
-        stride = f", stride {s}" if s != 1 else ""
-        return f"conv {k}x{k}, {module.in_channels}->{module.out_channels}{stride}"
-    if isinstance(module, nn.BatchNorm2d):
-        return f"BN({module.num_features})"
     if module is not None:
-        return type(module).__name__
+        return describe_layer(module)
     if node.target in (operator.add, torch.add):
         return "+"
     return "ReLU" if node.target is torch.nn.functional.relu else str(node.target)

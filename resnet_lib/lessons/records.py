@@ -12,7 +12,7 @@ RESULTS = Path(__file__).resolve().parents[2] / "benchmarks" / "results"  # the 
 def _machine(record: dict) -> str:
     machine = record["machine"]
     name = machine["device_name"] if machine["device"] != "cpu" else f"{machine['cores']}-core {machine['cpu']}"
-    return f"{name}, {record['date'][:10]}"
+    return name if machine["device"] != "cpu" else f"a {name}"
 
 
 def throughput_records(results: Path = RESULTS) -> list[str]:
@@ -25,9 +25,9 @@ def throughput_records(results: Path = RESULTS) -> list[str]:
         figures = "; ".join(
             f"{name} {fig['d2l']['median']:,.0f} vs {fig['resnet_lib']['median']:,.0f} images/s ({fig['ratio']:.2f}x)"
             for name, fig in record["figures"].items())
-        lines.append(f"recorded on {_machine(record)}, {settings['image_size']} px, width {settings['width']}, batch "
-                     f"{settings['batch_size']} (d2l's loader vs batches): {figures}")
-    return lines or ["no benchmark record in this copy of the course"]
+        lines.append(f"made in advance on {_machine(record)}, {settings['image_size']} px, width {settings['width']}, "
+                     f"batch {settings['batch_size']} (d2l's loader vs batches): {figures}")
+    return lines or ["no speed measurement made in advance"]
 
 
 def gpu_runs(results: Path = RESULTS) -> list[str]:
@@ -36,10 +36,10 @@ def gpu_runs(results: Path = RESULTS) -> list[str]:
     for path in sorted(results.glob("full-run-*.json")):
         record = json.loads(path.read_text())
         history = record["history"]
-        lines.append(f"recorded run of the full preset on {_machine(record)}: test accuracy "
+        lines.append(f"a run of d2l's full recipe made in advance on {_machine(record)}: test accuracy "
                      f"{history['test_acc'][-1]:.3f} after {len(history['test_acc'])} epochs, "
                      f"{sum(history['wall_s']) / 60:.0f} min")
-    return lines or ["no recorded GPU run of the full preset in this copy of the course yet"]
+    return lines or ["no run of d2l's full recipe made in advance on a GPU yet"]
 
 
 def improved_seeds(preset: str, results: Path = RESULTS) -> list[str]:
@@ -47,7 +47,7 @@ def improved_seeds(preset: str, results: Path = RESULTS) -> list[str]:
     ``benchmarks/improved_seeds.py``), or one line saying there is no record."""
     path = results / f"improved_seeds-{preset}.json"
     if not path.is_file():
-        return [f"no recorded runs of the improved recipe in the {preset} preset in this copy of the course"]
+        return ["no runs of the improved recipe made in advance at these settings"]
     record = json.loads(path.read_text())
-    return [f"recorded ({_machine(record)}): seed {seed}, test accuracy {run['test_acc'][-1]:.4f} after "
+    return [f"made in advance on {_machine(record)}: seed {seed}, test accuracy {run['test_acc'][-1]:.4f} after "
             f"{len(run['test_acc'])} epochs" for seed, run in record["runs"].items()]

@@ -18,8 +18,9 @@ PLUS_R = 0.2
 
 
 def _step_text(s: Step) -> str:
-    """``conv 3x3, 3->6, stride 2`` over ``6x3x3`` (channels x height x width), one phrase per line."""
-    return s.label.replace("->", "→").replace(", ", "\n") + "\n" + "×".join(map(str, s.shape[1:]))
+    """``3x3 conv 3->6, stride 2`` over ``6x3x3`` (channels x height x width), one phrase per line."""
+    text = s.label.replace(" conv ", " conv\n").replace("->", "→").replace(", ", "\n")
+    return text + "\n" + "×".join(map(str, s.shape[1:]))
 
 
 def draw_block(layout: BlockLayout) -> plt.Figure:

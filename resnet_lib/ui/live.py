@@ -37,7 +37,7 @@ def draw_curves(axes: tuple[Axes, Axes], curves: dict[str, tuple[list[float], li
     acc_ax.set_ylim(0, 1)
     acc_ax.set_ylabel("accuracy (fraction correct)", fontsize=FONT)
     for ax in axes:
-        ax.set_xlim(0, epochs)
+        ax.set_xlim(0, epochs * 1.04)  # room for the last epoch's dot
         ax.set_xlabel("epoch", fontsize=FONT)
         ax.tick_params(labelsize=FONT - 1)
         ax.grid(alpha=0.3)
