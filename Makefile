@@ -57,6 +57,7 @@ student: $(STAMP)  ## the student edition (no outputs, no solutions; nbgrader) i
 # One torch thread per process: two pytest workers on two cores, each starting kernels; more threads than cores
 # make small nets many times slower (they wait for each other), and the hub gives each student one thread too.
 TEST_ENV := RESNET_PRESET=smoke OMP_NUM_THREADS=1
+UNIT_WORKERS ?= -n 2
 
 test: $(STAMP) lint typecheck $(BOOK_JS) $(HUB_STAMP) $(HUB_JS)  ## the tests CI runs: unit tests, nbval over every notebook (smoke preset), browser and hub tests
 	$(TEST_ENV) $(BIN)/python -m pytest -n 3 --dist loadfile -m "not full"
@@ -71,7 +72,7 @@ typecheck: $(STAMP)  ## static type check of resnet_lib (mypy, settings in pypro
 	$(BIN)/mypy
 
 unit: $(STAMP)  ## the fast tier only: no notebooks, browser, integration or content tests (markers in conftest.py)
-	$(TEST_ENV) $(BIN)/python -m pytest -n 2 tests -m "not (browser or notebook or integration or content or slow or hub or full)"
+	$(TEST_ENV) $(BIN)/python -m pytest $(UNIT_WORKERS) tests -m "not (browser or notebook or integration or content or slow or hub or full)"
 
 nbval: $(STAMP)  ## nbval only (NB=notebooks/02_residual_block.ipynb for one)
 	RESNET_PRESET=smoke $(BIN)/python -m pytest $(NB)

@@ -150,7 +150,7 @@ EXERCISES: list[Exercise] = [
     Exercise(
         "01.4",
         "Put a BatchNorm2d between the identity-initialised conv and its ReLU (conv -> BN -> ReLU, like "
-        "plain_layer). After torch.manual_seed(0), build net = small_cnn(4) and x = torch.randn(8, 1, 28, 28), "
+        "plain_layer). After torch.manual_seed(0), build small = small_cnn(4) and x = torch.randn(8, 1, 28, 28), "
         "insert the layer after the max-pool, and compare the outputs with both nets in training mode: what "
         "is the largest change? (a number, to 2 decimals)",
         lambda a: abs(number(a) - dirac_bn_layer_change()) <= 0.005 + 1e-9,

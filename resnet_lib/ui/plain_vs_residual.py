@@ -47,7 +47,7 @@ def draw_panel(ax: Axes, curves: Curves, runs: list[Run], window: int, upto: int
     ax.set_ylabel("training error (smoothed)", fontsize=12)
     ax.set_ylim(0, 1)
     if runs:
-        ax.legend(fontsize=10)
+        ax.legend(fontsize=12)
 
 
 def draw_fig6(curves: Curves, window: int, title: str, upto: int | None = None) -> Figure:
@@ -106,7 +106,7 @@ def draw_converged(runs: dict[str, dict[int, dict[str, list[float]]]], title: st
         ax.set_title("plain nets" if kind == "plain" else "residual nets", fontsize=13)
         ax.set_xlabel("epoch", fontsize=12)
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=10, ncol=2)
+        ax.legend(fontsize=12, ncol=2)
         ax.tick_params(labelsize=11)
     panels[0].set_ylabel("error (%)", fontsize=12)
     fig.suptitle(title, fontsize=13)

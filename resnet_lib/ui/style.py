@@ -27,6 +27,14 @@ FIGURE_DPI = 80
 MIN_FONT_PT = 12
 
 
+def use_projector_fonts() -> None:
+    """Matplotlib's default text (labels, ticks, legends) at ``MIN_FONT_PT`` for every figure drawn after this call;
+    titles a little larger. Figures that set their own sizes keep them."""
+    import matplotlib as mpl
+
+    mpl.rcParams.update({"font.size": MIN_FONT_PT, "legend.fontsize": MIN_FONT_PT, "axes.titlesize": MIN_FONT_PT + 1})
+
+
 def shown_font_sizes(fig) -> list[float]:
     """The size, in points, of every non-empty text of ``fig`` (titles, labels, tick labels, legends, annotations)
     as shown at the notebook's width: a figure wider than ``NOTEBOOK_WIDTH_PX`` is scaled down, its text too."""
