@@ -39,10 +39,10 @@ def draw_curves(axes: tuple[Axes, Axes], curves: dict[str, tuple[list[float], li
     for ax in axes:
         ax.set_xlim(0, epochs * 1.04)  # room for the last epoch's dot
         ax.set_xlabel("epoch", fontsize=FONT)
-        ax.tick_params(labelsize=FONT - 1)
+        ax.tick_params(labelsize=FONT)
         ax.grid(alpha=0.3)
         if ax.get_lines():
-            ax.legend(loc="lower left" if ax is acc_ax else "upper right", fontsize=FONT - 1)
+            ax.legend(loc="lower left" if ax is acc_ax else "upper right", fontsize=FONT)
 
 
 class LiveCurves:

@@ -36,12 +36,13 @@ def use_projector_fonts() -> None:
 
 
 def shown_font_sizes(fig) -> list[float]:
-    """The size, in points, of every non-empty text of ``fig`` (titles, labels, tick labels, legends, annotations)
-    as shown at the notebook's width: a figure wider than ``NOTEBOOK_WIDTH_PX`` is scaled down, its text too."""
+    """The size, in points at ``FIGURE_DPI``, of every non-empty text of ``fig`` (titles, labels, tick labels,
+    legends, annotations) as shown at the notebook's width: a figure wider than ``NOTEBOOK_WIDTH_PX`` is scaled
+    down, its text too; one drawn at a higher dpi shows its text larger."""
     from matplotlib.text import Text
 
     fig.canvas.draw()  # tick labels exist only once drawn
     hidden = {id(t) for ax in fig.axes if not ax.axison for axis in (ax.xaxis, ax.yaxis) for t in axis.findobj(Text)}
-    scale = min(1.0, NOTEBOOK_WIDTH_PX / (fig.get_figwidth() * fig.dpi))
+    scale = min(1.0, NOTEBOOK_WIDTH_PX / (fig.get_figwidth() * fig.dpi)) * fig.dpi / FIGURE_DPI  # as at 80 dpi
     return [t.get_fontsize() * scale for t in fig.findobj(Text)
             if t.get_visible() and t.get_text().strip() and id(t) not in hidden]
