@@ -67,6 +67,7 @@ def check_throughput_record(record: dict, rounds: int) -> None:
 
 
 @pytest.mark.skipif(not in_git() or shutil.which("make") is None, reason="needs a git checkout and make")
+@pytest.mark.full  # a benchmark script in a subprocess: make test-all
 def test_make_bench_writes_outside_tracked_files_and_records_what_it_printed():
     before = git_status()
     # `make bench` as a user runs it, at a tiny size; -o: never (re)build the venv from here, use this interpreter
@@ -96,6 +97,7 @@ def test_committed_throughput_record_is_a_full_size_run_of_this_code(path):
     check_throughput_record(record, settings["rounds"])
 
 
+@pytest.mark.full  # a benchmark script in a subprocess: make test-all
 def test_gpu_record_refuses_the_cpu_unless_allowed(tmp_path):
     result = run("gpu_record.py", "--device", "cpu", "--out", str(tmp_path), check=False)
     assert result.returncode == 1 and "--allow-cpu" in result.stderr and "no GPU" in result.stderr
@@ -130,6 +132,7 @@ def test_notebook_times_runs_a_copy_and_records_the_wait(tmp_path):
     assert f"| `{notebook.name}` |" in result.stdout
 
 
+@pytest.mark.full  # a benchmark script in a subprocess: make test-all
 def test_notebook_times_names_a_missing_notebook(tmp_path):
     result = run("notebook_times.py", "--out", str(tmp_path / "t.json"), "notebooks/99_nothing.ipynb", check=False)
     assert result.returncode == 2 and "99_nothing.ipynb" in result.stderr
