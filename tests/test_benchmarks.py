@@ -152,6 +152,7 @@ def test_recipe_ablation_record_runs_every_arm_and_loads_back(tmp_path):
     assert "every seed above every seed of 'none'" in result.stdout
 
 
+@pytest.mark.full  # trains: make test-all
 def test_degradation_record_runs_the_arms_asked_for_and_loads_back(tmp_path):
     from resnet_lib.lessons.plain_vs_residual import load_record
 
