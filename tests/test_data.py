@@ -12,12 +12,20 @@ import torch
 from tiny import make_unreadable
 from torchvision.datasets import FashionMNIST as TorchvisionFashionMNIST
 
-from resnet_lib import data
-from resnet_lib.data import DataError, FashionMNIST, batches, load_fashion_mnist, load_sample, make_sample
+from resnet_lib.data import (
+    DataError,
+    FashionMNIST,
+    batches,
+    fashion_mnist,
+    load_fashion_mnist,
+    load_sample,
+    make_sample,
+)
+from resnet_lib.data.sample import _idx_bytes
 
-REAL_DEBIAN = data.DEBIAN_DIR
-REAL_DOWNLOAD = data.download
-HAVE_DEBIAN = data.Source("Debian package", REAL_DEBIAN).status() == "complete"
+REAL_DEBIAN = fashion_mnist.DEBIAN_DIR
+REAL_DOWNLOAD = fashion_mnist.download
+HAVE_DEBIAN = fashion_mnist.Source("Debian package", REAL_DEBIAN).status() == "complete"
 needs_debian = pytest.mark.skipif(not HAVE_DEBIAN, reason="needs Debian's dataset-fashion-mnist (apt install)")
 
 
@@ -26,12 +34,12 @@ def isolated(tmp_path, monkeypatch):
     """No cache, no Debian files, no FASHION_MNIST_DIR, and downloads that fail."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.delenv("FASHION_MNIST_DIR", raising=False)
-    monkeypatch.setattr(data, "DEBIAN_DIR", tmp_path / "no-debian")
+    monkeypatch.setattr(fashion_mnist, "DEBIAN_DIR", tmp_path / "no-debian")
 
     def offline(root=None):
         raise OSError("network is unreachable")
 
-    monkeypatch.setattr(data, "download", offline)
+    monkeypatch.setattr(fashion_mnist, "download", offline)
     return tmp_path
 
 
@@ -44,8 +52,8 @@ def synthetic(tmp_path, monkeypatch):
                "train_labels": torch.randint(0, 10, (30,), generator=g),
                "test_images": torch.randint(0, 256, (20, 28, 28), generator=g, dtype=torch.uint8),
                "test_labels": torch.randint(0, 10, (20,), generator=g)}
-    raw = {name: data._idx_bytes(tensors[field]) for field, name in data.FILES.items()}
-    monkeypatch.setattr(data, "FULL_SHA256", {name: hashlib.sha256(b).hexdigest() for name, b in raw.items()})
+    raw = {name: _idx_bytes(tensors[field]) for field, name in fashion_mnist.FILES.items()}
+    monkeypatch.setattr(fashion_mnist, "FULL_SHA256", {name: hashlib.sha256(b).hexdigest() for name, b in raw.items()})
 
     class Synthetic:
         def __init__(self):
@@ -71,8 +79,8 @@ def test_embedded_sample_is_real_balanced_and_small():
     assert torch.bincount(sample.train_labels).tolist() == [300] * 10
     assert torch.bincount(sample.test_labels).tolist() == [100] * 10
     assert str(sample) == "Fashion-MNIST: embedded sample, 3,000 train / 1,000 test"
-    assert sum(p.stat().st_size for p in data.SAMPLE_DIR.iterdir()) <= 2_000_000
-    licence = (data.SAMPLE_DIR / "LICENSE").read_text()
+    assert sum(p.stat().st_size for p in fashion_mnist.SAMPLE_DIR.iterdir()) <= 2_000_000
+    licence = (fashion_mnist.SAMPLE_DIR / "LICENSE").read_text()
     assert "Zalando SE" in licence and "MIT License" in licence
 
 
@@ -83,35 +91,35 @@ def test_sample_is_shuffled_so_any_prefix_is_mixed():
 def test_source_order_explicit_then_cache_then_debian(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.setenv("FASHION_MNIST_DIR", str(tmp_path / "env"))
-    labels = [s.label for s in data.full_sources()]
+    labels = [s.label for s in fashion_mnist.full_sources()]
     assert labels == ["explicit directory", "user cache", "Debian package"]
-    assert data.full_sources()[0].path == tmp_path / "env"
-    assert data.full_sources(tmp_path / "arg")[0].path == tmp_path / "arg"  # argument beats the variable
-    assert data.full_sources()[1].path == tmp_path / "cache" / "resnet_lib" / "FashionMNIST" / "raw"
+    assert fashion_mnist.full_sources()[0].path == tmp_path / "env"
+    assert fashion_mnist.full_sources(tmp_path / "arg")[0].path == tmp_path / "arg"  # argument beats the variable
+    assert fashion_mnist.full_sources()[1].path == tmp_path / "cache" / "resnet_lib" / "FashionMNIST" / "raw"
     monkeypatch.delenv("FASHION_MNIST_DIR")
-    assert [s.label for s in data.full_sources()] == ["user cache", "Debian package"]
+    assert [s.label for s in fashion_mnist.full_sources()] == ["user cache", "Debian package"]
 
 
 @needs_debian
 def test_the_real_full_set_verifies(isolated, monkeypatch):
-    monkeypatch.setattr(data, "DEBIAN_DIR", REAL_DEBIAN)
+    monkeypatch.setattr(fashion_mnist, "DEBIAN_DIR", REAL_DEBIAN)
     ds = load_fashion_mnist("full")
     assert ds.source.startswith("Debian package")
     assert ds.train_images.shape == (60000, 28, 28) and ds.test_labels.shape == (10000,)
 
 
 def test_explicit_directory_is_used_first(isolated, synthetic, monkeypatch):
-    synthetic.write(data.cache_root() / "FashionMNIST" / "raw")
-    monkeypatch.setattr(data, "DEBIAN_DIR", synthetic.write(isolated / "debian"))
+    synthetic.write(fashion_mnist.cache_root() / "FashionMNIST" / "raw")
+    monkeypatch.setattr(fashion_mnist, "DEBIAN_DIR", synthetic.write(isolated / "debian"))
     ds = load_fashion_mnist("full", root=synthetic.write(isolated / "mine"))
     assert ds.source.startswith("explicit directory") and synthetic.matches(ds)
 
 
 def test_cache_beats_debian(isolated, synthetic, monkeypatch):
-    synthetic.write(data.cache_root() / "FashionMNIST" / "raw")
-    monkeypatch.setattr(data, "DEBIAN_DIR", synthetic.write(isolated / "debian"))
+    synthetic.write(fashion_mnist.cache_root() / "FashionMNIST" / "raw")
+    monkeypatch.setattr(fashion_mnist, "DEBIAN_DIR", synthetic.write(isolated / "debian"))
     assert load_fashion_mnist("full").source.startswith("user cache")
-    monkeypatch.setattr(data, "cache_root", lambda: isolated / "empty-cache")
+    monkeypatch.setattr(fashion_mnist, "cache_root", lambda: isolated / "empty-cache")
     assert load_fashion_mnist("full").source.startswith("Debian package")
 
 
@@ -143,7 +151,7 @@ def test_an_unreadable_file_is_reported_as_such_not_as_corrupt(isolated, synthet
 
 
 def test_partial_source_is_an_error_not_a_fallback(isolated):
-    cache = data.cache_root() / "FashionMNIST" / "raw"
+    cache = fashion_mnist.cache_root() / "FashionMNIST" / "raw"
     cache.mkdir(parents=True)
     (cache / "train-images-idx3-ubyte.gz").write_bytes(b"")
     with pytest.raises(DataError, match=r"user cache .* is partial \(missing train-labels"):
@@ -200,35 +208,35 @@ def mirror(monkeypatch):
 
 
 def test_download_runs_torchvision_lands_in_the_cache_and_is_verified(isolated, synthetic, mirror, monkeypatch):
-    monkeypatch.setattr(data, "download", REAL_DOWNLOAD)  # the real code path, against the local mirror
+    monkeypatch.setattr(fashion_mnist, "download", REAL_DOWNLOAD)  # the real code path, against the local mirror
     mirror.serve({f"{name}.gz": blob for name, blob in synthetic.gz.items()})
     ds = load_fashion_mnist("full")
     assert ds.source.startswith("user cache") and synthetic.matches(ds)
-    assert (data.cache_root() / "FashionMNIST" / "raw" / "train-images-idx3-ubyte").is_file()
+    assert (fashion_mnist.cache_root() / "FashionMNIST" / "raw" / "train-images-idx3-ubyte").is_file()
 
 
 def test_a_failed_download_falls_back_to_the_sample_with_a_warning(isolated, synthetic, mirror, monkeypatch):
-    monkeypatch.setattr(data, "download", REAL_DOWNLOAD)
+    monkeypatch.setattr(fashion_mnist, "download", REAL_DOWNLOAD)
     mirror.serve({}, md5s={f"{name}.gz": "0" * 32 for name in synthetic.gz})  # every file: 404
     with pytest.warns(UserWarning, match=r"No full Fashion-MNIST found \(download failed: RuntimeError"):
         assert load_fashion_mnist("full").source == "embedded sample"
 
 
 def test_a_download_that_is_not_fashion_mnist_is_rejected(isolated, synthetic, mirror, monkeypatch):
-    monkeypatch.setattr(data, "download", REAL_DOWNLOAD)
+    monkeypatch.setattr(fashion_mnist, "download", REAL_DOWNLOAD)
     mirror.serve({f"{name}.gz": blob for name, blob in synthetic.gz.items()})
-    monkeypatch.setitem(data.FULL_SHA256, "t10k-labels-idx1-ubyte", "0" * 64)  # not the files we expect
+    monkeypatch.setitem(fashion_mnist.FULL_SHA256, "t10k-labels-idx1-ubyte", "0" * 64)  # not the files we expect
     with pytest.raises(DataError, match=r"t10k-labels-idx1-ubyte is corrupt or not the Fashion-MNIST file"):
         load_fashion_mnist("full")
 
 
 def test_corrupt_embedded_sample_is_detected(tmp_path, monkeypatch):
-    for f in data.SAMPLE_DIR.iterdir():
+    for f in fashion_mnist.SAMPLE_DIR.iterdir():
         (tmp_path / f.name).write_bytes(f.read_bytes())
     labels = bytearray(gzip.decompress((tmp_path / "t10k-labels-idx1-ubyte.gz").read_bytes()))
     labels[-1] = (labels[-1] + 1) % 10
     (tmp_path / "t10k-labels-idx1-ubyte.gz").write_bytes(gzip.compress(bytes(labels)))
-    monkeypatch.setattr(data, "SAMPLE_DIR", tmp_path)
+    monkeypatch.setattr(fashion_mnist, "SAMPLE_DIR", tmp_path)
     with pytest.raises(DataError, match="t10k-labels-idx1-ubyte.gz is corrupt"):
         load_sample()
 
@@ -326,7 +334,7 @@ def test_cli_reports_sources_and_verifies(tmp_path):
 
 @pytest.mark.integration
 def test_cli_fails_clearly_on_a_corrupt_source(tmp_path):
-    for name in data.FILES.values():  # all four files there, none of them Fashion-MNIST
+    for name in fashion_mnist.FILES.values():  # all four files there, none of them Fashion-MNIST
         (tmp_path / name).write_bytes(b"not an idx file")
     result = run_cli(FASHION_MNIST_DIR=str(tmp_path), XDG_CACHE_HOME=str(tmp_path / "c"))
     assert result.returncode == 1

@@ -12,8 +12,9 @@ import pytest
 import torch
 from torchvision.datasets import FashionMNIST as TorchvisionFashionMNIST
 
-from resnet_lib import data
-from resnet_lib.data import DataError, load_fashion_mnist
+from resnet_lib.data import DataError, fashion_mnist, load_fashion_mnist
+from resnet_lib.data.__main__ import main
+from resnet_lib.data.sample import _idx_bytes
 
 
 @pytest.fixture
@@ -21,7 +22,7 @@ def no_sources(tmp_path, monkeypatch) -> Path:
     """No cache, no Debian files, no FASHION_MNIST_DIR; download() left as it is."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.delenv("FASHION_MNIST_DIR", raising=False)
-    monkeypatch.setattr(data, "DEBIAN_DIR", tmp_path / "debian")
+    monkeypatch.setattr(fashion_mnist, "DEBIAN_DIR", tmp_path / "debian")
     return tmp_path
 
 
@@ -43,8 +44,8 @@ def write_full(monkeypatch) -> Callable[[Path], None]:
                "train_labels": torch.arange(20) % 10,
                "test_images": torch.randint(0, 256, (10, 28, 28), dtype=torch.uint8, generator=g),
                "test_labels": torch.arange(10)}
-    raw = {name: data._idx_bytes(tensors[field]) for field, name in data.FILES.items()}
-    monkeypatch.setattr(data, "FULL_SHA256", {name: hashlib.sha256(b).hexdigest() for name, b in raw.items()})
+    raw = {name: _idx_bytes(tensors[field]) for field, name in fashion_mnist.FILES.items()}
+    monkeypatch.setattr(fashion_mnist, "FULL_SHA256", {name: hashlib.sha256(b).hexdigest() for name, b in raw.items()})
 
     def write(folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
@@ -55,17 +56,17 @@ def write_full(monkeypatch) -> Callable[[Path], None]:
 
 
 def source_dir(kind: str, tmp_path: Path) -> Path:
-    return {"explicit": tmp_path / "usb", "cache": data.cache_root() / "FashionMNIST" / "raw",
-            "debian": data.DEBIAN_DIR}[kind]
+    return {"explicit": tmp_path / "usb", "cache": fashion_mnist.cache_root() / "FashionMNIST" / "raw",
+            "debian": fashion_mnist.DEBIAN_DIR}[kind]
 
 
 def test_make_data_offline_fails_cleanly_and_leaves_no_cache_folder(offline, capsys):
-    assert data.main(["--download"]) == 1  # what `make data` runs
+    assert main(["--download"]) == 1  # what `make data` runs
     err = capsys.readouterr().err
     assert err.startswith("error: could not download Fashion-MNIST")
     assert "Connection refused>" in err  # the whole reason, not cut off mid-word
     assert "FASHION_MNIST_DIR" in err and "--export" in err and "dataset-fashion-mnist" in err
-    assert not data.cache_root().exists()
+    assert not fashion_mnist.cache_root().exists()
 
 
 def test_missing_fashion_mnist_dir_says_it_does_not_exist(no_sources, monkeypatch, capsys):
@@ -73,7 +74,7 @@ def test_missing_fashion_mnist_dir_says_it_does_not_exist(no_sources, monkeypatc
     with pytest.raises(DataError, match=r"explicit directory .*typo does not exist.*FASHION_MNIST_DIR") as err:
         load_fashion_mnist("full")
     assert "delete" not in str(err.value)
-    assert data.main([]) == 1
+    assert main([]) == 1
     assert "does not exist" in capsys.readouterr().err
 
 
@@ -106,16 +107,16 @@ def test_export_writes_the_verified_files_whatever_the_source(no_sources, write_
     write_full(source_dir(kind, no_sources))
     target = no_sources / "stick" / "fashion-mnist"
     root = ["--root", str(source_dir(kind, no_sources))] if kind == "explicit" else []
-    assert data.main(["--export", str(target), *root]) == 0
+    assert main(["--export", str(target), *root]) == 0
     out = capsys.readouterr().out
     assert f"FASHION_MNIST_DIR={target}" in out
-    assert sorted(p.name for p in target.iterdir()) == sorted(f"{name}.gz" for name in data.FILES.values())
+    assert sorted(p.name for p in target.iterdir()) == sorted(f"{name}.gz" for name in fashion_mnist.FILES.values())
     copy = load_fashion_mnist("full", root=target, allow_download=False)
     assert copy.source.startswith("explicit directory") and len(copy.train_labels) == 20
 
 
 def test_export_without_a_full_set_is_an_error(offline, capsys):
     target = offline / "stick"
-    assert data.main(["--export", str(target)]) == 1
+    assert main(["--export", str(target)]) == 1
     assert "no full Fashion-MNIST to export" in capsys.readouterr().err
     assert not target.exists()

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import torch
 
-from resnet_lib import data
+from resnet_lib.data import fashion_mnist
 
 ROOT = Path(__file__).resolve().parents[1]
 # what the first cells of lessons 01, 02 and 05 import, and their data
@@ -37,16 +37,16 @@ def test_idx_files_are_parsed_as_torchvision_parses_them(tmp_path):
     from torchvision.datasets.mnist import read_image_file, read_label_file
 
     for name, reader in (("train-images-idx3-ubyte", read_image_file), ("train-labels-idx1-ubyte", read_label_file)):
-        raw = gzip.decompress((data.SAMPLE_DIR / f"{name}.gz").read_bytes())
+        raw = gzip.decompress((fashion_mnist.SAMPLE_DIR / f"{name}.gz").read_bytes())
         (tmp_path / name).write_bytes(raw)
         expected = reader(str(tmp_path / name))
-        parsed = data.parse_idx(raw)
+        parsed = fashion_mnist.parse_idx(raw)
         assert parsed.dtype == expected.dtype and parsed.shape == expected.shape
         assert torch.equal(parsed, expected)
 
 
 def test_a_subset_holds_only_its_own_examples_so_the_full_set_can_be_freed():
-    full = data.load_sample()
+    full = fashion_mnist.load_sample()
     few = full.subset(train=100, test=10)
     for part, whole in ((few.train_images, full.train_images), (few.test_labels, full.test_labels)):
         assert part.untyped_storage().nbytes() == part.numel() * part.element_size()  # not a view of `whole`

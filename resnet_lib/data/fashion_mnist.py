@@ -1,33 +1,28 @@
-"""Fashion-MNIST as in-memory uint8 tensors, verified, from the first source that exists; batches made on device.
+"""Fashion-MNIST as in-memory uint8 tensors, verified, from the first source that exists.
 
 Full-set sources, in order: an explicit directory (argument or ``$FASHION_MNIST_DIR``), the user cache
 (torchvision's layout, where ``make data`` downloads to), Debian's ``dataset-fashion-mnist`` package, else a download
 via torchvision. A real, class-balanced sample ships inside this package (Fashion-MNIST © Zalando SE, MIT licence,
-see ``sample/LICENSE``). Run ``python -m resnet_lib.data`` to see which sources exist and verify them, and
+see ``resnet_lib/sample/LICENSE``). Run ``python -m resnet_lib.data`` to see which sources exist and verify them, and
 ``python -m resnet_lib.data --export DIR`` to copy the verified files to a folder (for machines without internet).
 """
 
 from __future__ import annotations
 
-import argparse
 import gzip
 import hashlib
-import itertools
 import os
 import shutil
-import sys
 import tempfile
 import warnings
 import zlib
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 import torch
-from torch.nn import functional as F
 
-from .checks import check_positive, is_int
+from ..checks import is_int
 
 CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
 FILES = {  # field -> file name, without .gz
@@ -42,9 +37,8 @@ FULL_SHA256 = {  # of the decompressed files
     "t10k-images-idx3-ubyte": "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
     "t10k-labels-idx1-ubyte": "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
 }
-SAMPLE_DIR = Path(__file__).parent / "sample"
+SAMPLE_DIR = Path(__file__).parents[1] / "sample"  # resnet_lib/sample
 DEBIAN_DIR = Path("/usr/share/datasets/fashion-mnist")
-MEAN, STD = 0.2860, 0.3530  # of the full training set's pixels in [0, 1]
 VERIFIED_COPY = "a verified copy (on a machine where `make data` works, `python -m resnet_lib.data --export DIR`)"
 OFFLINE_HINT = (
     "Offline? Install Debian's `dataset-fashion-mnist`, or copy the four files from a machine that has them "
@@ -168,7 +162,7 @@ def _read_verified(path: Path, sha256: str, fix: str) -> torch.Tensor:
 
 
 def parse_idx(raw: bytes) -> torch.Tensor:
-    """The tensor in the bytes of an unsigned-byte IDX file (the inverse of :func:`_idx_bytes`), parsed in place
+    """The tensor in the bytes of an unsigned-byte IDX file (the inverse of :func:`.sample._idx_bytes`), parsed in place
     as torchvision's ``read_image_file``/``read_label_file`` do: images uint8 (N, 28, 28), labels int64 (N,).
     Not torchvision's reader itself: importing torchvision costs each kernel ~90 MiB, and it reads from a path."""
     if len(raw) < 4 or raw[:3] != bytes([0, 0, 0x08]):
@@ -299,141 +293,3 @@ def load_fashion_mnist(data: Literal["sample", "full"] = "full", root: str | Pat
     if data == "full":
         return load_full(root, allow_download)
     raise ValueError(f"unknown data {data!r}; use 'sample' or 'full'")
-
-
-def prepare(images: torch.Tensor, image_size: int = 28, normalize: bool = True) -> torch.Tensor:
-    """uint8 (B, 28, 28) -> float (B, 1, S, S) in [0, 1] (or standardised), resized bilinearly as one batch."""
-    if images.dtype != torch.uint8 or images.dim() != 3:
-        hint = "already prepared? then use them as they are" if images.is_floating_point() else \
-            "one image? pass images[i:i + 1]"
-        raise ValueError(f"prepare takes raw uint8 images of shape (B, 28, 28), like data.train_images; got "
-                         f"{images.dtype} of shape {tuple(images.shape)} ({hint})")
-    x = images.unsqueeze(1).float().div_(255)
-    if image_size != x.shape[-1]:
-        x = F.interpolate(x, size=(image_size, image_size), mode="bilinear", align_corners=False)
-    return (x - MEAN) / STD if normalize else x
-
-
-def batches(images: torch.Tensor, labels: torch.Tensor, batch_size: int, *, image_size: int = 28,
-            shuffle: bool = False, seed: int = 0, epoch: int = 0, device: torch.device | str | None = None,
-            normalize: bool = True, drop_last: bool = False,
-            steps: int | None = None) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
-    """Yield ``(x, y)`` batches cut from in-memory tensors; the order depends only on ``(seed, epoch)``.
-
-    The one batch stream of the course: uint8 images, prepared (:func:`prepare`) batch by batch. Without
-    ``steps``: one pass (epoch ``epoch``). With ``steps``: exactly that many batches, pass after pass (epochs
-    ``epoch``, ``epoch + 1``, ...), as the short training runs want.
-    """
-    if not is_int(batch_size) or batch_size < 1:
-        raise ValueError(f"batch_size must be a whole number >= 1, got {batch_size!r}; d2l uses 256")
-    if len(images) != len(labels):
-        raise ValueError(f"images and labels must match one to one, got {len(images):,} images and "
-                         f"{len(labels):,} labels; pass the same slice of both (e.g. images[:n], labels[:n])")
-    if steps is None:
-        yield from _one_pass(images, labels, batch_size, image_size, shuffle, seed, epoch, device, normalize,
-                             drop_last)
-        return
-    check_positive(steps=steps)
-    if len(labels) < (batch_size if drop_last else 1):
-        raise ValueError(f"need at least batch_size={batch_size} images, got {len(labels)}; use a smaller batch")
-    done = 0
-    for e in itertools.count(epoch):
-        for batch in _one_pass(images, labels, batch_size, image_size, shuffle, seed, e, device, normalize,
-                               drop_last):
-            yield batch
-            done += 1
-            if done == steps:
-                return
-
-
-def _one_pass(images: torch.Tensor, labels: torch.Tensor, batch_size: int, image_size: int, shuffle: bool,
-              seed: int, epoch: int, device: torch.device | str | None, normalize: bool,
-              drop_last: bool) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
-    n = len(labels)
-    if shuffle:
-        order = torch.randperm(n, generator=torch.Generator().manual_seed(seed * 1_000_003 + epoch))
-    else:
-        order = torch.arange(n)
-    stop = n - n % batch_size if drop_last else n
-    for start in range(0, stop, batch_size):
-        idx = order[start:start + batch_size].to(images.device)
-        x = images[idx].to(device) if device is not None else images[idx]
-        y = labels[idx].to(x.device)
-        yield prepare(x, image_size, normalize), y
-
-
-def make_sample(full: FashionMNIST, train_per_class: int = 300, test_per_class: int = 100,
-                seed: int = 0) -> FashionMNIST:
-    """A class-balanced random subset of ``full``, shuffled (used to build the embedded sample)."""
-    g = torch.Generator().manual_seed(seed)
-
-    def pick(labels: torch.Tensor, per_class: int) -> torch.Tensor:
-        chosen = [torch.nonzero(labels == c).flatten() for c in range(len(CLASSES))]
-        chosen = [idx[torch.randperm(len(idx), generator=g)[:per_class]] for idx in chosen]
-        joined = torch.cat(chosen)
-        return joined[torch.randperm(len(joined), generator=g)]
-
-    tr, te = pick(full.train_labels, train_per_class), pick(full.test_labels, test_per_class)
-    return FashionMNIST(full.train_images[tr], full.train_labels[tr], full.test_images[te], full.test_labels[te],
-                        source="embedded sample")
-
-
-def _idx_bytes(t: torch.Tensor) -> bytes:
-    header = bytes([0, 0, 0x08, t.dim()]) + b"".join(int(s).to_bytes(4, "big") for s in t.shape)
-    return header + t.to(torch.uint8).contiguous().numpy().tobytes()
-
-
-def write_sample(ds: FashionMNIST, directory: Path = SAMPLE_DIR) -> None:
-    """Write ``ds`` as four gzipped IDX files plus ``SHA256SUMS`` into ``directory``."""
-    sums = []
-    for field, name in FILES.items():
-        raw = _idx_bytes(getattr(ds, field))
-        (directory / f"{name}.gz").write_bytes(gzip.compress(raw, compresslevel=9, mtime=0))
-        sums.append(f"{hashlib.sha256(raw).hexdigest()}  {name}\n")
-    (directory / "SHA256SUMS").write_text("".join(sums))
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Report the sources and verify the one used; ``--download`` fetches the full set if no source has it,
-    ``--export DIR`` copies its verified files to DIR, ``--write-sample`` rebuilds the embedded sample from it."""
-    parser = argparse.ArgumentParser(prog="python -m resnet_lib.data", description=main.__doc__)
-    parser.add_argument("--root", help="explicit directory holding the four IDX files (raw or .gz)")
-    parser.add_argument("--download", action="store_true", help="download into the user cache if no source exists")
-    parser.add_argument("--export", metavar="DIR", help="copy the verified full set's four files to DIR")
-    parser.add_argument("--write-sample", action="store_true", help="rebuild resnet_lib/sample from the full set")
-    args = parser.parse_args(argv)
-    print("Fashion-MNIST sources, in the order they are tried:")
-    for source in full_sources(args.root):
-        print(f"  {source.label:<19} {_show(source.path):<45} {source.status()}")
-    print(f"  {'embedded sample':<19} {'resnet_lib/sample':<45} {Source('', SAMPLE_DIR).status()}")
-    try:
-        print(f"verified {load_sample()}")
-        full, reason = _find_full(args.root, allow_download=args.download)
-        if full is None and args.download:
-            print(f"error: could not download Fashion-MNIST ({reason}). {OFFLINE_HINT}", file=sys.stderr)
-            return 1
-        if full is None and (args.export or args.write_sample):
-            print(f"error: no full Fashion-MNIST to {'export' if args.export else 'sample'} ({reason}). "
-                  "Run `make data` first.", file=sys.stderr)
-            return 1
-        if full is None:
-            print(f"no full set ({reason}): the notebooks use the embedded sample; `make data` downloads it")
-            return 0  # the sample alone is usable data
-        print(f"verified {full} (SHA-256 of all four decompressed files match)")
-        if args.export:
-            copy = export_full(args.export, args.root)
-            target = _show(Path(args.export).expanduser().resolve())
-            print(f"exported to {target}: verified {copy}\nOn each student machine, either set "
-                  f"FASHION_MNIST_DIR={target} (the folder's path there) or copy the four files into "
-                  f"{_show(_cache_source().path)}")
-        if args.write_sample:
-            write_sample(make_sample(full))
-            print(f"wrote {load_sample()} to resnet_lib/sample")
-    except DataError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
