@@ -46,13 +46,13 @@ FORCE:
 setup: $(STAMP)  ## create/refresh .venv with the project and its test tools
 
 lab: $(STAMP) $(LAB_OVERRIDES)  ## open JupyterLab on your copies of the lessons in work/ (LAB_ARGS="--no-browser --port 8889" to pass options)
-	@$(BIN)/python tools/student.py $(WORK)
+	@$(BIN)/python -m tools.student $(WORK)
 	$(if $(AS_ROOT),@echo "make lab: you are root (as in many containers and cloud VMs): starting JupyterLab with --allow-root")
 	$(BIN)/jupyter lab --ServerApp.root_dir=$(WORK) $(if $(AS_ROOT),--allow-root) $(LAB_ARGS)
 
 student: $(STAMP)  ## the student edition (no outputs, no solutions; nbgrader) in DEST=folder; files already there are kept
 	@$(if $(DEST),,echo "make student needs a folder: make student DEST=student" && exit 2)
-	@$(BIN)/python tools/student.py $(DEST)
+	@$(BIN)/python -m tools.student $(DEST)
 
 # One torch thread per process: two pytest workers on two cores, each starting kernels; more threads than cores
 # make small nets many times slower (they wait for each other), and the hub gives each student one thread too.
@@ -80,8 +80,8 @@ nbval: $(STAMP)  ## nbval only (NB=notebooks/02_residual_block.ipynb for one)
 notebooks: $(STAMP)  ## re-execute notebooks in place with the cpu preset (how committed outputs are made)
 	RESNET_PRESET=cpu $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 	  --ExecutePreprocessor.timeout=3600 --ExecutePreprocessor.record_timing=False $(NB)
-	$(BIN)/python tools/tidy_notebooks.py $(NB)
-	$(BIN)/python tools/classroom.py $(NB)
+	$(BIN)/python -m tools.tidy_notebooks $(NB)
+	$(BIN)/python -m tools.classroom $(NB)
 
 data: $(STAMP)  ## fetch (if needed) and verify the full Fashion-MNIST
 	$(BIN)/python -m resnet_lib.data --download
@@ -99,7 +99,7 @@ hub: $(HUB_STAMP) $(HUB_JS) $(LAB_OVERRIDES)  ## JupyterHub for a class on this 
 	HUB_DIR=$(HUB_DIR) HUB_COURSE=$(HUB_COURSE) HUB_PORT=$(HUB_PORT) $(BIN)/jupyterhub -f hub/jupyterhub_config.py
 
 hub-load: $(HUB_STAMP) $(HUB_JS) $(LAB_OVERRIDES)  ## N simulated students run lessons 01, 02, 05 through a throwaway hub -> benchmarks/results/hub_load-cpu.json
-	$(BIN)/python benchmarks/hub_load.py --students $(N) --record $(HUB_LOAD_ARGS)
+	$(BIN)/python -m benchmarks.hub_load --students $(N) --record $(HUB_LOAD_ARGS)
 
 $(HUB_STAMP): $(STAMP) pyproject.toml
 	$(BIN)/python -m pip install --quiet $(PIP) -e '.[dev,hub]'
@@ -112,19 +112,19 @@ $(HUB_JS): hub/package.json hub/package-lock.json
 
 .PHONY: bench-record gpu-record notebook-times
 bench: $(STAMP)  ## throughput, d2l's pipeline vs resnet_lib's (record in build/bench/; BENCH_ARGS=--tiny for seconds)
-	$(BIN)/python benchmarks/train_throughput.py $(BENCH_ARGS)
+	$(BIN)/python -m benchmarks.train_throughput $(BENCH_ARGS)
 
 bench-record: $(STAMP)  ## the same, written to benchmarks/results/ to commit (BENCH_ARGS="--notes '...'")
-	$(BIN)/python benchmarks/train_throughput.py --record $(BENCH_ARGS)
+	$(BIN)/python -m benchmarks.train_throughput --record $(BENCH_ARGS)
 
 gpu-record: $(STAMP)  ## train the full preset on a GPU -> benchmarks/results/full-run-<gpu>.json
-	$(BIN)/python benchmarks/gpu_record.py
+	$(BIN)/python -m benchmarks.gpu_record
 
 notebook-times: $(STAMP)  ## each notebook's wall time in the cpu preset -> benchmarks/results/notebook_times.json
-	$(BIN)/python benchmarks/notebook_times.py
+	$(BIN)/python -m benchmarks.notebook_times
 
 book: $(STAMP) $(BOOK_JS)  ## the course site and slide decks in build/book, from the committed outputs (no CDN)
-	$(BIN)/python tools/build_book.py --out $(BOOK_OUT)
+	$(BIN)/python -m tools.build_book --out $(BOOK_OUT)
 
 $(BOOK_JS): book/package.json book/package-lock.json
 	@command -v npm >/dev/null || { echo "npm (Node.js) is needed for the site's JavaScript: e.g. apt-get install npm"; exit 1; }

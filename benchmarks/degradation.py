@@ -2,7 +2,7 @@
 nets with zero-initialised branches) trained under one recipe on a Fashion-MNIST subset, training error at every
 step. Writes a labelled JSON record (how it was made, the machine, the load, the time) that notebook 06 plots
 beside its live run. ``--arms`` trains other nets under the same recipe: ``--arms residual pre-activation`` made
-the record notebook 02 reads (``results/preact-cpu.json``). Run ``python benchmarks/degradation.py --help``; each
+the record notebook 02 reads (``results/preact-cpu.json``). Run ``python -m benchmarks.degradation --help``; each
 committed record's ``info`` says how it was made.
 """
 
@@ -15,8 +15,8 @@ import time
 from pathlib import Path
 
 import torch
-from machine_info import RESULTS, run_label
 
+from benchmarks.machine_info import RESULTS, run_label
 from resnet_lib.data import load_fashion_mnist
 from resnet_lib.lessons.plain_vs_residual import ARM_OPTIONS, ARMS, Run, run_degradation, save_record
 
@@ -51,7 +51,8 @@ def main(argv: list[str] | None = None) -> int:
     curves = run_degradation(data.train_images, data.train_labels, depths=args.depths, seeds=args.seeds,
                              steps=args.steps, width=args.width, image_size=args.image_size,
                              batch_size=args.batch_size, arms=args.arms, on_run=report)
-    info = run_label("degradation.py", sys.argv[1:] if argv is None else argv, args.label, load_before, start)
+    info = run_label("benchmarks.degradation", sys.argv[1:] if argv is None else argv, args.label, load_before,
+                     start)
     info["recipe"] = {"train_images": args.train_images, "steps": args.steps, "batch_size": args.batch_size,
                       "image_size": args.image_size, "width": args.width, "depths": args.depths, "seeds": args.seeds,
                       "arms": args.arms, "optimizer": "SGD lr 0.1, momentum 0.9, weight decay 1e-4"}

@@ -2,7 +2,7 @@
 50-block MLPs of lesson 05 trained under its recipe, then with one thing changed at a time — a smaller learning
 rate, a warm-up, four times the steps; and the residual net with its branches' batch-norm scale starting at 1 (as
 well as at 0). Several seeds; the training loss of every step. Writes a labelled JSON record that notebook 05 plots.
-Run ``python benchmarks/degradation_controls.py --help``.
+Run ``python -m benchmarks.degradation_controls --help``.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ import time
 from pathlib import Path
 
 import torch
-from machine_info import RESULTS, run_label
 
+from benchmarks.machine_info import RESULTS, run_label
 from resnet_lib.data import load_fashion_mnist
 from resnet_lib.lessons.degradation import control_name, final_loss
 from resnet_lib.lessons.gradients import VARIANTS, DeepMLP
@@ -59,7 +59,8 @@ def main(argv: list[str] | None = None) -> int:
                 record.add(control_name(name, depth), seed, {"losses": [round(v, 4) for v in losses]})
                 print(f"{name:<20} {depth:>3} blocks, seed {seed}: final loss {final_loss(losses):.3f} "
                       f"({time.perf_counter() - start:.0f} s)", flush=True)
-    info = run_label("degradation_controls.py", sys.argv[1:] if argv is None else argv, args.label, load_before, start)
+    info = run_label("benchmarks.degradation_controls", sys.argv[1:] if argv is None else argv, args.label, load_before,
+                     start)
     info["recipe"] = {"train_images": args.train_images, "batch_size": 128, "steps": args.steps, "depths": args.depths,
                       "seeds": args.seeds, "width": 32, "optimizer": "SGD lr 0.02, momentum 0.9 unless the run's "
                       "name says otherwise; warm-up: lr rises linearly over the first 50 steps"}

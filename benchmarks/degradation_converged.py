@@ -5,7 +5,7 @@ et al.'s curves: thin = training, bold = test). Lesson 06 draws its degradation 
 
 Each (net, seed) run is a job; ``--workers`` jobs run at once, one torch thread each. A finished job is kept in
 ``--work`` (git-ignored) under a name made from the whole recipe, so an interrupted run continues where it stopped
-and a run with another recipe never picks up its results. Run ``python benchmarks/degradation_converged.py --help``.
+and a run with another recipe never picks up its results. Run ``python -m benchmarks.degradation_converged --help``.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ import time
 from pathlib import Path
 
 import torch
-from machine_info import BUILD, RESULTS, run_label
 
+from benchmarks.machine_info import BUILD, RESULTS, run_label
 from resnet_lib.data import batches, load_fashion_mnist
 from resnet_lib.lessons.plain_vs_residual import ARM_OPTIONS, Run, cifar_model
 from resnet_lib.record import Record
@@ -108,8 +108,8 @@ def main(argv: list[str] | None = None) -> int:
                   f"{result['train_error'][-1]:.3f}, test error {result['test_error'][-1]:.3f} "
                   f"({result['wall_s']:.0f} s; {time.perf_counter() - start:.0f} s so far)", flush=True)
     torch.set_num_threads(1)
-    info = run_label("degradation_converged.py", sys.argv[1:] if argv is None else argv, args.label, load_before,
-                     start)
+    info = run_label("benchmarks.degradation_converged", sys.argv[1:] if argv is None else argv, args.label,
+                     load_before, start)
     info["machine"] = info["machine"].replace("1 thread(s)", f"{args.workers} runs at once, 1 thread each")
     info["load_average_at_end"] = round(os.getloadavg()[0], 1)
     info["recipe"] = {**recipe, "depths": args.depths, "seeds": args.seeds, "arms": args.arms,

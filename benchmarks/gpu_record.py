@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from machine_info import BUILD, RESULTS, device_slug, git_commit, load_average, machine_info, shown, utc_now
 
+from benchmarks.machine_info import BUILD, RESULTS, device_slug, git_commit, load_average, machine_info, shown, utc_now
 from resnet_lib.data import load_fashion_mnist
 from resnet_lib.device import pick_device
 from resnet_lib.models import resnet18

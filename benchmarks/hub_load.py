@@ -8,8 +8,8 @@ of the hub's processes' memory (their PSS summed: every shared page counted once
 memory, CPU use and the load average. Each student's notebooks are checked afterwards: saved, theirs, valid, with
 the outputs of the run. Loopback only; every wait is bounded, and the whole run stops at ``--time-limit``.
 
-    python benchmarks/hub_load.py --students 8 --record     # -> benchmarks/results/hub_load-cpu.json (make hub-load)
-    python benchmarks/hub_load.py --students 2 --preset smoke --out /tmp/hub.json
+    python -m benchmarks.hub_load --students 8 --record     # -> benchmarks/results/hub_load-cpu.json (make hub-load)
+    python -m benchmarks.hub_load --students 2 --preset smoke --out /tmp/hub.json
 """
 
 from __future__ import annotations
@@ -38,7 +38,9 @@ import psutil
 import requests
 import torch
 import websocket
-from machine_info import BUILD, RESULTS, ROOT, load_average, machine_info, utc_now
+
+from benchmarks.lab_page import close_documents, open_notebook, run_all_cells
+from benchmarks.machine_info import BUILD, RESULTS, ROOT, load_average, machine_info, utc_now
 
 LESSONS = ("01_function_classes.ipynb", "02_residual_block.ipynb", "05_gradients.ipynb")
 CONFIG = ROOT / "hub" / "jupyterhub_config.py"
@@ -307,9 +309,6 @@ def browser_student(hub: Hub, name: str, lessons: Sequence[str], tracker: Tracke
                     chromium: str = "/usr/bin/chromium") -> dict[str, Any]:
     """The same lessons in a real Chromium page: the log-in form, the spawn page, JupyterLab's Run All and Save."""
     from playwright.sync_api import sync_playwright
-
-    sys.path.insert(0, str(ROOT / "tests"))
-    from browser_support import close_documents, open_notebook, run_all_cells
 
     record: dict[str, Any] = {"name": name, "client": "chromium", "notebooks": {}, "errors": []}
 

@@ -1,7 +1,7 @@
 """The improved recipe of lesson 04, trained exactly as the notebook trains it in one preset, once per seed: does
 its test accuracy hold beyond the notebook's one seed? Writes a labelled JSON record (how, machine, load, every
 run's history) to ``benchmarks/results/improved_seeds-<preset>.json``; notebook 04 prints it under its own run.
-Run ``python benchmarks/improved_seeds.py --help``.
+Run ``python -m benchmarks.improved_seeds --help``.
 """
 
 from __future__ import annotations
@@ -9,13 +9,11 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import shlex
 import sys
 import time
 from pathlib import Path
 
-from machine_info import RESULTS, load_average, machine_info, utc_now
-
+from benchmarks.machine_info import RESULTS, command, load_average, machine_info, utc_now
 from resnet_lib import PRESETS, resnet18
 from resnet_lib.data import load_fashion_mnist
 from resnet_lib.device import pick_device
@@ -48,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"seed {seed}: test accuracy {history.test_acc[-1]:.4f} after {history.epochs_done} epochs "
               f"({sum(history.wall_s):.0f} s)", flush=True)
     record = {
-        "how": shlex.join(["python", "benchmarks/improved_seeds.py", *(sys.argv[1:] if argv is None else argv)]),
+        "how": command("benchmarks.improved_seeds", sys.argv[1:] if argv is None else argv),
         "preset": preset.name, "recipe": dataclasses.asdict(recipe), "width": budget.train_width,
         "data": f"{len(data.train_labels):,} train / {len(data.test_labels):,} test images",
         "date": utc_now(), "machine": machine_info(device),

@@ -3,7 +3,7 @@
 Every run sees the same training images in the same order, for the same number of steps, with the same recipe
 and seeds; only the input size (the images are resized bilinearly) changes. Rounds go seed by seed, size by size,
 so machine load falls on every size alike. Writes ``benchmarks/results/input_size-cpu.json`` (lesson 03 loads it).
-Run: ``python benchmarks/input_size.py --notes "what the machine was doing"``.
+Run: ``python -m benchmarks.input_size --notes "what the machine was doing"``.
 """
 
 from __future__ import annotations

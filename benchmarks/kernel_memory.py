@@ -5,8 +5,8 @@ USS is what each more student adds on a shared server; RSS also counts the share
 which every kernel on one machine maps from the same files and the machine holds once; PSS splits those among the
 processes that share them. Writes ``benchmarks/results/kernel_memory-<preset>.json`` with ``--record``.
 
-    python benchmarks/kernel_memory.py --preset cpu --record                 # every lesson
-    python benchmarks/kernel_memory.py --preset smoke notebooks/02_residual_block.ipynb
+    python -m benchmarks.kernel_memory --preset cpu --record                 # every lesson
+    python -m benchmarks.kernel_memory --preset smoke notebooks/02_residual_block.ipynb
 """
 
 from __future__ import annotations
@@ -25,9 +25,10 @@ from typing import Any
 import nbformat
 import psutil
 import torch
-from machine_info import BUILD, RESULTS, ROOT, load_average, machine_info, utc_now
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
+
+from benchmarks.machine_info import BUILD, RESULTS, ROOT, load_average, machine_info, utc_now
 
 MIB = 2**20
 

@@ -11,7 +11,7 @@ A cell that fails is kept in the executed copy and reported (the run still count
 process can run many times slower than one (each waits for the other to be scheduled). ``--keep DIR`` keeps the
 executed notebooks.
 
-Run: ``python benchmarks/lesson04_wall_time.py [--rounds 2] [--preset cpu] [--threads 1]`` from the repository
+Run: ``python -m benchmarks.lesson04_wall_time [--rounds 2] [--preset cpu] [--threads 1]`` from the repository
 root.
 """
 

@@ -91,11 +91,18 @@ def shown(path: Path) -> str:
         return str(path)
 
 
-def run_label(script: str, argv: list[str], label: str, load_at_start: float, started: float) -> dict[str, Any]:
-    """How a lesson record was made, in the keys the notebooks print: the command, the machine in one line, the load
-    at the start, the caller's ``label``, when it finished and its wall time since ``started`` (perf_counter)."""
+def command(module: str, argv: list[str]) -> str:
+    """The command that repeats a run, from the repository root: ``python -m benchmarks.degradation --steps 3``.
+    (Records made before ``benchmarks`` was a package say ``python benchmarks/degradation.py ...``.)"""
+    return shlex.join(["python", "-m", module, *argv])
+
+
+def run_label(module: str, argv: list[str], label: str, load_at_start: float, started: float) -> dict[str, Any]:
+    """How a lesson record was made, in the keys the notebooks print: the command (``module`` run with ``argv``), the
+    machine in one line, the load at the start, the caller's ``label``, when it finished and its wall time since
+    ``started`` (perf_counter)."""
     return {
-        "how": shlex.join(["python", f"benchmarks/{script}", *argv]),
+        "how": command(module, argv),
         "machine": f"{cpu_model()}, {os.cpu_count()} logical CPUs, torch {torch.__version__}, "
                    f"{torch.get_num_threads()} thread(s)",
         "load_average_at_start": round(load_at_start, 1),

@@ -20,10 +20,10 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
-from machine_info import RESULTS, ROOT, load_average, machine_info, shown, utc_now
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
+from benchmarks.machine_info import RESULTS, ROOT, load_average, machine_info, shown, utc_now
 from resnet_lib.device import pick_device
 
 

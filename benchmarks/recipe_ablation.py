@@ -1,7 +1,7 @@
 """A longer record of lesson 04's ablation: d2l's recipe with each improvement switched on alone, "none" and "all",
 on more images, for more epochs and with more seeds than the notebook can afford live. Writes a labelled JSON record
 (how it was made, the machine, the load, the time, every run's history) that notebook 04 prints beside its live
-table. Run ``python benchmarks/recipe_ablation.py --help``; the committed record's ``info`` says how it was made.
+table. Run ``python -m benchmarks.recipe_ablation --help``; the committed record's ``info`` says how it was made.
 """
 
 from __future__ import annotations
@@ -13,8 +13,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from machine_info import RESULTS, run_label
-
+from benchmarks.machine_info import RESULTS, run_label
 from resnet_lib import PRESETS, resnet18
 from resnet_lib.data import load_fashion_mnist
 from resnet_lib.lessons.budgets import lesson04_budget
@@ -40,7 +39,8 @@ def main(argv: list[str] | None = None) -> int:
     load_before = os.getloadavg()[0]
     start = time.perf_counter()
     results = run_arms(lambda: resnet18(width=lesson04_budget(args.preset).train_width), data, arms, tuple(args.seeds))
-    info = run_label("recipe_ablation.py", sys.argv[1:] if argv is None else argv, args.label, load_before, start)
+    info = run_label("benchmarks.recipe_ablation", sys.argv[1:] if argv is None else argv, args.label, load_before,
+                     start)
     info["budget"] = {"train_images": len(data.train_labels), "test_images": len(data.test_labels),
                       "epochs": args.epochs, "batch_size": args.batch_size, "seeds": args.seeds,
                       "width": lesson04_budget(args.preset).train_width, "image_size": preset.image_size}

@@ -19,8 +19,16 @@ building the model and optimiser are OUTSIDE on both sides. Precision is the sam
 autocast on CUDA.
 
 Protocol: one untimed warm-up pass per side and figure, then ``--rounds`` rounds; in each round every figure is
-measured once per side, d2l first in odd rounds, resnet_lib first in even ones. Printed: median [min-max] per side
-and the ratio resnet_lib / d2l (of the medians; its spread is over the per-round ratios).
+measured once per side, d2l first in odd rounds, resnet_lib first in even ones. The training step is a repeated
+callable, one SGD step on the next prepared batch, timed by ``torch.utils.benchmark.Timer.blocked_autorange`` for
+``--step-seconds`` per side and round (a fresh model each round). The input pipeline and end to end are one pass
+over a loader each round: a call that cannot be repeated back to back as Timer does (``timeit`` runs its statement
+twice more as warm-up, ``blocked_autorange`` at least once more to size its blocks: two or three passes of up to
+60,000 images, with the workers started anew, per measured one), so each pass is timed once by the clock and kept
+as a ``torch.utils.benchmark.Measurement`` of one call. Statistics are the Measurement's, over every timed call of
+every round (merged): per side the median seconds per call and its interquartile range; images/s = images per call
+/ median. Printed: images/s median (IQR as % of the median) per side and the ratio resnet_lib / d2l (of the
+medians; its spread is over the per-round ratios).
 
 ``make bench`` writes the JSON record to build/ (git-ignored); ``make bench-record`` (``--record``) writes the
 committed one, ``benchmarks/results/train_throughput-<device>-<size>px.json``.
@@ -30,9 +38,9 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import itertools
 import json
 import os
-import statistics
 import sys
 import tempfile
 import time
@@ -43,7 +51,12 @@ from typing import Any
 
 import torch
 import torchvision
-from machine_info import (
+from torch import nn
+from torch.utils import benchmark
+from torch.utils.data import DataLoader, Subset
+from torchvision import transforms
+
+from benchmarks.machine_info import (
     BUILD,
     RESULTS,
     device_slug,
@@ -54,10 +67,6 @@ from machine_info import (
     shown,
     utc_now,
 )
-from torch import nn
-from torch.utils.data import DataLoader, Subset
-from torchvision import transforms
-
 from resnet_lib.data import batches, load_fashion_mnist
 from resnet_lib.device import pick_device
 from resnet_lib.models import resnet18
@@ -65,9 +74,9 @@ from resnet_lib.models import resnet18
 SIDES = ("d2l", "resnet_lib")
 FIGURES = ("input pipeline", "training step", "end to end")
 DEFAULTS = {"image_size": 96, "width": 64, "batch_size": 256, "pipeline_images": 60_000, "train_images": 2_048,
-            "warmup_images": 512, "rounds": 3}
+            "warmup_images": 512, "rounds": 3, "step_seconds": 20.0}
 TINY = {"image_size": 32, "width": 8, "batch_size": 16, "pipeline_images": 256, "train_images": 64,
-        "warmup_images": 32, "rounds": 2}
+        "warmup_images": 32, "rounds": 2, "step_seconds": 0.2}
 LR = 0.05  # d2l's
 WORKERS = 4  # d2l's load_data_fashion_mnist
 
@@ -121,16 +130,21 @@ def synchronize(device: torch.device) -> None:
 
 
 def timed_pass(loader: Callable[[], Batches], device: torch.device, step: Step | None = None) -> float:
-    """Images/s of one pass: build the loader, move each batch to the device, train on it if ``step``."""
-    seen = 0
+    """Seconds of one pass: build the loader, move each batch to the device, train on it if ``step``."""
     start = time.perf_counter()
     for x, y in loader():
         x, y = x.to(device), y.to(device)
         if step is not None:
             step(x, y)
-        seen += len(y)
     synchronize(device)
-    return seen / (time.perf_counter() - start)
+    return time.perf_counter() - start
+
+
+def one_call(seconds: float, figure: str, side: str) -> benchmark.Measurement:
+    """A pass timed once, as a Measurement of one call (merged with the other rounds' for its statistics)."""
+    spec = benchmark.TaskSpec(stmt=f"one {figure} pass", setup="", label=figure, sub_label=side,
+                              num_threads=torch.get_num_threads())
+    return benchmark.Measurement(number_per_run=1, raw_times=[seconds], task_spec=spec)
 
 
 class Bench:
@@ -156,32 +170,62 @@ class Bench:
         return lambda: batches(self.images[:n], self.labels[:n], size, image_size=self.args.image_size,
                                shuffle=True, epoch=epoch)
 
-    def run(self, figure: str, side: str, n: int | None = None) -> float:
-        """Images/s of one pass of ``figure`` for ``side`` (``n`` images; default: the figure's pass size)."""
+    def images_per_call(self, figure: str) -> int:
+        """Images in one timed call of ``figure``: a pass, or one training step."""
+        return {"input pipeline": self.args.pipeline_images, "end to end": self.args.train_images,
+                "training step": self.args.batch_size}[figure]
+
+    def warm_up(self, figure: str, side: str) -> None:
+        """One untimed pass of ``figure`` for ``side`` over ``--warmup-images`` images."""
+        n = self.args.warmup_images
+        step = None if figure == "input pipeline" else Step(self.args.width, self.device, self.memory_format[side])
+        if figure == "training step":
+            prepared = self.batches_for_steps(side)[:max(1, n // self.args.batch_size)]
+            timed_pass(lambda: prepared, self.device, step)
+        else:
+            timed_pass(self.loader(side, n), self.device, step)
+
+    def batches_for_steps(self, side: str) -> list[tuple[torch.Tensor, torch.Tensor]]:
+        """``side``'s whole batches of the first ``--train-images`` images on the device, made once, untimed."""
+        if side not in self.prepared:
+            make = self.loader(side, self.args.train_images)
+            self.prepared[side] = [(x.to(self.device), y.to(self.device)) for x, y in make()
+                                   if len(y) == self.args.batch_size]
+        return self.prepared[side]
+
+    def run(self, figure: str, side: str) -> benchmark.Measurement:
+        """One round of ``figure`` for ``side``: a timed pass, or SGD steps on a fresh model timed by
+        ``Timer.blocked_autorange`` (seconds per step)."""
         if figure == "input pipeline":
-            return timed_pass(self.loader(side, n or self.args.pipeline_images), self.device)
+            return one_call(timed_pass(self.loader(side, self.args.pipeline_images), self.device), figure, side)
         step = Step(self.args.width, self.device, self.memory_format[side])
         if figure == "end to end":
-            return timed_pass(self.loader(side, n or self.args.train_images), self.device, step)
-        if side not in self.prepared:  # made once per side, untimed
-            make = self.loader(side, self.args.train_images)
-            self.prepared[side] = [(x.to(self.device), y.to(self.device)) for x, y in make()]
-        prepared = self.prepared[side]
-        if n is not None:
-            prepared = prepared[:max(1, n // self.args.batch_size)]
-        return timed_pass(lambda: prepared, self.device, step)
+            return one_call(timed_pass(self.loader(side, self.args.train_images), self.device, step), figure, side)
+        timer = benchmark.Timer("step(*next(batches))", label=figure, sub_label=side,
+                                globals={"step": step, "batches": itertools.cycle(self.batches_for_steps(side))},
+                                num_threads=torch.get_num_threads())  # Timer's default is 1 thread
+        return timer.blocked_autorange(min_run_time=self.args.step_seconds)
 
 
-def summarise(rates: dict[str, dict[str, list[float]]]) -> dict[str, Any]:
-    """Per figure: each side's median, min, max and rounds, the ratio of medians and the per-round ratios."""
+def side_figures(rounds: list[benchmark.Measurement], images: int) -> dict[str, Any]:
+    """One side's figure from its rounds' Measurements, merged: images/s at the median seconds per call, the IQR
+    as % of the median, each round's images/s (at that round's median), and the seconds themselves."""
+    [merged] = benchmark.Measurement.merge(rounds)
+    return {"median": images / merged.median, "iqr_pct": 100 * merged.iqr / merged.median,
+            "rounds": [images / m.median for m in rounds],
+            "seconds_per_call": {"median": merged.median, "iqr": merged.iqr, "times": list(merged.times)}}
+
+
+def summarise(measured: dict[str, dict[str, list[benchmark.Measurement]]], images: dict[str, int]) -> dict[str, Any]:
+    """Per figure: each side's :func:`side_figures`, the images per call, the ratio of the medians and the
+    per-round ratios."""
     out = {}
-    for figure, by_side in rates.items():
-        per_round = [b / a for a, b in zip(by_side["d2l"], by_side["resnet_lib"], strict=True)]
+    for figure, by_side in measured.items():
+        sides = {side: side_figures(rounds, images[figure]) for side, rounds in by_side.items()}
         out[figure] = {
-            **{side: {"median": statistics.median(v), "min": min(v), "max": max(v), "rounds": v}
-               for side, v in by_side.items()},
-            "ratio": statistics.median(by_side["resnet_lib"]) / statistics.median(by_side["d2l"]),
-            "round_ratios": per_round,
+            **sides, "images_per_call": images[figure],
+            "ratio": sides["resnet_lib"]["median"] / sides["d2l"]["median"],
+            "round_ratios": [b / a for a, b in zip(sides["d2l"]["rounds"], sides["resnet_lib"]["rounds"], strict=True)],
         }
     return out
 
@@ -191,14 +235,15 @@ def report_lines(figures: dict[str, Any], rounds: int, load: dict[str, list[floa
     """The printed table, which stage limits each side (the slower of pipeline and step), and how busy the
     machine was (1-minute load average before and after)."""
     def cell(s: dict[str, float]) -> str:
-        return f"{s['median']:,.0f} [{s['min']:,.0f}-{s['max']:,.0f}]"
+        return f"{s['median']:,.0f} (IQR {s['iqr_pct']:.0f}%)"
 
-    lines = [f"images/s, median [min-max] over {rounds} rounds",
-             f"{'':<16}{'d2l':>28}{'resnet_lib':>28}{'resnet_lib / d2l':>22}"]
+    lines = [f"images/s, median (interquartile range, % of the median) over {rounds} rounds; "
+             "ratio of the medians [range of the per-round ratios]",
+             f"{'':<16}{'d2l':>26}{'resnet_lib':>26}{'resnet_lib / d2l':>24}"]
     for figure, f in figures.items():
         lo, hi = min(f["round_ratios"]), max(f["round_ratios"])
         ratio = f"{f['ratio']:.2f} [{lo:.2f}-{hi:.2f}]"
-        lines.append(f"{figure:<16}{cell(f['d2l']):>28}{cell(f['resnet_lib']):>28}{ratio:>22}")
+        lines.append(f"{figure:<16}{cell(f['d2l']):>26}{cell(f['resnet_lib']):>26}{ratio:>24}")
     for side in SIDES:
         pipe, step = figures["input pipeline"][side]["median"], figures["training step"][side]["median"]
         slower = "training step" if step < pipe else "input pipeline"
@@ -218,8 +263,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         ("batch_size", "batch size (d2l's: 256)"),
                         ("pipeline_images", "images per input-pipeline pass"),
                         ("train_images", "images per training-step and end-to-end pass"),
-                        ("warmup_images", "images per warm-up pass"), ("rounds", "timed rounds")):
-        parser.add_argument("--" + name.replace("_", "-"), type=int,
+                        ("warmup_images", "images per warm-up pass"), ("rounds", "timed rounds"),
+                        ("step_seconds", "seconds of training steps per side and round (Timer's min_run_time)")):
+        parser.add_argument("--" + name.replace("_", "-"), type=type(DEFAULTS[name]),
                             help=f"{help_} (default {DEFAULTS[name]}; --tiny: {TINY[name]})")
     parser.add_argument("--tiny", action="store_true",
                         help="seconds-long sizes, to check that the script works (its figures mean nothing)")
@@ -236,6 +282,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
             setattr(args, name, value)
     if min(args.image_size, args.width, args.batch_size, args.warmup_images) < 1 or args.rounds < 2:
         parser.error("sizes must be >= 1 and --rounds >= 2 (a spread needs two rounds)")
+    if args.step_seconds <= 0:
+        parser.error("--step-seconds must be > 0")
     if min(args.pipeline_images, args.train_images) < args.batch_size:
         parser.error("--pipeline-images and --train-images must be >= --batch-size (a pass needs a whole batch)")
     if args.record and args.out:
@@ -256,22 +304,24 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     print(f"{data}; ResNet-18 width {args.width} at {args.image_size} px, batch {args.batch_size}; "
           f"{args.pipeline_images:,} images per pipeline pass, {args.train_images:,} per training pass; "
           f"{device}, torch {torch.__version__}, {torch.get_num_threads()} threads", flush=True)
-    rates = {figure: {side: [] for side in SIDES} for figure in FIGURES}
+    measured: dict[str, dict[str, list[benchmark.Measurement]]] = {f: {side: [] for side in SIDES} for f in FIGURES}
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         bench = Bench(images, labels, write_torchvision_root(images, labels, Path(tmp)), args, device)
+        per_call = {figure: bench.images_per_call(figure) for figure in FIGURES}
         for figure in FIGURES:
             for side in SIDES:
-                bench.run(figure, side, args.warmup_images)
+                bench.warm_up(figure, side)
         for r in range(args.rounds):
             order = SIDES if r % 2 == 0 else SIDES[::-1]
             for figure in FIGURES:
                 for side in order:
-                    rates[figure][side].append(bench.run(figure, side))
+                    measured[figure][side].append(bench.run(figure, side))
             print(f"round {r + 1}/{args.rounds} ({order[0]} first): " + "; ".join(
-                f"{figure} {rates[figure]['d2l'][-1]:,.0f} / {rates[figure]['resnet_lib'][-1]:,.0f}"
+                f"{figure} {per_call[figure] / measured[figure]['d2l'][-1].median:,.0f} / "
+                f"{per_call[figure] / measured[figure]['resnet_lib'][-1].median:,.0f}"
                 for figure in FIGURES) + " images/s (d2l / resnet_lib)", flush=True)
-    figures = summarise(rates)
+    figures = summarise(measured, per_call)
     load = {"before": load_before, "after": load_average()}
     lines = report_lines(figures, args.rounds, load, os.cpu_count())
     script = Path(__file__).resolve()
@@ -284,6 +334,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "timing": "loader construction and worker start-up/shut-down inside the clock on both sides; dataset "
                   "loading, model and optimiser construction outside on both sides; warm-up passes untimed; rounds "
                   "alternate which side goes first",
+        "statistics": "torch.utils.benchmark Measurements, merged over the rounds: median and interquartile range "
+                      "of the seconds per call (training step: one SGD step, Timer.blocked_autorange for "
+                      "step_seconds per side and round; input pipeline, end to end: one pass per round, timed "
+                      "once); images/s = images_per_call / median",
         "figures": figures, "printed": lines, "wall_s": round(time.perf_counter() - started, 1),
         "code": {"commit": git_commit(), "script_sha256": file_sha256(script)}, "notes": args.notes,
     }

@@ -1,7 +1,9 @@
-"""Helpers for the real-browser test: a throwaway JupyterLab server, and checks of one notebook in its page.
+"""Helpers for the real-browser test: a throwaway JupyterLab server, and the slider check of one notebook in its page
+(opening a notebook and Run All are ``benchmarks.lab_page``'s, shared with the hub's load test).
 
-The page checks drive JupyterLab through ``window.jupyterapp`` (exposed by ``--LabApp.expose_app_in_browser``)
-and the keyboard; they raise :class:`BrowserCheckError` with a message that says what the page showed.
+The slider check drives JupyterLab through ``window.jupyterapp`` (exposed by ``--LabApp.expose_app_in_browser``)
+and the keyboard; it raises :class:`~benchmarks.lab_page.BrowserCheckError` with a message that says what the page
+showed.
 """
 
 from __future__ import annotations
@@ -18,29 +20,25 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn, TypeVar
+from typing import TYPE_CHECKING, NoReturn
 from urllib.parse import quote
 
 import psutil
 import pytest
 
+from benchmarks.lab_page import STATE_JS, BrowserCheckError, poll
+
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
-
-T = TypeVar("T")
 
 SETTINGS_FILE = Path(__file__).with_name("browser_lab_settings.json")
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome")
 # ``updated: <name>=<value>``, optionally followed by more text (e.g. other settings) after a space
 MARKER = re.compile(r"^updated: (?P<name>[^=\s]+)=(?P<value>\S+)(?:[ \t].*)?$", re.MULTILINE)
-
-
-class BrowserCheckError(AssertionError):
-    """A notebook did not behave in the browser as the test requires."""
 
 
 def find_chromium() -> str | None:
@@ -242,61 +240,7 @@ def host_addresses() -> list[str]:
     ]
 
 
-# --- checks of one notebook in a JupyterLab page ------------------------------------------------------------
-
-_STATE_JS = """() => {
-  const panel = window.jupyterapp && window.jupyterapp.shell.currentWidget;
-  if (!panel || !panel.content || !panel.sessionContext || !panel.context) return null;
-  const errors = [];
-  let codeCells = 0, executed = 0;
-  panel.content.widgets.forEach((cell, i) => {
-    if (cell.model.type !== 'code') return;
-    codeCells += 1;
-    if (cell.model.executionCount !== null) executed += 1;
-    for (const out of cell.model.outputs.toJSON()) {
-      if (out.output_type === 'error') errors.push(`cell ${i + 1}: ${out.ename}: ${out.evalue}`);
-    }
-  });
-  const images = [...panel.content.node.querySelectorAll('.jp-OutputArea-output img')]
-    .filter(img => img.complete && img.naturalWidth > 0).length;
-  const session = panel.sessionContext.session;
-  return {path: panel.context.path, status: panel.sessionContext.kernelDisplayStatus,
-          kernel: Boolean(session && session.kernel), dialog: Boolean(document.querySelector('.jp-Dialog')),
-          codeCells, executed, errors, images, kernelErrors: window.__kernelErrors || [],
-          runAll: window.__runAll ?? null, died: Boolean(window.__kernelDied)};
-}"""
-
-# Watch the kernel of the current notebook: its death, and every error it reports on iopub. An error raised in a
-# widget callback whose output is set directly (``out.outputs = ...``) belongs to no cell: JupyterLab shows it
-# only in its log console, so it is caught here, as the kernel sends it.
-_RUN_ALL_JS = """async () => {
-  const panel = window.jupyterapp.shell.currentWidget;
-  window.__runAll = undefined;
-  window.__kernelDied = false;
-  window.__kernelErrors = [];
-  if (!panel.__resnetWatched) {
-    panel.__resnetWatched = true;
-    panel.sessionContext.statusChanged.connect((_, status) => {
-      if (status === 'autorestarting' || status === 'dead') window.__kernelDied = true;
-    });
-    panel.sessionContext.iopubMessage.connect((_, msg) => {
-      if (msg.header.msg_type !== 'error') return;
-      window.__kernelErrors.push({parent: msg.parent_header.msg_type || '',
-                                  text: `${msg.content.ename}: ${msg.content.evalue}`});
-    });
-  }
-  await window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs');
-  window.jupyterapp.commands.execute('notebook:run-all-cells').then(
-    ok => { window.__runAll = String(ok); }, err => { window.__runAll = 'error: ' + err; });
-}"""
-
-_CLOSE_JS = """() => {
-  if (!window.jupyterapp) return;
-  for (const widget of [...window.jupyterapp.shell.widgets('main')]) {
-    if (widget.context) widget.context.model.dirty = false;
-    widget.dispose();
-  }
-}"""
+# --- the slider check of one notebook in a JupyterLab page ----------------------------------------------------
 
 # The slider's state and the hidden marker of its own widget: the nearest enclosing element, inside the slider's
 # cell, that holds a ``.resnet-marker`` label (another widget's marker further down the page is not its answer).
@@ -320,27 +264,6 @@ _WIDGET_PROBLEMS_JS = """() => [...document.querySelectorAll('.jp-Notebook .jp-O
 
 
 @dataclass
-class NotebookRun:
-    """What Run All left in the page."""
-
-    code_cells: int
-    executed: int
-    errors: list[str]
-    kernel_errors: list[str]
-    images: int
-    seconds: float
-
-    def problems(self) -> list[str]:
-        found = [f"error output in {e}" for e in self.errors]
-        found += [f"error outside any cell (JupyterLab's log console): {e}" for e in self.kernel_errors]
-        if self.executed < self.code_cells:
-            found.append(f"only {self.executed} of {self.code_cells} code cells ran")
-        if self.images < 1:
-            found.append("no rendered image in any output")
-        return found
-
-
-@dataclass
 class SliderChange:
     """The first slider's readout and its widget's ``updated: <name>=<value>`` marker, before and after a key."""
 
@@ -349,72 +272,6 @@ class SliderChange:
     readout_after: str
     marker_before: str | None
     marker_after: str
-
-
-def _poll(probe: Callable[[], T | None], timeout: float, interval: float = 0.25) -> T | None:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = probe()
-        if value is not None or time.monotonic() > deadline:
-            return value
-        time.sleep(interval)
-
-
-def open_notebook(page: Page, server: LabServer, notebook: str, timeout: float = 90) -> None:
-    """Open ``notebook`` and wait until its kernel is idle (accepting a kernel dialog). The first call loads
-    JupyterLab into ``page`` with a fresh workspace; later ones reuse it (loading it takes seconds)."""
-    if page.evaluate("() => Boolean(window.jupyterapp)"):
-        page.evaluate("path => window.jupyterapp.commands.execute('docmanager:open', {path})", notebook)
-    else:
-        page.goto(server.page_url(notebook))
-
-    def ready() -> bool | None:
-        state = page.evaluate(_STATE_JS)
-        if state and state["dialog"]:
-            page.locator(".jp-Dialog .jp-mod-accept").first.click()
-            return None
-        ok = state and state["path"] == notebook and state["kernel"] and state["status"] == "idle"
-        return True if ok else None
-
-    if not _poll(ready, timeout, 0.5):
-        raise BrowserCheckError(f"{notebook}: no idle kernel within {timeout:.0f} s; page state: "
-                                f"{page.evaluate(_STATE_JS)}")
-
-
-def close_documents(page: Page) -> None:
-    """Dismiss open dialogs and close every document in the main area, discarding changes (the page stays
-    loaded for the next notebook)."""
-    for _ in range(3):
-        if page.locator(".jp-Dialog").count():
-            page.keyboard.press("Escape")
-    page.evaluate(_CLOSE_JS)
-
-
-def _outside_cells(state: dict) -> list[str]:
-    """Errors the kernel reported for no cell (a cell's own error comes from its execute_request)."""
-    return [e["text"] for e in state["kernelErrors"] if e["parent"] != "execute_request"]
-
-
-def run_all_cells(page: Page, timeout: float = 240) -> NotebookRun:
-    """Clear outputs, Run All, and wait until Run All has finished and the kernel is idle; stop at once if the
-    kernel dies."""
-    start = time.monotonic()
-    page.evaluate(_RUN_ALL_JS)
-
-    def finished() -> dict | None:
-        state = page.evaluate(_STATE_JS)
-        if state["died"]:
-            raise BrowserCheckError(f"the kernel died during Run All ({state['executed']} of "
-                                    f"{state['codeCells']} code cells started; errors: {state['errors']})")
-        return state if state["runAll"] is not None and state["status"] == "idle" else None
-
-    state = _poll(finished, timeout, 0.5)
-    if state is None:
-        state = page.evaluate(_STATE_JS)
-        raise BrowserCheckError(f"Run All did not finish within {timeout:.0f} s ({state['executed']} of "
-                                f"{state['codeCells']} code cells started, kernel {state['status']})")
-    return NotebookRun(state["codeCells"], state["executed"], state["errors"], _outside_cells(state),
-                       state["images"], time.monotonic() - start)
 
 
 def _values_agree(marker_value: str, shown: str) -> bool:
@@ -430,7 +287,7 @@ def move_first_slider(page: Page, timeout: float = 60, render_timeout: float = 1
     widget reads ``updated: <name>=<value>`` for the value the slider now shows. Fail at once when the kernel
     reports an error (a callback raised) or dies, and within ``render_timeout`` when no slider is shown."""
     handle = page.locator(".jp-Notebook .widget-slider .noUi-handle").first
-    if not _poll(lambda: handle.count() > 0 and handle.is_visible() or None, render_timeout):
+    if not poll(lambda: handle.count() > 0 and handle.is_visible() or None, render_timeout):
         raise BrowserCheckError(f"no ipywidgets slider (.widget-slider) was rendered within {render_timeout:.0f} "
                                 f"s of Run All; widget outputs: {page.evaluate(_WIDGET_PROBLEMS_JS) or 'none'}")
     handle.scroll_into_view_if_needed()
@@ -438,7 +295,7 @@ def move_first_slider(page: Page, timeout: float = 60, render_timeout: float = 1
     if before["marker"] is None:
         raise BrowserCheckError("the first slider's widget has no hidden marker (an element of class "
                                 "resnet-marker); build the widget on resnet_lib.ui.widget_output.Explorer")
-    errors_before = len(page.evaluate(_STATE_JS)["kernelErrors"])
+    errors_before = len(page.evaluate(STATE_JS)["kernelErrors"])
     at_max = before["now"] is not None and before["now"] == before["max"]
     key = "ArrowLeft" if at_max else "ArrowRight"
     handle.focus()
@@ -448,7 +305,7 @@ def move_first_slider(page: Page, timeout: float = 60, render_timeout: float = 1
         return state["readout"] or state["now"] or ""
 
     def outcome() -> tuple[str, str | None] | None:
-        page_state, slider = page.evaluate(_STATE_JS), handle.evaluate(_SLIDER_JS)
+        page_state, slider = page.evaluate(STATE_JS), handle.evaluate(_SLIDER_JS)
         if page_state["died"]:
             return "died", None
         if len(page_state["kernelErrors"]) > errors_before:
@@ -458,7 +315,7 @@ def move_first_slider(page: Page, timeout: float = 60, render_timeout: float = 1
         fresh = marker is not None and slider["marker"] != before["marker"]
         return ("ok", slider["marker"]) if fresh and _values_agree(marker["value"], shown(slider)) else None
 
-    how, detail = _poll(outcome, timeout) or ("timeout", None)
+    how, detail = poll(outcome, timeout) or ("timeout", None)
     after = handle.evaluate(_SLIDER_JS)
     moved = f"after pressing {key} on the first slider (readout {before['readout']!r} -> {after['readout']!r})"
     if how == "died":

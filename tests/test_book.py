@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING
 import nbformat
 import pytest
 from browser_support import missing, new_page
-from tool_loader import load_tool
+
+from tools import build_book
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -27,9 +28,6 @@ if TYPE_CHECKING:
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 PNG_1PX = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
-
-
-build_book = load_tool("build_book")
 
 
 

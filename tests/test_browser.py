@@ -20,19 +20,16 @@ from typing import TYPE_CHECKING
 import nbformat
 import pytest
 from browser_support import (
-    BrowserCheckError,
     LabServer,
-    NotebookRun,
-    close_documents,
     host_addresses,
     lab_server,
     listening_addresses,
     move_first_slider,
     new_page,
-    open_notebook,
-    run_all_cells,
     screenshot_on_failure,
 )
+
+from benchmarks.lab_page import BrowserCheckError, NotebookRun, close_documents, open_notebook, run_all_cells
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page

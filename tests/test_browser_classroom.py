@@ -16,7 +16,9 @@ from typing import TYPE_CHECKING
 
 import nbformat
 import pytest
-from browser_support import LabServer, close_documents, lab_server, new_page
+from browser_support import LabServer, lab_server, new_page
+
+from benchmarks.lab_page import close_documents
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page

@@ -9,13 +9,11 @@ from pathlib import Path
 import nbformat
 import pytest
 from jupyter_client.kernelspec import KernelSpecManager
-from tool_loader import load_tool
+
+from tools import classroom
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
-
-
-classroom = load_tool("classroom")
 
 
 def _lesson(*cells: tuple[str, str], solution: int | None = None) -> nbformat.NotebookNode:
@@ -86,7 +84,7 @@ def test_committed_notebooks_carry_that_kernelspec(path):
     stored = json.loads(path.read_text())["metadata"].get("kernelspec")
     assert stored == classroom.KERNELSPEC, (
         f"{path.name} stores kernelspec {stored}; JupyterLab rewrites it to {classroom.KERNELSPEC} on opening and "
-        f"marks the notebook modified. Fix: python tools/classroom.py {path.relative_to(ROOT)}")
+        f"marks the notebook modified. Fix: python -m tools.classroom {path.relative_to(ROOT)}")
 
 
 OLD_EXERCISE = (("md", "**01.1** How many? (a whole number)"), ("code", 'check_exercise("01.1", None);'),

@@ -34,3 +34,13 @@ def test_python_is_pinned_for_binder_within_the_project_range():
     pins = [m.group(1) for d in env["dependencies"] if isinstance(d, str) and (m := REPO2DOCKER_PYTHON.match(d))]
     assert len(pins) == 1, "environment.yml needs exactly one `python=X.Y` line (repo2docker ignores `python>=`)"
     assert pins[0] in SpecifierSet(project["requires-python"])
+
+
+def test_the_wheel_ships_resnet_lib_alone():
+    # tools/ and benchmarks/ are packages too (run with python -m from a clone): discovery must leave them out
+    from setuptools import find_packages
+
+    find = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]["find"]
+    packages = find_packages(str(ROOT), include=find["include"], exclude=find.get("exclude", ()))
+    assert "resnet_lib" in packages and all(p.split(".")[0] == "resnet_lib" for p in packages)
+    assert {"tools", "benchmarks"} <= set(find_packages(str(ROOT)))  # what discovery without the filter would ship

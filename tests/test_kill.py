@@ -23,9 +23,8 @@ RECIPE = Recipe(lr=0.05, epochs=3, batch_size=16, image_size=12, momentum=0.9, o
 # The child trains with checkpoints; while writing epoch 2's it has written half the bytes when it stops (and
 # says so in a marker file), so the SIGKILL lands in the middle of the write.
 CHILD = """
-import io, json, sys, time
+import io, json, time
 import torch
-sys.path.insert(0, {tests!r})
 from tiny import TinyNet, tiny_data
 from resnet_lib.training import Recipe, train
 
@@ -50,9 +49,10 @@ train(TinyNet(), tiny_data(), Recipe(**json.loads({recipe!r})), checkpoint={dire
 @pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs POSIX signals")
 def test_sigkill_during_a_checkpoint_write_loses_nothing(tmp_path):
     directory, marker = tmp_path / "run", tmp_path / "writing"
-    code = CHILD.format(tests=str(Path(__file__).parent), marker=str(marker), directory=str(directory),
-                        recipe=json.dumps(asdict(RECIPE)))
-    child = subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE, text=True)
+    code = CHILD.format(marker=str(marker), directory=str(directory), recipe=json.dumps(asdict(RECIPE)))
+    # run in tests/, where ``python -c`` finds tiny.py (the current folder comes first on its sys.path)
+    child = subprocess.Popen([sys.executable, "-c", code], cwd=Path(__file__).parent, stderr=subprocess.PIPE,
+                             text=True)
     try:
         deadline = time.monotonic() + 240
         while not marker.exists() and child.poll() is None and time.monotonic() < deadline:

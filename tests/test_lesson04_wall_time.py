@@ -1,6 +1,5 @@
 """The lesson-04 wall-time benchmark's pieces that do not need a notebook run: unpacking a version from git."""
 
-import importlib.util
 import os
 import shutil
 import subprocess
@@ -8,19 +7,11 @@ from pathlib import Path
 
 import pytest
 
-SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "lesson04_wall_time.py"
-
-
-def load_script():
-    spec = importlib.util.spec_from_file_location("lesson04_wall_time", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from benchmarks import lesson04_wall_time as bench
 
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 def test_unpacks_a_version_with_its_own_library_and_notebook(tmp_path):
-    bench = load_script()
     if subprocess.run(["git", "-C", str(bench.ROOT), "rev-parse", "HEAD"], capture_output=True).returncode:
         pytest.skip("not a git checkout")
     root = bench.unpack("HEAD", tmp_path / "version")
@@ -28,7 +19,7 @@ def test_unpacks_a_version_with_its_own_library_and_notebook(tmp_path):
 
 
 def test_machine_names_the_cores_and_the_cpu_of_this_machine():
-    machine = load_script().machine()
+    machine = bench.machine()
     assert machine["cores"] == os.cpu_count()
     cpuinfo = Path("/proc/cpuinfo")
     if cpuinfo.exists() and "model name" in cpuinfo.read_text():

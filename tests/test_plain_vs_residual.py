@@ -135,8 +135,13 @@ def test_the_committed_record_loads_and_says_how_it_was_made():
 
 
 def test_a_missing_record_says_how_to_make_one(tmp_path):
-    with pytest.raises(FileNotFoundError, match="benchmarks/degradation.py"):
+    with pytest.raises(FileNotFoundError, match="python -m benchmarks.degradation --out "):
         pvr.load_record(tmp_path / "none.json")
+
+
+def test_the_script_of_a_record_is_read_from_the_command_old_and_new():
+    assert pvr.script_of("python -m benchmarks.degradation --steps 3") == "benchmarks/degradation.py"
+    assert pvr.script_of("python benchmarks/degradation.py --steps 3") == "benchmarks/degradation.py"  # older records
 
 
 def test_record_summary_names_the_script_steps_seed_and_load():

@@ -111,5 +111,5 @@ def test_an_ablation_record_loads_back_unchanged(tmp_path):
 
 
 def test_a_missing_record_names_the_script_that_makes_it(tmp_path):
-    with pytest.raises(FileNotFoundError, match="benchmarks/recipe_ablation.py"):
+    with pytest.raises(FileNotFoundError, match="python -m benchmarks.recipe_ablation --out "):
         load_ablation(tmp_path / "none.json")

@@ -1,15 +1,11 @@
 """tools/tidy_notebooks.py: two executions of an unchanged notebook become the same file, and nothing else changes."""
 
-import importlib.util
 import uuid
-from pathlib import Path
 
 import nbformat
 
-ROOT = Path(__file__).resolve().parents[1]
-spec = importlib.util.spec_from_file_location("tidy_notebooks", ROOT / "tools" / "tidy_notebooks.py")
-tidy_notebooks = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(tidy_notebooks)
+from tools import tidy_notebooks
+
 VIEW, STATE = tidy_notebooks.VIEW, tidy_notebooks.STATE
 
 

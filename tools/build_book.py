@@ -1,6 +1,6 @@
 """Build the course site and one slide deck per lesson from the committed notebooks, without re-executing them.
 
-    python tools/build_book.py [--out build/book]      # what `make book` runs
+    python -m tools.build_book [--out build/book]      # what `make book` runs
 
 Every ``notebooks/*.ipynb`` is a lesson, in file-name order. Each is copied, never changed in place: slide defaults
 (``tools/classroom.py``) fill cells that have none, widgets become a static picture of their last state, reference
@@ -26,8 +26,7 @@ from pathlib import Path
 import nbformat
 from nbformat import NotebookNode
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from classroom import apply_slide_defaults, is_solution  # noqa: E402
+from tools.classroom import apply_slide_defaults, is_solution
 
 ROOT = Path(__file__).resolve().parents[1]
 BOOK = ROOT / "book"

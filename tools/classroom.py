@@ -1,8 +1,8 @@
 """Prepare lesson notebooks for teaching: default slide types, the kernelspec JupyterLab would write, and exercises
 in nbgrader's format.
 
-    python tools/classroom.py notebooks/*.ipynb           # rewrite the notebooks that need it
-    python tools/classroom.py --check notebooks/*.ipynb   # list what would change; exit 1 if anything would
+    python -m tools.classroom notebooks/*.ipynb           # rewrite the notebooks that need it
+    python -m tools.classroom --check notebooks/*.ipynb   # list what would change; exit 1 if anything would
 
 Idempotent. A cell's ``slideshow.slide_type`` set by a teacher is never changed: only cells without one get a default.
 The defaults (each makes one beat of the lesson fit a 1280x720 projector):

@@ -1,6 +1,6 @@
 """Write the student edition of the lessons into a folder, never replacing a file that is already there.
 
-    python tools/student.py DEST     # = make student DEST=...; make lab does this for work/ and opens it
+    python -m tools.student DEST     # = make student DEST=...; make lab does this for work/ and opens it
 
 The student edition is what ``nbgrader generate_assignment`` makes of ``notebooks/*.ipynb`` (the reading edition,
 with outputs and collapsed reference solutions) under this course's settings, ``tools/nbgrader_config.py``: no

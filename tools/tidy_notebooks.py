@@ -6,7 +6,7 @@ outputs (it depends on when the kernel flushed). This joins adjacent outputs of 
 ``CoalesceStreamsPreprocessor``) and renames every widget model id to one derived from the notebook's name and the
 model's place (outputs in cell order, then the models their state refers to), so the same run gives the same file.
 
-Usage: ``python tools/tidy_notebooks.py NOTEBOOK...`` (rewrites each file in place).
+Usage: ``python -m tools.tidy_notebooks NOTEBOOK...`` (rewrites each file in place).
 """
 
 from __future__ import annotations

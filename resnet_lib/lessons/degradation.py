@@ -53,7 +53,7 @@ def control_name(run: str, depth: int) -> str:
 
 def load_controls(path: str | Path = CONTROLS_RECORD) -> tuple[dict[str, dict[int, dict[int, list[float]]]], dict]:
     """``({run: {depth: {seed: losses}}}, info)`` from the record of ``benchmarks/degradation_controls.py``."""
-    record = Record.load(path, made_by="python benchmarks/degradation_controls.py")
+    record = Record.load(path, made_by="python -m benchmarks.degradation_controls")
     runs: dict[str, dict[int, dict[int, list[float]]]] = {}
     for name, by_seed in record.runs.items():
         found = re.fullmatch(r"(.+), (\d+) blocks", name)

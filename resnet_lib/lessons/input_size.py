@@ -85,7 +85,7 @@ class SizeRecord:
 
     @classmethod
     def load(cls, path: str | Path = RECORD) -> SizeRecord:
-        record = Record.load(path, made_by=f"python benchmarks/input_size.py --out {path}")
+        record = Record.load(path, made_by=f"python -m benchmarks.input_size --out {path}")
         info = dict(record.info)
         fields: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in info.pop("budget").items()}
         budget = SizeBudget(**fields)

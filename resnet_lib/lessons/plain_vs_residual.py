@@ -167,16 +167,24 @@ def save_record(path: str | Path, curves: Curves, info: dict[str, object]) -> No
 def load_record(path: str | Path = RECORD) -> tuple[Curves, dict[str, object]]:
     """``(curves, info)`` from a file written by :func:`save_record` (by default the committed CPU record of
     ``benchmarks/degradation.py``)."""
-    record = Record.load(path, made_by=f"python benchmarks/degradation.py --out {path}")
+    record = Record.load(path, made_by=f"python -m benchmarks.degradation --out {path}")
     curves = {Run.named(name): {seed: Curve(run["losses"], run["errors"]) for seed, run in by_seed.items()}
               for name, by_seed in record.runs.items()}
     return curves, record.info
 
 
+def script_of(how: str) -> str:
+    """The script a record's ``how`` ran, as a file: ``benchmarks/degradation.py`` from ``python -m
+    benchmarks.degradation ...``, or from ``python benchmarks/degradation.py ...`` (records made before
+    ``benchmarks`` was a package)."""
+    words = how.split()
+    return words[2].replace(".", "/") + ".py" if words[1] == "-m" else words[1]
+
+
 def record_summary(info: dict, machine_in_words: bool = False) -> str:
     """One line on how a record from :func:`save_record` was made: script, steps, seeds, settings, machine load.
     ``machine_in_words=True`` names the machine as a learner would ("a busy 2-core CPU") instead of its CPU model."""
-    recipe, script = info["recipe"], info["how"].split()[1]
+    recipe, script = info["recipe"], script_of(info["how"])
     seeds = ("seeds " if len(recipe["seeds"]) > 1 else "seed ") + ", ".join(str(s) for s in recipe["seeds"])
     line = (f"Recorded with {script}: {recipe['steps']} steps per run, {seeds}; width {recipe['width']} at "
             f"{recipe['image_size']} px, batch {recipe['batch_size']}, {recipe['train_images']:,} training images")
@@ -224,5 +232,5 @@ CONVERGED_RECORD = RESULTS / "degradation-converged-cpu.json"  # made by benchma
 def load_converged(path: str | Path = CONVERGED_RECORD) -> tuple[dict[str, dict[int, dict[str, list[float]]]], dict]:
     """``({run name: {seed: {"train_error": [...], "test_error": [...], ...}}}, info)``: lesson 06's runs trained to
     the end of a cosine schedule, errors after every epoch (the record of ``benchmarks/degradation_converged.py``)."""
-    record = Record.load(path, made_by="python benchmarks/degradation_converged.py")
+    record = Record.load(path, made_by="python -m benchmarks.degradation_converged")
     return record.runs, record.info

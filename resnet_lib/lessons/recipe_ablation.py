@@ -128,7 +128,7 @@ def save_ablation(path: str | Path, results: dict[str, list[History]], info: dic
 def load_ablation(path: str | Path = RECORD) -> tuple[dict[str, list[History]], dict[str, object]]:
     """A record written by :func:`save_ablation` (by default the committed CPU record of
     ``benchmarks/recipe_ablation.py``): the histories per arm (in the order of their seeds) and the ``info``."""
-    record = Record.load(path, made_by=f"python benchmarks/recipe_ablation.py --out {path}")
+    record = Record.load(path, made_by=f"python -m benchmarks.recipe_ablation --out {path}")
     histories = {name: [History(**numbers) for numbers in by_seed.values()] for name, by_seed in record.runs.items()}
     return histories, record.info
 
