@@ -1,7 +1,7 @@
 """A longer record of lesson 06's degradation experiment: plain and residual CIFAR-style nets (plus the residual
 nets with zero-initialised branches) trained under one recipe on a Fashion-MNIST subset, training error at every
 step. Writes a labelled JSON record (how it was made, the machine, the load, the time) that notebook 06 plots
-beside its live run. ``--arms`` trains other nets under the same recipe: ``--arms residual pre-activation`` made
+beside its live run. ``--kinds`` trains other nets under the same recipe: ``--kinds residual pre-activation`` made
 the record notebook 02 reads (``results/preact-cpu.json``). Run ``python -m benchmarks.degradation --help``; each
 committed record's ``info`` says how it was made.
 """
@@ -18,7 +18,7 @@ import torch
 
 from benchmarks.machine_info import RESULTS, run_label
 from resnet_lib.data import load_fashion_mnist
-from resnet_lib.lessons.plain_vs_residual import ARM_OPTIONS, ARMS, Run, run_degradation, save_record
+from resnet_lib.lessons.plain_vs_residual import KIND_OPTIONS, KINDS, Run, run_degradation, save_record
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -32,9 +32,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--depths", type=int, nargs="+", default=[20, 56])
     parser.add_argument("--seeds", type=int, nargs="+", default=[2])
-    parser.add_argument("--arms", nargs="+", default=list(ARMS), choices=list(ARM_OPTIONS), metavar="ARM",
-                        help=f"the nets to train (default: lesson 06's {', '.join(ARMS)}; "
-                             f"known: {', '.join(ARM_OPTIONS)})")
+    parser.add_argument("--kinds", nargs="+", default=list(KINDS), choices=list(KIND_OPTIONS), metavar="KIND",
+                        help=f"the nets to train (default: lesson 06's {', '.join(KINDS)}; "
+                             f"known: {', '.join(KIND_OPTIONS)})")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--label", default="", help="a note on the conditions (e.g. 'shared machine')")
     parser.add_argument("--out", type=Path, default=RESULTS / "degradation-cpu.json")
@@ -50,12 +50,12 @@ def main(argv: list[str] | None = None) -> int:
 
     curves = run_degradation(data.train_images, data.train_labels, depths=args.depths, seeds=args.seeds,
                              steps=args.steps, width=args.width, image_size=args.image_size,
-                             batch_size=args.batch_size, arms=args.arms, on_run=report)
+                             batch_size=args.batch_size, kinds=args.kinds, on_run=report)
     info = run_label("benchmarks.degradation", sys.argv[1:] if argv is None else argv, args.label, load_before,
                      start)
     info["recipe"] = {"train_images": args.train_images, "steps": args.steps, "batch_size": args.batch_size,
                       "image_size": args.image_size, "width": args.width, "depths": args.depths, "seeds": args.seeds,
-                      "arms": args.arms, "optimizer": "SGD lr 0.1, momentum 0.9, weight decay 1e-4"}
+                      "kinds": args.kinds, "optimizer": "SGD lr 0.1, momentum 0.9, weight decay 1e-4"}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     save_record(args.out, curves, info)
     print(f"wrote {args.out} in {info['wall_s']} s")

@@ -24,7 +24,7 @@ import torch
 
 from benchmarks.machine_info import BUILD, RESULTS, run_label
 from resnet_lib.data import batches, load_fashion_mnist
-from resnet_lib.lessons.plain_vs_residual import ARM_OPTIONS, Run, cifar_model
+from resnet_lib.lessons.plain_vs_residual import KIND_OPTIONS, Run, cifar_model
 from resnet_lib.record import Record
 from resnet_lib.training import evaluate, train_steps
 
@@ -39,7 +39,7 @@ def run_job(job: dict) -> dict:
     torch.set_num_threads(1)
     r = job["recipe"]
     data = load_fashion_mnist(job["data"]).subset(train=r["train_images"], test=r["test_images"])
-    net = cifar_model(job["arm"], job["depth"], r["width"], job["seed"])
+    net = cifar_model(job["kind"], job["depth"], r["width"], job["seed"])
     optimizer = torch.optim.SGD(net.parameters(), lr=r["lr"], momentum=0.9, weight_decay=1e-4)
     steps_per_epoch = len(data.train_labels) // r["batch_size"]
     scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=r["epochs"] * steps_per_epoch)
@@ -60,7 +60,7 @@ def run_job(job: dict) -> dict:
 
 def job_file(work: Path, job: dict) -> Path:
     key = hashlib.sha256(json.dumps(job, sort_keys=True).encode()).hexdigest()[:16]
-    return work / f"{str(Run(job['arm'], job['depth'])).replace(', ', '-')}-seed{job['seed']}-{key}.json"
+    return work / f"{str(Run(job['kind'], job['depth'])).replace(', ', '-')}-seed{job['seed']}-{key}.json"
 
 
 def run_and_keep(args: tuple[dict, Path]) -> tuple[dict, dict]:
@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--depths", type=int, nargs="+", default=[20, 32, 56])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    parser.add_argument("--arms", nargs="+", default=["plain", "residual"], choices=list(ARM_OPTIONS), metavar="ARM")
+    parser.add_argument("--kinds", nargs="+", default=["plain", "residual"], choices=list(KIND_OPTIONS), metavar="KIND")
     parser.add_argument("--workers", type=int, default=2, help="jobs at once, one torch thread each")
     parser.add_argument("--label", default="", help="a note on the conditions (e.g. 'other jobs running')")
     parser.add_argument("--work", type=Path, default=BUILD / "degradation_converged")
@@ -91,8 +91,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     recipe = {"train_images": args.train_images, "test_images": args.test_images, "epochs": args.epochs,
               "lr": args.lr, "width": args.width, "image_size": args.image_size, "batch_size": args.batch_size}
-    jobs = [{"data": args.data, "recipe": recipe, "arm": arm, "depth": depth, "seed": seed}
-            for seed in args.seeds for arm in args.arms for depth in args.depths]
+    jobs = [{"data": args.data, "recipe": recipe, "kind": kind, "depth": depth, "seed": seed}
+            for seed in args.seeds for kind in args.kinds for depth in args.depths]
     jobs.sort(key=lambda j: -j["depth"])  # longest first, so the pool ends together
     args.work.mkdir(parents=True, exist_ok=True)
     load_before = os.getloadavg()[0]
@@ -104,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     with multiprocessing.get_context("spawn").Pool(args.workers) as pool:
         for job, result in pool.imap_unordered(run_and_keep, todo):
             results[jobs.index(job)] = result
-            print(f"{str(Run(job['arm'], job['depth'])):<12} seed {job['seed']}: final training error "
+            print(f"{str(Run(job['kind'], job['depth'])):<12} seed {job['seed']}: final training error "
                   f"{result['train_error'][-1]:.3f}, test error {result['test_error'][-1]:.3f} "
                   f"({result['wall_s']:.0f} s; {time.perf_counter() - start:.0f} s so far)", flush=True)
     torch.set_num_threads(1)
@@ -112,14 +112,14 @@ def main(argv: list[str] | None = None) -> int:
                      load_before, start)
     info["machine"] = info["machine"].replace("1 thread(s)", f"{args.workers} runs at once, 1 thread each")
     info["load_average_at_end"] = round(os.getloadavg()[0], 1)
-    info["recipe"] = {**recipe, "depths": args.depths, "seeds": args.seeds, "arms": args.arms,
+    info["recipe"] = {**recipe, "depths": args.depths, "seeds": args.seeds, "kinds": args.kinds,
                       "optimizer": f"SGD momentum 0.9, weight decay 1e-4, lr {args.lr} falling to 0 on a cosine "
                                    "over every step",
                       "errors": "after every epoch, of the whole training subset and the test set, net in eval mode"}
     record = Record(info)
-    order = sorted(range(len(jobs)), key=lambda i: (args.arms.index(jobs[i]["arm"]), jobs[i]["depth"], jobs[i]["seed"]))
+    order = sorted(range(len(jobs)), key=lambda i: (args.kinds.index(jobs[i]["kind"]), jobs[i]["depth"], jobs[i]["seed"]))
     for i in order:
-        record.add(str(Run(jobs[i]["arm"], jobs[i]["depth"])), jobs[i]["seed"], results[i])
+        record.add(str(Run(jobs[i]["kind"], jobs[i]["depth"])), jobs[i]["seed"], results[i])
     args.out.parent.mkdir(parents=True, exist_ok=True)
     record.save(args.out)
     print(f"wrote {args.out} in {info['wall_s']} s")

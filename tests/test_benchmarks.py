@@ -176,13 +176,13 @@ def test_degradation_record_runs_the_arms_asked_for_and_loads_back(tmp_path):
 
     out = tmp_path / "preact.json"
     run("degradation", "--data", "sample", "--train-images", "64", "--steps", "3", "--batch-size", "32",
-        "--width", "2", "--depths", "8", "--seeds", "0", "1", "--arms", "residual", "pre-activation",
+        "--width", "2", "--depths", "8", "--seeds", "0", "1", "--kinds", "residual", "pre-activation",
         "--out", str(out))
     curves, info = load_record(out)
-    assert set(map(str, curves)) == {"ResNet-8", "pre-activation ResNet-8"} and info["recipe"]["arms"] == ["residual",
+    assert set(map(str, curves)) == {"ResNet-8", "pre-activation ResNet-8"} and info["recipe"]["kinds"] == ["residual",
                                                                                                  "pre-activation"]
     assert all(sorted(runs) == [0, 1] and len(runs[0].errors) == 3 for runs in curves.values())
-    wrong = run("degradation", "--arms", "highway", "--out", str(out), check=False)
+    wrong = run("degradation", "--kinds", "highway", "--out", str(out), check=False)
     assert wrong.returncode == 2 and "pre-activation" in wrong.stderr
 
 

@@ -56,8 +56,8 @@ def test_lesson04_small_subset_overfits_far_more_than_the_full_run(lesson04):
 def test_lesson01_seeds_do_not_tell_the_identity_starts_and_no_insertion_apart():
     lesson01 = printed("01_function_classes.ipynb")
     assert "Settings for this computer (cpu)" in lesson01
-    for a, b in (("no layer inserted", "plain, identity init"), ("no layer inserted", "residual, gamma = 0"),
-                 ("plain, identity init", "residual, gamma = 0")):
+    for a, b in (("no layer inserted", "plain, identity init"), ("no layer inserted", "residual, γ = 0"),
+                 ("plain, identity init", "residual, γ = 0")):
         assert f"so this run does not tell '{a}' and '{b}' apart" in lesson01
     assert re.search(r"'plain, default init' ended with a higher loss than 'no layer inserted' on both seeds .*; "
                      r"each difference is larger than the spread", lesson01)
@@ -109,10 +109,10 @@ def test_lesson06_summary_rests_on_decided_verdicts():
 
 def test_lesson06_summary_says_what_section_2_decided_about_depth_and_initialisation():
     lesson06 = printed("06_plain_vs_residual.ipynb")
-    for arm in ("default initialisation", "zero-init"):
+    for arm in ("default initialisation", "γ = 0"):
         assert re.search(f"{arm}: ResNet-56 ended with a [a-z]+ training error than ResNet-20 .*does not tell "
                          "ResNet-56 and ResNet-20 apart", lesson06), arm
-    assert re.search(r"ResNet-20: zero-init ended with a higher training error than default initialisation on both "
+    assert re.search(r"ResNet-20: γ = 0 ended with a higher training error than default initialisation on both "
                      r"seeds \([^)]*\); each difference is larger than the spread", lesson06)
 
 

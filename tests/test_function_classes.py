@@ -121,7 +121,7 @@ def test_grow_builds_each_arm_and_rejects_unknown_ones():
     net = fc.small_cnn(fc.CHANNELS)
     assert len(fc.grow(net, fc.NO_INSERTION)) == len(net)
     assert all(len(fc.grow(net, arm)) == len(net) + 1 for arm in fc.ARMS if arm != fc.NO_INSERTION)
-    with pytest.raises(ValueError, match="unknown arm 'deep'"):
+    with pytest.raises(ValueError, match="unknown variant 'deep'"):
         fc.grow(net, "deep")
 
 
@@ -151,8 +151,8 @@ def test_insertion_runs_measure_every_arm_and_seed_from_the_same_start():
     rounded = runs.late_mean(fc.NO_INSERTION, digits=3)  # what the lesson prints, and computes differences from
     assert all(rounded[s] == round(late[s], 3) for s in late)
     two = fc.insertion_runs(net, images, labels, epochs=1, seeds=(1, 2), every=1, probe=50,
-                            variants=(fc.NO_INSERTION, "residual, gamma = 0"))
-    assert set(two.losses) == {fc.NO_INSERTION, "residual, gamma = 0"}
+                            variants=(fc.NO_INSERTION, "residual, γ = 0"))
+    assert set(two.losses) == {fc.NO_INSERTION, "residual, γ = 0"}
     assert two.losses[fc.NO_INSERTION] == runs.losses[fc.NO_INSERTION]  # the same runs, fewer of them
     with pytest.raises(ValueError, match="ways to grow the net"):
         fc.insertion_runs(net, images, labels, epochs=1, variants=("deep",))
@@ -190,5 +190,5 @@ def test_insertion_plot_draws_one_line_per_arm_and_seed():
     ax = fig.axes[0]
     assert len(ax.get_lines()) == 2 * len(fc.ARMS) + 1 and ax.get_yscale() == "log"
     assert list(ax.get_lines()[1].get_ydata()) == [1.0, 0.4]
-    with pytest.raises(ValueError, match="keyed by the arms"):
+    with pytest.raises(ValueError, match="keyed by the variants"):
         plot_insertion_runs(fc.InsertionRuns([0], (1,), {"deep": [[1.0]]}), before=1.0)

@@ -8,7 +8,7 @@ matplotlib.use("Agg")
 
 CURVES = {Run.named(name): {0: Curve([1.0] * 6, [e] * 6), 1: Curve([1.0] * 6, [e + 0.1] * 6)}
           for name, e in (("plain-20", 0.3), ("plain-56", 0.6), ("ResNet-20", 0.2), ("ResNet-56", 0.25),
-                          ("ResNet-56, zero-init", 0.15))}
+                          ("ResNet-56, γ = 0", 0.15))}
 
 
 def test_mean_curve_averages_the_seeds():
@@ -22,7 +22,7 @@ def test_slider_redraws_up_to_the_iteration_and_the_toggle_hides_zero_init():
     explorer.controls["iteration"].value = 3
     assert explorer.caption.startswith("iteration 3:") and explorer.marker.value == "updated: iteration=3"
     explorer.controls["zero_init"].value = False
-    assert "zero-init" not in explorer.caption
+    assert "γ = 0" not in explorer.caption
 
 
 def test_too_short_runs_are_refused():

@@ -106,8 +106,8 @@ def test_new_seeds_exercise_applies_the_rule_to_the_learners_numbers(judge):
     control = {3: 0.470, 4: 0.460}
     close = {3: 0.480, 4: 0.456}  # differences +0.010, -0.004: not told apart
     far = {3: 0.900, 4: 0.910}  # +0.430, +0.450 against a spread of 0.010: higher
-    judge("01.6", ({"residual, gamma = 0": close, "no layer inserted": control}, "not told apart"),
-          [({"residual, gamma = 0": close, "no layer inserted": control}, "lower"),
-           ({"residual, gamma = 0": far, "no layer inserted": control}, "not told apart"),
-           ({"residual, gamma = 0": {1: 0.48, 2: 0.45}, "no layer inserted": {1: 0.47, 2: 0.46}}, "not told apart")])
-    assert check_exercise("01.6", ({"residual, gamma = 0": far, "no layer inserted": control}, "higher"))
+    judge("01.6", ({"residual, γ = 0": close, "no layer inserted": control}, "not told apart"),
+          [({"residual, γ = 0": close, "no layer inserted": control}, "lower"),
+           ({"residual, γ = 0": far, "no layer inserted": control}, "not told apart"),
+           ({"residual, γ = 0": {1: 0.48, 2: 0.45}, "no layer inserted": {1: 0.47, 2: 0.46}}, "not told apart")])
+    assert check_exercise("01.6", ({"residual, γ = 0": far, "no layer inserted": control}, "higher"))

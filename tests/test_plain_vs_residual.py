@@ -48,26 +48,26 @@ def test_batches_with_steps_run_past_one_epoch_with_the_same_order_per_seed(tiny
 
 
 def test_arms_build_the_right_twins():
-    plain, res, zero = (pvr.cifar_model(arm, 8, 4, seed=0) for arm in pvr.ARMS)
+    plain, res, zero = (pvr.cifar_model(kind, 8, 4, seed=0) for kind in pvr.KINDS)
     assert not plain[1][0].shortcut and res[1][0].shortcut
     assert res[1][0].bn2.weight.abs().sum() > 0 and zero[1][0].bn2.weight.abs().sum() == 0
-    assert [str(pvr.Run(arm, 56)) for arm in pvr.ARMS] == ["plain-56", "ResNet-56", "ResNet-56, zero-init"]
-    runs = [pvr.Run(arm, 56) for arm in pvr.ARM_OPTIONS]
+    assert [str(pvr.Run(kind, 56)) for kind in pvr.KINDS] == ["plain-56", "ResNet-56", "ResNet-56, γ = 0"]
+    runs = [pvr.Run(kind, 56) for kind in pvr.KIND_OPTIONS]
     assert [pvr.Run.named(str(run)) for run in runs] == runs
-    with pytest.raises(ValueError, match="unknown arm"):
+    with pytest.raises(ValueError, match="unknown kind"):
         pvr.Run("highway", 20)
     with pytest.raises(ValueError, match="no run is called"):
         pvr.Run.named("ResNet-56 zero-init")
 
 
 def test_pre_activation_arm_runs_on_request_only(tiny_data):
-    assert "pre-activation" not in pvr.ARMS and set(pvr.ARMS) < set(pvr.ARM_OPTIONS)
+    assert "pre-activation" not in pvr.KINDS and set(pvr.KINDS) < set(pvr.KIND_OPTIONS)
     net = pvr.cifar_model("pre-activation", 8, 4, seed=0)
     assert isinstance(net[1][0], PreActResidual) and not any(isinstance(m, Residual) for m in net.modules())
     assert str(pvr.Run("pre-activation", 56)) == "pre-activation ResNet-56"
     images, labels = tiny_data
     curves = pvr.run_degradation(images, labels, depths=[8], seeds=[0, 1], steps=2, width=2, image_size=14,
-                                 batch_size=16, arms=["residual", "pre-activation"])
+                                 batch_size=16, kinds=["residual", "pre-activation"])
     assert {str(run): sorted(runs) for run, runs in curves.items()} == {"ResNet-8": [0, 1],
                                                                      "pre-activation ResNet-8": [0, 1]}
 
@@ -76,10 +76,10 @@ def test_the_committed_pre_activation_record_has_lesson_06s_budget_and_two_seeds
     curves, info = pvr.load_record(pvr.PREACT_RECORD)
     _, lesson06 = pvr.load_record()
     recipe = dict(info["recipe"])
-    arms, seeds = recipe.pop("arms"), recipe.pop("seeds")
-    assert arms == ["residual", "pre-activation"] and len(seeds) >= 2
+    kinds, seeds = recipe.pop("kinds"), recipe.pop("seeds")
+    assert kinds == ["residual", "pre-activation"] and len(seeds) >= 2
     assert recipe == {k: v for k, v in lesson06["recipe"].items() if k != "seeds"}
-    assert set(curves) == {pvr.Run(arm, d) for arm in arms for d in recipe["depths"]}
+    assert set(curves) == {pvr.Run(kind, d) for kind in kinds for d in recipe["depths"]}
     assert all(sorted(runs) == sorted(seeds) and all(len(c.errors) == recipe["steps"] for c in runs.values())
                for runs in curves.values())
 
@@ -110,8 +110,8 @@ def test_run_degradation_covers_every_arm_depth_and_seed(tiny_data):
     seen = []
     curves = pvr.run_degradation(images, labels, depths=(8, 14), seeds=(0, 1), steps=2, width=2, image_size=8,
                                  batch_size=16, on_run=lambda name, seed, _: seen.append((name, seed)))
-    assert set(map(str, curves)) == {"plain-8", "plain-14", "ResNet-8", "ResNet-14", "ResNet-8, zero-init",
-                           "ResNet-14, zero-init"}
+    assert set(map(str, curves)) == {"plain-8", "plain-14", "ResNet-8", "ResNet-14", "ResNet-8, γ = 0",
+                           "ResNet-14, γ = 0"}
     assert all(set(runs) == {0, 1} for runs in curves.values()) and len(seen) == 12
 
 
@@ -131,7 +131,7 @@ def test_family_table_is_torchvision_sized():
 def test_the_committed_record_loads_and_says_how_it_was_made():
     curves, info = pvr.load_record()
     assert {"how", "machine", "finished", "wall_s"} <= set(info)
-    assert set(curves) == {pvr.Run(arm, d) for arm in pvr.ARMS for d in info["recipe"]["depths"]}
+    assert set(curves) == {pvr.Run(kind, d) for kind in pvr.KINDS for d in info["recipe"]["depths"]}
 
 
 def test_a_missing_record_says_how_to_make_one(tmp_path):
@@ -168,8 +168,8 @@ def test_fig6_draws_the_pre_activation_runs_of_the_library():  # draw_panel pars
     matplotlib.use("Agg")
     from resnet_lib.ui.plain_vs_residual import draw_fig6
 
-    curves = {pvr.Run(arm, depth): {0: pvr.Curve([1.0] * 4, [0.5] * 4)}
-              for arm in ("plain", "residual", "pre-activation") for depth in (20, 56)}
+    curves = {pvr.Run(kind, depth): {0: pvr.Curve([1.0] * 4, [0.5] * 4)}
+              for kind in ("plain", "residual", "pre-activation") for depth in (20, 56)}
     fig = draw_fig6(curves, 2, "test")
     labels = [line.get_label() for line in fig.axes[1].get_lines() if not line.get_label().startswith("_")]
     assert labels == ["ResNet-20", "ResNet-56", "pre-activation ResNet-20", "pre-activation ResNet-56"]

@@ -63,7 +63,7 @@ def dirac_bn_layer_change(channels: int = 4) -> float:
 
 
 POSITIONS = (1, 2, 3, 4)  # 01.5: after the conv, after the BN, after the ReLU, after the max-pool
-RESIDUAL = "residual, gamma = 0"
+RESIDUAL = "residual, γ = 0"
 
 
 KEPT_ANYWAY = {2, 3, 4}  # where relu(x) cannot change any net's outputs: a ReLU follows, or x >= 0 already
@@ -186,12 +186,12 @@ EXERCISES: list[Exercise] = [
     Exercise(
         "01.6",
         "Train the residual layer and the net with nothing inserted again with seeds 3 and 4: runs2 = "
-        "insertion_runs(net, X, y, seeds=(3, 4), variants=('no layer inserted', 'residual, gamma = 0')); "
+        "insertion_runs(net, X, y, seeds=(3, 4), variants=('no layer inserted', 'residual, γ = 0')); "
         "take late = {name: runs2.late_mean(name, digits=3) for name in runs2.losses} and apply section 3's rule "
         "to the residual layer against the control. Answer (late, verdict), verdict one of 'higher', 'lower', "
         "'not told apart'.",
         _new_seeds_answer,
-        "compare_seeds(late['residual, gamma = 0'], late['no layer inserted']) compares the residual layer "
+        "compare_seeds(late['residual, γ = 0'], late['no layer inserted']) compares the residual layer "
         "with the control; .decided says whether every seed's difference is larger than the spread, and the "
         "sign of .differences which way. If it is not decided, the verdict is 'not told apart'.",
         explanation="Both nets start from exactly the same function (the γ = 0 layer adds nothing at step 0) and see "

@@ -22,7 +22,7 @@ def _shape(block: nn.Module, shape: tuple[int, ...]) -> tuple[int, ...]:
 
 
 def zero_gamma_stack_change(blocks: int = 10) -> float:
-    """max |output - x| of ``blocks`` stacked ``Residual(3, 3)`` with bn2's gamma = 0 (training mode) on
+    """max |output - x| of ``blocks`` stacked ``Residual(3, 3)`` with bn2's γ = 0 (training mode) on
     ``x = torch.randn(4, 3, 6, 6)`` drawn after ``torch.manual_seed(0)``."""
     torch.manual_seed(0)
     x = torch.randn(4, 3, 6, 6)

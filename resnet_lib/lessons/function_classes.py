@@ -160,14 +160,14 @@ ARMS: dict[str, Callable[[int], nn.Module] | None] = {
     NO_INSERTION: None,
     "plain, default init": plain_layer,
     "plain, identity init": identity_plain_layer,
-    "residual, gamma = 0": zero_init_residual,
+    "residual, γ = 0": zero_init_residual,
 }
 
 
 def grow(net: nn.Sequential, arm: str, channels: int = CHANNELS) -> nn.Sequential:
     """A copy of the trained ``net``, with the layer of ``arm`` (a key of :data:`ARMS`) inserted after the max-pool."""
     if arm not in ARMS:
-        raise ValueError(f"unknown arm {arm!r}; use one of {', '.join(ARMS)}")
+        raise ValueError(f"unknown variant {arm!r}; use one of {', '.join(ARMS)}")
     make = ARMS[arm]
     return copy.deepcopy(net) if make is None else insert_layer(net, make(channels))
 
@@ -218,8 +218,8 @@ class InsertionRuns:
 PAIRS: tuple[tuple[str, str], ...] = (
     ("plain, default init", NO_INSERTION),
     (NO_INSERTION, "plain, identity init"),
-    (NO_INSERTION, "residual, gamma = 0"),
-    ("plain, identity init", "residual, gamma = 0"),
+    (NO_INSERTION, "residual, γ = 0"),
+    ("plain, identity init", "residual, γ = 0"),
 )
 
 

@@ -23,15 +23,15 @@ from ..record import Record
 from ..training import short_run
 from .records import RESULTS
 
-ARMS = ("plain", "residual", "residual, zero-init")  # lesson 06's comparison
-# every arm run_degradation can train: how its CIFAR-style net differs from the residual one
-ARM_OPTIONS: dict[str, dict[str, Any]] = {
+KINDS = ("plain", "residual", "residual, γ = 0")  # lesson 06's comparison
+# every kind run_degradation can train: how its CIFAR-style net differs from the residual one
+KIND_OPTIONS: dict[str, dict[str, Any]] = {
     "plain": {"shortcut": False},
     "residual": {},
-    "residual, zero-init": {"zero_init_residual": True},
+    "residual, γ = 0": {"zero_init_residual": True},
     "pre-activation": {"block": PreActResidual},  # lesson 02's question: He et al. 2016's block
 }
-RECORD = RESULTS / "degradation-cpu.json"  # lesson 06's arms, made on a CPU
+RECORD = RESULTS / "degradation-cpu.json"  # lesson 06's kinds, made on a CPU
 PREACT_RECORD = RESULTS / "preact-cpu.json"  # residual against pre-activation (lesson 02), same recipe
 
 
@@ -78,30 +78,30 @@ def train_curve(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, st
 
 @dataclass(frozen=True)
 class Run:
-    """Which net a run trained: its ``arm`` (a key of ``ARM_OPTIONS``) and its ``depth``. ``str(run)`` is the
-    name a learner reads: ``plain-56``, ``ResNet-20``, ``ResNet-56, zero-init``, ``pre-activation ResNet-56``."""
+    """Which net a run trained: its ``kind`` (a key of ``KIND_OPTIONS``) and its ``depth``. ``str(run)`` is the
+    name a learner reads: ``plain-56``, ``ResNet-20``, ``ResNet-56, γ = 0``, ``pre-activation ResNet-56``."""
 
-    arm: str
+    kind: str
     depth: int
 
     def __post_init__(self) -> None:
-        if self.arm not in ARM_OPTIONS:
-            raise ValueError(f"unknown arm {self.arm!r}; use one of {tuple(ARM_OPTIONS)}")
+        if self.kind not in KIND_OPTIONS:
+            raise ValueError(f"unknown kind {self.kind!r}; use one of {tuple(KIND_OPTIONS)}")
         check_positive(depth=self.depth)
 
     @property
     def plain(self) -> bool:
-        return self.arm == "plain"
+        return self.kind == "plain"
 
     @property
     def zero_init(self) -> bool:
-        return bool(ARM_OPTIONS[self.arm].get("zero_init_residual", False))
+        return bool(KIND_OPTIONS[self.kind].get("zero_init_residual", False))
 
     def __str__(self) -> str:
         if self.plain:
             return f"plain-{self.depth}"
-        return ("pre-activation " if self.arm == "pre-activation" else "") + f"ResNet-{self.depth}" + (
-            ", zero-init" if self.zero_init else "")
+        return ("pre-activation " if self.kind == "pre-activation" else "") + f"ResNet-{self.depth}" + (
+            ", γ = 0" if self.zero_init else "")
 
     def __format__(self, spec: str) -> str:
         return format(str(self), spec)
@@ -109,33 +109,33 @@ class Run:
     @classmethod
     def named(cls, name: str) -> Run:
         """The run whose ``str`` is ``name`` (records on disk are keyed by name)."""
-        found = [cls(arm, int(depth)) for depth in re.findall(r"\d+", name) for arm in ARM_OPTIONS
-                 if str(cls(arm, int(depth))) == name]
+        found = [cls(kind, int(depth)) for depth in re.findall(r"\d+", name) if int(depth) > 0 for kind in KIND_OPTIONS
+                 if str(cls(kind, int(depth))) == name]
         if not found:
-            raise ValueError(f"no run is called {name!r}; names look like 'plain-56' or 'ResNet-20, zero-init'")
+            raise ValueError(f"no run is called {name!r}; names look like 'plain-56' or 'ResNet-20, γ = 0'")
         return found[0]
 
 
-def cifar_model(arm: str, depth: int, width: int, seed: int) -> ResNet:
-    """The CIFAR-style net of one arm (see ``ARM_OPTIONS``), initialised from ``seed``."""
-    Run(arm, depth)  # checks the arm
+def cifar_model(kind: str, depth: int, width: int, seed: int) -> ResNet:
+    """The CIFAR-style net of one kind (see ``KIND_OPTIONS``), initialised from ``seed``."""
+    Run(kind, depth)  # checks the kind
     torch.manual_seed(seed)
-    return cifar_resnet(depth, width=width, **ARM_OPTIONS[arm])
+    return cifar_resnet(depth, width=width, **KIND_OPTIONS[kind])
 
 
 def run_degradation(images: torch.Tensor, labels: torch.Tensor, *, depths: Sequence[int], seeds: Sequence[int],
-                    steps: int, width: int, image_size: int, batch_size: int = 128, arms: Sequence[str] = ARMS,
+                    steps: int, width: int, image_size: int, batch_size: int = 128, kinds: Sequence[str] = KINDS,
                     device: torch.device | str = "cpu",
                     on_run: Callable[[Run, int, Curve], None] | None = None) -> Curves:
-    """Train every (arm, depth, seed) under one recipe on ``device`` (where ``images`` should be too); return
+    """Train every (kind, depth, seed) under one recipe on ``device`` (where ``images`` should be too); return
     ``{run: {seed: Curve}}``. ``on_run(run, seed, curve)`` is called after each run (e.g. to print)."""
     curves: Curves = {}
-    for seed, arm, depth in itertools.product(seeds, arms, depths):
-        model = cifar_model(arm, depth, width, seed).to(device)
+    for seed, kind, depth in itertools.product(seeds, kinds, depths):
+        model = cifar_model(kind, depth, width, seed).to(device)
         curve = train_curve(model, images, labels, steps, batch_size=batch_size, image_size=image_size, seed=seed)
-        curves.setdefault(Run(arm, depth), {})[seed] = curve
+        curves.setdefault(Run(kind, depth), {})[seed] = curve
         if on_run is not None:
-            on_run(Run(arm, depth), seed, curve)
+            on_run(Run(kind, depth), seed, curve)
     return curves
 
 

@@ -117,7 +117,7 @@ ARM_STYLES: dict[str, dict[str, Any]] = {
     NO_INSERTION: {"color": COLORS["reference"], "linestyle": "-", "marker": "o"},
     "plain, default init": {**variant_style(residual=False, batch_norm=True), "marker": "s"},
     "plain, identity init": {**variant_style(residual=False), "linestyle": ":", "marker": "^"},
-    "residual, gamma = 0": {**variant_style(residual=True, batch_norm=True), "marker": "D"},
+    "residual, γ = 0": {**variant_style(residual=True, batch_norm=True), "marker": "D"},
 }
 
 
@@ -125,7 +125,7 @@ def plot_insertion_runs(runs: InsertionRuns, before: float) -> plt.Figure:
     """Eval-mode loss against SGD step for every arm (one line per seed, one colour and line style per arm), with the
     trained net's loss ``before`` anything was inserted; log scale, since the damaged start is far above."""
     if set(runs.losses) - set(ARM_STYLES):
-        raise ValueError(f"runs must be keyed by the arms {list(ARM_STYLES)}, got {list(runs.losses)}")
+        raise ValueError(f"runs must be keyed by the variants {list(ARM_STYLES)}, got {list(runs.losses)}")
     fig, ax = plt.subplots(figsize=(10, 4.4), dpi=80)
     for arm, curves in runs.losses.items():
         for i, curve in enumerate(curves):

@@ -1,5 +1,5 @@
 """Drawing gradient profiles and loss curves (diverged runs marked), and the lesson-05 widget: a depth slider
-(2 … 1000, log steps) and toggles for residual / batch norm / zero-init γ; every change re-measures the profile at
+(2 … 1000, log steps) and toggles for residual / batch norm / γ = 0; every change re-measures the profile at
 initialisation and redraws it."""
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ def draw_losses(ax: Axes, losses: list[float], label: str, **style: Any) -> int 
 
 
 class GradientExplorer(Explorer):
-    """Widget: a depth slider and residual / batch-norm / zero-init-γ toggles; each change re-measures the gradient
+    """Widget: a depth slider and residual / batch-norm / γ = 0 toggles; each change re-measures the gradient
     profile at initialisation and redraws it."""
 
     def __init__(self, x: torch.Tensor, y: torch.Tensor, depths: tuple[int, ...] = DEPTHS, depth: int = 30,
@@ -63,12 +63,12 @@ class GradientExplorer(Explorer):
             "depth": widgets.SelectionSlider(options=list(depths), value=depth, description="depth"),
             "residual": widgets.Checkbox(value=False, description="residual"),
             "batch_norm": widgets.Checkbox(value=False, description="batch norm"),
-            "zero_init_residual": widgets.Checkbox(value=False, description="zero-init γ", disabled=True),
+            "zero_init_residual": widgets.Checkbox(value=False, description="γ = 0", disabled=True),
         }
         super().__init__()
 
     def settings(self) -> dict[str, bool | int]:
-        """The current configuration; zero-init γ counts only for a residual net with batch norm."""
+        """The current configuration; γ = 0 counts only for a residual net with batch norm."""
         c = self.controls
         zero = c["zero_init_residual"].value and not c["zero_init_residual"].disabled
         return {"depth": c["depth"].value, "residual": c["residual"].value, "batch_norm": c["batch_norm"].value,

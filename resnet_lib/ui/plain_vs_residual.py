@@ -23,8 +23,8 @@ def mean_curve(runs: dict[int, Curve], window: int) -> list[float]:
 
 def line_style(run: Run, depth_rank: int) -> dict[str, Any]:
     """Plain orange / residual blue; the deepest net of a panel solid and thick (``depth_rank`` 1), shallower
-    ones dashed (0), as in Fig. 6; zero-init runs dotted. A marker tells kinds and depths apart too (plain: squares
-    deep, circles shallow; residual: diamonds deep, pentagons shallow; zero-init: triangles), so no two lines differ
+    ones dashed (0), as in Fig. 6; γ = 0 runs dotted. A marker tells kinds and depths apart too (plain: squares
+    deep, circles shallow; residual: diamonds deep, pentagons shallow; γ = 0: triangles), so no two lines differ
     by colour or thickness alone, not even twins of one depth."""
     color = COLORS["plain" if run.plain else "residual"]
     style = ":" if run.zero_init else "-" if depth_rank else "--"
@@ -74,7 +74,7 @@ class IterationExplorer(Explorer):
         self.means = {name: mean_curve(runs, window) for name, runs in curves.items()}
         self.controls = {
             "iteration": widgets.IntSlider(value=steps, min=1, max=steps, step=1, description="iteration"),
-            "zero_init": widgets.Checkbox(value=True, description="show zero-init runs"),
+            "zero_init": widgets.Checkbox(value=True, description="show γ = 0 runs"),
         }
         super().__init__()
 
