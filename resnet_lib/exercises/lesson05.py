@@ -18,7 +18,7 @@ from . import AnswerTypeError, Exercise, number, whole_number
 
 BRANCH_SCALES = (0.05, 0.1, 0.15, 0.2, 0.3, 0.5)
 BOUND = 1e6  # 05.3: the length a residual chain must stay below
-CHAIN_WIDTHS = (8, 32, 128, 256)  # 05.1
+CHAIN_WIDTHS = (8, 32, 64, 128)  # 05.1
 BATCH_SIZES = (8, 32, 128)  # 05.2
 OVERFLOW_DEPTHS = (420, 440, 460, 480, 500)  # 05.4
 SHOWN = 0.001  # losses are printed with 3 decimals
@@ -194,7 +194,7 @@ def _check_branch_scale(answer: Any) -> bool:
 EXERCISES: list[Exercise] = [
     Exercise(
         "05.1",
-        "Section 1's plain chain at gain 1.0 shrank. Run jacobian_chain(1000, width=w) for w = 8, 32, 128 and 256: "
+        "Section 1's plain chain at gain 1.0 shrank. Run jacobian_chain(1000, width=w) for w = 8, 32, 64 and 128: "
         "which width leaves the length after 1000 factors closest to 1 (on a log scale)? (a whole number)",
         lambda a: _one_of(a, CHAIN_WIDTHS) == _width_closest_to_one(),
         "print the last entry of jacobian_chain(1000, width=w) for each w and compare how many orders of "
