@@ -219,3 +219,58 @@ def test_train_evaluates_with_the_recipes_test_time_flip(monkeypatch):
     for flag in (False, True):
         run(replace(PLAIN, test_flip=flag))
     assert seen and set(seen[: len(seen) // 2]) == {False} and set(seen[len(seen) // 2:]) == {True}
+
+
+@pytest.mark.parametrize("momentum, weight_decay", [(0.0, 0.0), (0.9, 0.0), (0.0, 5e-4), (0.9, 1e-4)])
+def test_sgd_takes_torch_optim_sgds_steps_bit_for_bit(momentum, weight_decay):
+    from resnet_lib.training import SGD, train_step
+
+    data = tiny_data(train=64)
+    ours, theirs = TinyNet(seed=1), TinyNet(seed=1)
+    sgd = SGD(ours.parameters(), lr=0.1, momentum=momentum, weight_decay=weight_decay)
+    reference = torch.optim.SGD(theirs.parameters(), lr=0.1, momentum=momentum, weight_decay=weight_decay)
+    for step, (x, y) in enumerate(batches(data.train_images, data.train_labels, 16, image_size=12, steps=6)):
+        sgd.lr = reference.param_groups[0]["lr"] = 0.1 * (step + 1) / 6  # a warm-up: lr changed between steps
+        train_step(ours, sgd, x, y)
+        train_step(theirs, reference, x, y)
+    assert same_weights(ours.state_dict(), theirs.state_dict())
+
+
+def test_short_run_trains_as_torch_optim_sgd_with_a_lambda_warmup_did():
+    from resnet_lib.training import short_run
+
+    data = tiny_data(train=64)
+    for warmup in (0, 3):
+        ours, theirs = TinyNet(seed=2), TinyNet(seed=2)
+        losses = short_run(ours, data.train_images, data.train_labels, 5, batch_size=16, image_size=12, lr=0.1,
+                           momentum=0.9, weight_decay=1e-4, warmup=warmup)
+        sgd = torch.optim.SGD(theirs.parameters(), lr=0.1, momentum=0.9, weight_decay=1e-4)  # short_run before
+        schedule = torch.optim.lr_scheduler.LambdaLR(sgd, lambda s, w=warmup: min(1.0, (s + 1) / w) if w else 1)
+        theirs.train()
+        expected = []
+        for x, y in batches(data.train_images, data.train_labels, 16, image_size=12, shuffle=True, seed=0,
+                            drop_last=True, steps=5):
+            expected.append(train_step_loss(theirs, sgd, x, y))
+            schedule.step()
+        assert losses == expected and same_weights(ours.state_dict(), theirs.state_dict())
+
+
+def train_step_loss(net, optimizer, x, y):
+    from resnet_lib.training import train_step
+
+    return train_step(net, optimizer, x, y)[0].item()
+
+
+def test_short_run_does_not_import_torch_dynamo():
+    """Any torch.optim optimizer imports torch._dynamo (79 MiB in each kernel); the lessons' runs do not need it."""
+    import subprocess
+    import sys
+
+    code = ("import sys, torch\n"
+            "from resnet_lib.lessons.gradients import DeepMLP\n"
+            "from resnet_lib.training import short_run\n"
+            "images, labels = torch.randint(0, 256, (32, 28, 28), dtype=torch.uint8), torch.arange(32) % 10\n"
+            "short_run(DeepMLP(2, width=8), images, labels, 2, batch_size=16, momentum=0.9, warmup=2)\n"
+            "print('torch._dynamo' in sys.modules)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"

@@ -146,7 +146,7 @@ class FashionMNIST:
 def _read_verified(path: Path, sha256: str, fix: str) -> torch.Tensor:
     """Read one IDX file (raw or .gz), check the SHA-256 of its decompressed bytes, parse it."""
     try:
-        raw = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+        raw = _read_bytes(path)
     except PermissionError as exc:
         raise DataError(f"cannot read {_show(path)}: permission denied; give your user read access to it "
                         "(chmod a+r), or point FASHION_MNIST_DIR at a readable copy.") from exc
@@ -161,7 +161,18 @@ def _read_verified(path: Path, sha256: str, fix: str) -> torch.Tensor:
     return parse_idx(raw)
 
 
-def parse_idx(raw: bytes) -> torch.Tensor:
+def _read_bytes(path: Path) -> bytearray:
+    """The file's bytes (decompressed if .gz), read a piece at a time into one writable buffer that the tensor then
+    uses: at no time the compressed file, its decompressed bytes and a copy of them together (for the training
+    images, 26 + 47 + 47 MB more in the kernel at once)."""
+    out = bytearray()
+    with gzip.open(path, "rb") if path.suffix == ".gz" else path.open("rb") as file:
+        while piece := file.read(1 << 20):
+            out += piece
+    return out
+
+
+def parse_idx(raw: bytes | bytearray) -> torch.Tensor:
     """The tensor in the bytes of an unsigned-byte IDX file (the inverse of :func:`.sample._idx_bytes`), parsed in place
     as torchvision's ``read_image_file``/``read_label_file`` do: images uint8 (N, 28, 28), labels int64 (N,).
     Not torchvision's reader itself: importing torchvision costs each kernel ~90 MiB, and it reads from a path."""
@@ -169,7 +180,8 @@ def parse_idx(raw: bytes) -> torch.Tensor:
         raise DataError("not an unsigned-byte IDX file (its first bytes are not 00 00 08)")
     ndim = raw[3]
     shape = [int.from_bytes(raw[4 + 4 * i:8 + 4 * i], "big") for i in range(ndim)]
-    tensor = torch.frombuffer(bytearray(raw), dtype=torch.uint8, offset=4 + 4 * ndim).view(*shape)
+    buffer = raw if isinstance(raw, bytearray) else bytearray(raw)  # writable: a bytearray is used as it is
+    tensor = torch.frombuffer(buffer, dtype=torch.uint8, offset=4 + 4 * ndim).view(*shape)
     return tensor.long() if ndim == 1 else tensor
 
 

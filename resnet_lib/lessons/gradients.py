@@ -13,6 +13,7 @@ BN scale at 0, so each block is the identity at initialisation (the name torchvi
 from __future__ import annotations
 
 import copy
+import itertools
 import math
 from typing import cast
 
@@ -75,38 +76,69 @@ class DeepMLP(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.trunk(x)[-1])
 
-    def trunk(self, x: torch.Tensor) -> list[torch.Tensor]:
-        """The stem's output and every block's output: ``depth + 1`` tensors ``h_0 … h_depth``."""
+    def trunk(self, x: torch.Tensor, upto: int | None = None) -> list[torch.Tensor]:
+        """The stem's output and every block's output: ``depth + 1`` tensors ``h_0 … h_depth`` (``h_0 … h_upto``
+        with ``upto``)."""
         if x.dim() < 2 or x[0].numel() != self.stem.in_features:
             raise ValueError(
                 f"expected a batch of inputs with {self.stem.in_features} features each (e.g. (B, 1, 28, 28) "
                 f"images), got shape {tuple(x.shape)}; build the net with in_features={x[0].numel() if x.dim() else 1}."
             )
         hs = [self.stem(x.flatten(1))]
-        for block in self.blocks:
+        for block in itertools.islice(self.blocks, upto):
             hs.append(block(hs[-1]))
         return hs
+
+
+def _probe(model: DeepMLP, x: torch.Tensor, y: torch.Tensor, dtype: torch.dtype) -> DeepMLP:
+    """A training-mode copy of ``model`` in ``dtype``, once the batch ``(x, y)`` is checked."""
+    if len(x) != len(y) or len(y) < 2:
+        raise ValueError(f"need a batch of at least 2 matching inputs and labels, got {len(x)} and {len(y)}")
+    return copy.deepcopy(model).to(dtype).train()
 
 
 def _probe_loss(model: DeepMLP, x: torch.Tensor, y: torch.Tensor,
                 dtype: torch.dtype) -> tuple[DeepMLP, list[torch.Tensor], torch.Tensor]:
     """A training-mode copy of ``model`` in ``dtype``, its layer outputs on ``x`` and its cross-entropy loss."""
-    if len(x) != len(y) or len(y) < 2:
-        raise ValueError(f"need a batch of at least 2 matching inputs and labels, got {len(x)} and {len(y)}")
-    probe = copy.deepcopy(model).to(dtype).train()
+    probe = _probe(model, x, y, dtype)
     hs = probe.trunk(x.to(dtype))
     return probe, hs, F.cross_entropy(probe.head(hs[-1]), y)
 
 
-def grad_norms(model: DeepMLP, x: torch.Tensor, y: torch.Tensor, dtype: torch.dtype = torch.float64) -> torch.Tensor:
+def grad_norms(model: DeepMLP, x: torch.Tensor, y: torch.Tensor, dtype: torch.dtype = torch.float64,
+               segment: int = 32) -> torch.Tensor:
     """The norm of ``d loss / d h_l`` for every layer output ``h_0 … h_depth`` on one batch (cross-entropy).
 
     Measured on a copy of ``model`` in training mode (BN uses batch statistics, as in training) and, by default,
     in float64 so that gradients of 1e±80 at depth 1000 neither overflow nor underflow. ``model`` is untouched.
+
+    The backward pass goes ``segment`` blocks at a time, from the top: each run of blocks is run forward again from
+    its input, kept from a first pass without autograd, and differentiated alone. The same operations on the same
+    numbers as one backward pass through the whole net, so the same norms to the last bit (``tests/test_gradients.py``),
+    but only one segment's graph is held at a time: at depth 1000 on a batch of 128 the whole graph is 150 MiB.
     """
-    _, hs, loss = _probe_loss(model, x, y, dtype)
-    grads = torch.autograd.grad(loss, hs)
-    return torch.stack([g.norm() for g in grads]).detach().to(torch.float64)
+    check_positive(segment=segment)
+    probe = _probe(model, x, y, dtype)
+    with torch.no_grad():  # the first pass: only each segment's input is kept
+        h, starts = probe.trunk(x.to(dtype), upto=0)[0], []
+        for i, block in enumerate(probe.blocks):
+            if i % segment == 0:
+                starts.append(h)
+            h = block(h)
+    blocks, norms = list(probe.blocks), list[torch.Tensor]()
+    upstream: torch.Tensor | None = None  # d loss / d (the input of the segment above)
+    for index in reversed(range(len(starts))):
+        hs = [starts[index].requires_grad_()]
+        for block in blocks[index * segment:(index + 1) * segment]:
+            hs.append(block(hs[-1]))
+        if upstream is None:  # the top segment: through the head to the loss
+            grads = torch.autograd.grad(F.cross_entropy(probe.head(hs[-1]), y), hs)
+        else:
+            # d/dh of sum(h * upstream) is upstream exactly (1 x upstream); not grad_outputs=, which imports sympy
+            grads = torch.autograd.grad((hs[-1] * upstream).sum(), hs[:-1])
+        norms[:0] = [g.norm() for g in grads]
+        upstream = grads[0]
+    return torch.stack(norms).detach().to(torch.float64)
 
 
 def layer_grad_norms(model: DeepMLP, x: torch.Tensor, y: torch.Tensor,
