@@ -39,44 +39,6 @@ from .progress import Progress, make_progress
 LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
 
-class SGD:
-    """``torch.optim.SGD``'s update (``lr``, ``momentum``, ``weight_decay``; no dampening, not Nesterov), the same
-    tensor operations in the same order, so the same weights bit for bit (``tests/test_training.py``): what
-    :func:`short_run`, the lessons' experiments, steps with. Not ``torch.optim`` itself, because building or
-    stepping any of its optimizers imports ``torch._dynamo``: 79 MiB more in every student's kernel, for a
-    compiler the lessons never use. ``lr`` may be changed between steps (a warm-up)."""
-
-    def __init__(self, params: Iterable[torch.Tensor], lr: float, momentum: float = 0.0, weight_decay: float = 0.0):
-        self.params = list(params)
-        self.lr, self.momentum, self.weight_decay = lr, momentum, weight_decay
-        self.momentum_buffers: list[torch.Tensor | None] = [None] * len(self.params)
-
-    def zero_grad(self, set_to_none: bool = True) -> None:
-        for p in self.params:
-            if set_to_none:
-                p.grad = None
-            elif p.grad is not None:
-                p.grad.zero_()
-
-    @torch.no_grad()
-    def step(self) -> None:
-        for i, p in enumerate(self.params):
-            if p.grad is None:
-                continue
-            grad = p.grad.add(p, alpha=self.weight_decay) if self.weight_decay != 0 else p.grad
-            if self.momentum != 0:
-                buffer = self.momentum_buffers[i]
-                if buffer is None:
-                    buffer = self.momentum_buffers[i] = grad.detach().clone()
-                else:
-                    buffer.mul_(self.momentum).add_(grad)
-                grad = buffer
-            p.add_(grad, alpha=-self.lr)
-
-
-Optimizer = torch.optim.Optimizer | SGD  # what train_step steps: torch's optimizers (lesson 04's train) or SGD
-
-
 @dataclass(frozen=True)
 class Recipe:
     """What a run does. The defaults are d2l's: plain SGD, lr 0.05, 10 epochs, batch 256, 96 px."""
@@ -133,7 +95,7 @@ def _model_info(net: nn.Module) -> str:
     return f"{type(net).__name__}, {count_parameters(net):,} parameters"
 
 
-def train_step(net: nn.Module, optimizer: Optimizer, x: torch.Tensor, y: torch.Tensor,
+def train_step(net: nn.Module, optimizer: torch.optim.Optimizer, x: torch.Tensor, y: torch.Tensor,
                loss_fn: LossFn = F.cross_entropy,
                amp: contextlib.AbstractContextManager | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """One SGD step on the batch ``(x, y)``: forward (inside ``amp``, e.g. bf16 autocast), loss, backward, update.
@@ -151,7 +113,7 @@ def train_step(net: nn.Module, optimizer: Optimizer, x: torch.Tensor, y: torch.T
     return loss.detach(), logits.detach()
 
 
-def train_steps(net: nn.Module, optimizer: Optimizer,
+def train_steps(net: nn.Module, optimizer: torch.optim.Optimizer,
                 batch_stream: Iterable[tuple[torch.Tensor, torch.Tensor]], loss_fn: LossFn = F.cross_entropy,
                 on_step: Callable[[int, nn.Module], None] | None = None) -> list[float]:
     """Train ``net`` (in training mode) on every batch of ``batch_stream``; return the loss of every step.
@@ -189,10 +151,12 @@ def short_run(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, step
     """
     check_positive(steps=steps, batch_size=batch_size)
     check_non_negative(warmup=warmup)
-    optimizer = SGD(model.parameters(), lr=lr, momentum=momentum, weight_decay=weight_decay)
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum, weight_decay=weight_decay)
+    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: min(1.0, (step + 1) / warmup) if warmup else 1)
 
     def before_step(step: int, net: nn.Module) -> None:
-        optimizer.lr = lr * min(1.0, (step + 1) / warmup) if warmup else lr
+        if step:
+            schedule.step()
         if on_step is not None:
             on_step(step, net)
 
