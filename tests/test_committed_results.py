@@ -66,7 +66,7 @@ def test_lesson01_seeds_do_not_tell_the_identity_starts_and_no_insertion_apart()
 def seed_lines(text: str) -> dict[str, list[float]]:
     """{variant: its printed per-seed means}, from the lines "variant   seed 1: v  seed 2: v"."""
     means = {m.group(1).strip(): [float(v) for v in re.findall(r"seed \d+: ([\d.]+)", m.group(0))]
-             for m in re.finditer(r"^([a-z0-9 ,=']+?)\s+(?:seed \d+: [\d.]+\s*)+$", text, re.M)}
+             for m in re.finditer(r"^([a-z0-9 ,='γ]+?)\s+(?:seed \d+: [\d.]+\s*)+$", text, re.M)}
     return means
 
 
