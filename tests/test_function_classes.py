@@ -82,7 +82,7 @@ def test_explorer_slider_and_toggle_redraw():
     first = explorer.figure
     assert explorer.marker.value == "updated: size=3" and "non-nested" in explorer.caption
     explorer.controls["size"].value = 5
-    assert explorer.marker.value == "updated: size=5" and "5 piece(s)" in explorer.caption
+    assert explorer.marker.value == "updated: size=5" and "class with 5 pieces," in explorer.caption
     assert explorer.figure is not first
     image, text = explorer.output.outputs  # what the widget shows: the figure, then its caption
     assert text["text"] == explorer.caption + "\n" and "image/png" in image["data"]
@@ -92,6 +92,9 @@ def test_explorer_slider_and_toggle_redraw():
     assert f"{fc.best_error(5, True):.4f}" in explorer.caption
     lines = explorer.figure.axes[0].get_lines()
     torch.testing.assert_close(torch.as_tensor(lines[1].get_ydata()), fc.best_fit(5, True))
+    assert lines[1].get_label() == "best fit, 5 pieces"
+    explorer.controls["size"].value = 1
+    assert "class with 1 piece," in explorer.caption
 
 
 def tiny_trained_net():
@@ -117,10 +120,10 @@ def test_identity_starts_keep_the_function_exactly_and_a_default_plain_layer_doe
         assert (train_change.item() == 0) is kept
 
 
-def test_grow_builds_each_arm_and_rejects_unknown_ones():
+def test_grow_builds_each_variant_and_rejects_unknown_ones():
     net = fc.small_cnn(fc.CHANNELS)
-    assert len(fc.grow(net, fc.NO_INSERTION)) == len(net)
-    assert all(len(fc.grow(net, arm)) == len(net) + 1 for arm in fc.ARMS if arm != fc.NO_INSERTION)
+    assert len(fc.grow(net, fc.CONTROL)) == len(net)
+    assert all(len(fc.grow(net, variant)) == len(net) + 1 for variant in fc.VARIANTS if variant != fc.CONTROL)
     with pytest.raises(ValueError, match="unknown variant 'deep'"):
         fc.grow(net, "deep")
 
@@ -130,38 +133,39 @@ def test_checkpoint_steps_include_the_start_and_the_end():
     assert fc.checkpoint_steps(10, 5) == [0, 5, 10]
 
 
-@pytest.mark.slow  # trains every arm and seed
-def test_insertion_runs_measure_every_arm_and_seed_from_the_same_start():
+@pytest.mark.slow  # trains every variant and seed
+def test_insertion_runs_measure_every_variant_and_seed_from_the_same_start():
     torch.manual_seed(0)
     net = fc.small_cnn(fc.CHANNELS)
     images = torch.randint(0, 256, (150, 28, 28), dtype=torch.uint8)  # two batches of 64, the last 22 dropped
     labels = torch.randint(0, 10, (150,))
     _, before, _ = fc.loss_and_accuracy(net, images[:50], labels[:50])
-    runs = fc.insertion_runs(net, images, labels, epochs=1, seeds=(1, 2), every=1, probe=50)
-    assert runs.steps == [0, 1, 2] and runs.seeds == (1, 2) and set(runs.losses) == set(fc.ARMS)
-    for arm, curves in runs.losses.items():
+    runs = fc.insertion_runs(net, images, labels, epochs=1, seeds=(1, 2), every=1, eval_images=50)
+    assert runs.steps == [0, 1, 2] and runs.seeds == (1, 2) and set(runs.losses) == set(fc.VARIANTS)
+    for variant, curves in runs.losses.items():
         assert len(curves) == 2 and all(len(c) == 3 for c in curves)
-        starts_kept = arm != "plain, default init"
+        starts_kept = variant in (fc.CONTROL, *fc.IDENTITY_STARTS)
         assert all((c[0] == before) is starts_kept for c in curves)
-    assert runs.losses[fc.NO_INSERTION][0] != runs.losses[fc.NO_INSERTION][1]  # the seed orders the batches
-    late = runs.late_mean(fc.NO_INSERTION)  # keyed by seed: the second half of steps 0, 1, 2 is steps 1 and 2
-    assert list(late) == [1, 2] and late[2] == sum(runs.losses[fc.NO_INSERTION][1][1:]) / 2
+    assert runs.losses[fc.CONTROL][0] != runs.losses[fc.CONTROL][1]  # the seed orders the batches
+    late = runs.late_mean(fc.CONTROL)  # keyed by seed: the second half of steps 0, 1, 2 is steps 1 and 2
+    assert list(late) == [1, 2] and late[2] == sum(runs.losses[fc.CONTROL][1][1:]) / 2
     with pytest.raises(ValueError, match="at least one seed"):
         fc.insertion_runs(net, images, labels, epochs=1, seeds=())
-    rounded = runs.late_mean(fc.NO_INSERTION, digits=3)  # what the lesson prints, and computes differences from
+    rounded = runs.late_mean(fc.CONTROL, digits=3)  # what the lesson prints, and computes differences from
     assert all(rounded[s] == round(late[s], 3) for s in late)
-    two = fc.insertion_runs(net, images, labels, epochs=1, seeds=(1, 2), every=1, probe=50,
-                            variants=(fc.NO_INSERTION, "residual, γ = 0"))
-    assert set(two.losses) == {fc.NO_INSERTION, "residual, γ = 0"}
-    assert two.losses[fc.NO_INSERTION] == runs.losses[fc.NO_INSERTION]  # the same runs, fewer of them
+    two = fc.insertion_runs(net, images, labels, epochs=1, seeds=(1, 2), every=1, eval_images=50,
+                            variants=(fc.CONTROL, "residual, γ = 0"))
+    assert set(two.losses) == {fc.CONTROL, "residual, γ = 0"}
+    assert two.losses[fc.CONTROL] == runs.losses[fc.CONTROL]  # the same runs, fewer of them
     with pytest.raises(ValueError, match="ways to grow the net"):
         fc.insertion_runs(net, images, labels, epochs=1, variants=("deep",))
 
 
 def test_lesson01_compares_the_damaged_start_with_the_control_then_every_pair_of_the_rest():
-    rest = [arm for arm in fc.ARMS if arm != "plain, default init"]
-    assert fc.PAIRS[0] == ("plain, default init", fc.NO_INSERTION)
-    assert sorted(map(sorted, fc.PAIRS[1:])) == sorted(sorted(p) for p in combinations(rest, 2))
+    rest = [fc.CONTROL, *fc.IDENTITY_STARTS]
+    assert set(fc.VARIANTS) == {"plain, default init", *rest}
+    assert fc.COMPARISONS[0] == ("plain, default init", fc.CONTROL)
+    assert sorted(map(sorted, fc.COMPARISONS[1:])) == sorted(sorted(p) for p in combinations(rest, 2))
 
 
 def test_insert_layer_copies_and_checks_index():
@@ -184,11 +188,19 @@ def test_train_lowers_the_loss_on_a_tiny_set():
     assert len(losses) == 4 * 4 and end < start and 0 <= accuracy <= 1
 
 
-def test_insertion_plot_draws_one_line_per_arm_and_seed():
-    runs = fc.InsertionRuns([0, 5], (1, 2), {arm: [[1.0, 0.5], [1.0, 0.4]] for arm in fc.ARMS})
-    fig = plot_insertion_runs(runs, before=1.0)
-    ax = fig.axes[0]
-    assert len(ax.get_lines()) == 2 * len(fc.ARMS) + 1 and ax.get_yscale() == "log"
-    assert list(ax.get_lines()[1].get_ydata()) == [1.0, 0.4]
+def test_insertion_plot_draws_every_variant_and_seed_and_the_identity_starts_minus_the_control():
+    losses = {variant: [[1.0, 0.5 + k / 10], [1.0, 0.4 + k / 10]] for k, variant in enumerate(fc.VARIANTS)}
+    fig = plot_insertion_runs(fc.InsertionRuns([0, 5], (1, 2), losses), before=1.0)
+    top, bottom = fig.axes[:2]
+    assert len(top.get_lines()) == 2 * len(fc.VARIANTS) + 1 and top.get_yscale() == "log"
+    assert list(top.get_lines()[1].get_ydata()) == [1.0, 0.4]  # the control, seed 2
+    differences = [list(line.get_ydata()) for line in bottom.get_lines()[:-1]]  # the last line marks 0
+    control = losses[fc.CONTROL]
+    expected = [[a - b for a, b in zip(curve, control[i], strict=True)]
+                for variant in fc.IDENTITY_STARTS for i, curve in enumerate(losses[variant])]
+    assert differences == expected and len(expected) == 4 and bottom.get_yscale() == "linear"
+    assert all(d[0] == 0 and d[1] != 0 for d in differences)  # same start, then apart by what each variant added
     with pytest.raises(ValueError, match="keyed by the variants"):
         plot_insertion_runs(fc.InsertionRuns([0], (1,), {"deep": [[1.0]]}), before=1.0)
+    with pytest.raises(ValueError, match="the control"):  # nothing to subtract
+        plot_insertion_runs(fc.InsertionRuns([0], (1,), {"residual, γ = 0": [[1.0]]}), before=1.0)

@@ -10,7 +10,7 @@ import torch
 from torch import nn
 
 from ..lessons.function_classes import (
-    NO_INSERTION,
+    CONTROL,
     SEEDS,
     breakpoints,
     contains,
@@ -102,7 +102,7 @@ def _by_seed(values: Any) -> dict[int, float]:
 def _new_seeds_answer(answer: Any) -> bool:
     late, verdict = answer
     late = dict(late)
-    residual, control = _by_seed(late[RESIDUAL]), _by_seed(late[NO_INSERTION])
+    residual, control = _by_seed(late[RESIDUAL]), _by_seed(late[CONTROL])
     new_seeds = set(residual) == set(control) and len(residual) >= 2 and not set(residual) & set(SEEDS)
     return new_seeds and verdict in VERDICTS and verdict == seed_verdict(residual, control)
 
@@ -111,7 +111,7 @@ EXERCISES: list[Exercise] = [
     Exercise(
         "01.1",
         "Which class sizes m in 1..12 give an equal-pieces class that contains the equal-pieces class with "
-        "3 pieces? Answer with a set of whole numbers.",
+        "3 pieces? A class contains itself, so m = 3 counts. Answer with a set of whole numbers.",
         lambda a: set(whole_numbers(a)) == uniform_sizes_containing(3),
         "a grid of m equal pieces has breakpoints at -1 + 2k/m; it contains the 3-piece grid when both "
         "-1/3 and 1/3 are among them. For which m does -1 + 2k/m = -1/3 have a whole-number k?",
@@ -142,8 +142,8 @@ EXERCISES: list[Exercise] = [
         "measure both families with error_curves(12, f=f) and count the sizes where the 'non-nested' entry is "
         "below the 'nested' one. To explain it: the nested breakpoints are 0, -1/2, 1/2, -3/4, ... (halves, quarters, "
         "eighths): can one of them ever fall on 1/3?",
-        explanation="The nested breakpoints are fractions with a power of 2 below (0, ±1/2, ±1/4, ...), so none "
-        "falls on 1/3: the nested classes never split at the jump, and an equal grid that does (or lands close "
+        explanation="The nested breakpoints are fractions with a power of 2 as denominator (0, ±1/2, ±1/4, ...), "
+        "so none falls on 1/3: the nested classes never split at the jump, and an equal grid that does (or lands close "
         "to it) fits better at the same size. Nesting guarantees that the best error never rises as the class "
         "grows, not that the class is the best one of its size.",
     ),
@@ -166,15 +166,16 @@ EXERCISES: list[Exercise] = [
     ),
     Exercise(
         "01.5",
-        "Insert a γ = 0 residual layer (zero_init_residual(8)) into the trained net at each position 1, 2, 3 "
-        "and 4 (after the conv, after its BN, after the ReLU, after the max-pool) and measure the largest change "
-        "of the outputs on X[:PROBE]. Answer (changes, keeps): changes = {position: largest change}, keeps = the "
-        "set of positions where the outputs stayed exactly the same.",
+        "Insert a γ = 0 residual layer (zero_init_residual(8), from resnet_lib.lessons.function_classes) into the "
+        "trained net at each position 1, 2, 3 and 4 (after the conv, after its BN, after the ReLU, after the "
+        "max-pool) and measure the largest change of the outputs on X[:EVAL_IMAGES]. Answer (changes, keeps): "
+        "changes = {position: largest change}, keeps = the set of positions where the outputs stayed exactly the "
+        "same.",
         _positions_answer,
         "for p in (1, 2, 3, 4): o, _, _ = loss_and_accuracy(insert_layer(net, zero_init_residual(8), p), "
-        "X[:PROBE], y[:PROBE]); changes[p] = (o - out).abs().max().item(). keeps are the positions whose change "
-        "is exactly 0. With γ = 0 the layer computes relu(x): where can that differ from x, and does the layer "
-        "that comes next undo the difference?",
+        "X[:EVAL_IMAGES], y[:EVAL_IMAGES]); changes[p] = (o - out).abs().max().item(). keeps are the positions "
+        "whose change is exactly 0. With γ = 0 the layer computes relu(x): where can that differ from x, and does "
+        "the layer that comes next undo the difference?",
         explanation="With γ = 0 the block computes relu(x + 0) = relu(x). After the ReLU (3) and after the "
         "max-pool (4) x is already non-negative, so relu(x) = x exactly. After the BN (2) the block zeroes the "
         "negative entries, but the net's own ReLU comes next and would have zeroed them anyway (relu(relu(x)) = "
@@ -188,7 +189,8 @@ EXERCISES: list[Exercise] = [
         "Train the residual layer and the net with nothing inserted again with seeds 3 and 4: runs2 = "
         "insertion_runs(net, X, y, seeds=(3, 4), variants=('no layer inserted', 'residual, γ = 0')); "
         "take late = {name: runs2.late_mean(name, digits=3) for name in runs2.losses} and apply section 3's rule "
-        "to the residual layer against the control. Answer (late, verdict), verdict one of 'higher', 'lower', "
+        "to the residual layer against the control: compare_seeds(a, b) (from resnet_lib.lessons.seeds) has "
+        ".decided and .differences, a - b on each seed. Answer (late, verdict), verdict one of 'higher', 'lower', "
         "'not told apart'.",
         _new_seeds_answer,
         "compare_seeds(late['residual, γ = 0'], late['no layer inserted']) compares the residual layer "

@@ -96,7 +96,9 @@ EXERCISES: list[Exercise] = [
         explanation="With γ = 0 every block computes relu(x). The first block zeroes the negative entries of x; "
         "from then on the input is non-negative and each later block passes it on unchanged. So ten blocks change "
         "x exactly as much as one: the largest change is the size of x's most negative entry. Zero-started blocks "
-        "do not pile up changes with depth, which is why a deep stack of them starts as a shallow function.",
+        "do not pile up changes with depth, which is why a deep stack of them starts as a shallow function. The "
+        "same holds inside any ResNet built from these blocks, where each block's input comes out of the previous "
+        "block's last ReLU and so is non-negative.",
     ),
     Exercise(
         "02.2",
@@ -113,12 +115,14 @@ EXERCISES: list[Exercise] = [
     Exercise(
         "02.3",
         "Train He et al.'s 20-layer CIFAR-style net, cifar_resnet(20, width=8), and its plain twin, "
-        "cifar_resnet(20, shortcut=False, width=8), with the same recipe: short_run(net, images, labels, 60, "
-        "batch_size=64, image_size=14, lr=0.1, seed=seed) on the course's 3,000 sample images, seeds 1 and 2 "
-        "(torch.manual_seed(seed) before building each net). Take each run's mean loss over its last 15 steps, "
-        "rounded to 3 decimals, and apply lesson 1's rule to the plain net against the residual one. Answer "
-        "(losses, verdict): losses = {'residual': {seed: loss}, 'plain': {seed: loss}}, verdict one of "
-        "'plain higher', 'plain lower', 'not told apart'.",
+        "cifar_resnet(20, shortcut=False, width=8) (from resnet_lib.models), with the same recipe: short_run(net, "
+        "images, labels, 60, batch_size=64, image_size=14, lr=0.1, seed=seed) (from resnet_lib.training; it returns "
+        "the loss of every step) on the course's sample images, load_sample().subset(train=3000) (from "
+        "resnet_lib.data), seeds 1 and 2 (torch.manual_seed(seed) before building each net). Take each run's mean "
+        "loss over its last 15 steps, rounded to 3 decimals, and apply lesson 1's rule to the plain net against the "
+        "residual one: compare_seeds(a, b) (from resnet_lib.lessons.seeds) has .decided and .differences, a - b on "
+        "each seed. Answer (losses, verdict): losses = {'residual': {seed: loss}, 'plain': {seed: loss}}, "
+        "verdict one of 'plain higher', 'plain lower', 'not told apart'.",
         _twin_answer,
         "short_run returns the loss of every step: round(sum(run[-15:]) / 15, 3). Then compare_seeds(losses['plain'], "
         "losses['residual']): .decided says whether every seed's difference is larger than the spread between "
@@ -126,10 +130,10 @@ EXERCISES: list[Exercise] = [
         explanation="The two nets have the same layers and see the same batches; the plain twin lacks only the nine "
         "shortcuts, so a difference larger than the spread between seeds is the shortcuts' doing. Where the plain net "
         "falls more slowly, this is why: through 19 stacked convolutions the signal and its gradient must pass every "
-        "layer, while the residual net starts close to a shallower function and its gradient reaches the early layers "
-        "through the shortcuts. If your verdict is 'not told apart', the run was too short to tell them apart. Either "
-        "way this is early training only (60 steps); whether a gap survives to the end of training, He et al.'s "
-        "degradation, is lesson 6's question.",
+        "layer, while in the residual net the gradient also reaches the early layers through the shortcuts (with "
+        "PyTorch's default γ = 1 neither net starts at the identity). If your verdict is 'not told apart', this run "
+        "could not tell them apart. Either way this is early training only (60 steps); whether a gap survives to "
+        "the end of training, He et al.'s degradation, is lesson 6's question.",
     ),
     Exercise(
         "02.4",
@@ -137,8 +141,8 @@ EXERCISES: list[Exercise] = [
         "with zeros, instead of a 1x1 projection. Write pad_shortcut(x, channels, stride): take every stride-th "
         "row and column of x and add zero channels up to channels. Check that torch.relu(block.branch(x) + "
         "pad_shortcut(x, 128, 2)) has the shape of block(x) for block = Residual(64, 128, use_1x1conv=True, "
-        "strides=2), then count the parameters option A saves in the library's resnet18(). Answer "
-        "(pad_shortcut, saved).",
+        "strides=2), then count the parameters option A saves in the library's resnet18() (from resnet_lib.models; "
+        "count_parameters from resnet_lib.measure). Answer (pad_shortcut, saved).",
         _option_a_answer,
         "x[:, :, ::stride, ::stride] subsamples like a stride-2 1x1 conv; torch.cat with torch.zeros of the "
         "missing channels (or torch.nn.functional.pad) adds the zero channels. The saving is the parameters of "

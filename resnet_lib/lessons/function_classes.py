@@ -151,24 +151,26 @@ def insert_layer(net: nn.Sequential, layer: nn.Module, index: int = INSERT_AT) -
 
 CHANNELS = 8  # width of the lesson's small CNN
 BATCH_SIZE = 64
-EPOCHS_AFTER = 1  # training budget of every arm after growing (the same for all)
-PROBE = 512  # training images the loss is measured on during the runs
+EPOCHS_AFTER = 1  # passes over the images every variant trains for after growing (the same for all)
+EVAL_IMAGES = 512  # the first training images the loss is measured on, in eval mode, during the runs
 SEEDS = (1, 2)  # each seed sets the new layer's random weights and the order of the batches
-NO_INSERTION = "no layer inserted"
-# name -> how to build the new layer (None: keep training the net as it is)
-ARMS: dict[str, Callable[[int], nn.Module] | None] = {
-    NO_INSERTION: None,
+CONTROL = "no layer inserted"  # the control: the trained net keeps training as it is
+# variant -> how to build the new layer (None, the control: keep training the net as it is)
+VARIANTS: dict[str, Callable[[int], nn.Module] | None] = {
+    CONTROL: None,
     "plain, default init": plain_layer,
     "plain, identity init": identity_plain_layer,
     "residual, γ = 0": zero_init_residual,
 }
+IDENTITY_STARTS = ("plain, identity init", "residual, γ = 0")  # the grown nets that start as the trained net
 
 
-def grow(net: nn.Sequential, arm: str, channels: int = CHANNELS) -> nn.Sequential:
-    """A copy of the trained ``net``, with the layer of ``arm`` (a key of :data:`ARMS`) inserted after the max-pool."""
-    if arm not in ARMS:
-        raise ValueError(f"unknown variant {arm!r}; use one of {', '.join(ARMS)}")
-    make = ARMS[arm]
+def grow(net: nn.Sequential, variant: str, channels: int = CHANNELS) -> nn.Sequential:
+    """A copy of the trained ``net``, with the layer of ``variant`` (a key of :data:`VARIANTS`) inserted after the
+    max-pool (the control: a plain copy)."""
+    if variant not in VARIANTS:
+        raise ValueError(f"unknown variant {variant!r}; use one of {', '.join(VARIANTS)}")
+    make = VARIANTS[variant]
     return copy.deepcopy(net) if make is None else insert_layer(net, make(channels))
 
 
@@ -199,58 +201,58 @@ def checkpoint_steps(total: int, every: int) -> list[int]:
 
 @dataclass(frozen=True)
 class InsertionRuns:
-    """Eval-mode loss at ``steps`` for every arm and seed: ``losses[arm][i]`` belongs to seed ``seeds[i]``."""
+    """Eval-mode loss at ``steps`` for every variant and seed: ``losses[variant][i]`` belongs to seed ``seeds[i]``."""
 
     steps: list[int]
     seeds: tuple[int, ...]
     losses: dict[str, list[list[float]]]
 
-    def late_mean(self, arm: str, digits: int | None = None) -> dict[int, float]:
+    def late_mean(self, variant: str, digits: int | None = None) -> dict[int, float]:
         """``{seed: mean loss over the second half of the run}`` (less noisy than the last point alone), rounded
         to ``digits`` decimals when given, so that differences computed from it agree with the values printed."""
         means = {seed: sum(curve[len(curve) // 2:]) / len(curve[len(curve) // 2:])
-                 for seed, curve in zip(self.seeds, self.losses[arm], strict=True)}
+                 for seed, curve in zip(self.seeds, self.losses[variant], strict=True)}
         return means if digits is None else {seed: round(m, digits) for seed, m in means.items()}
 
 
 # the comparisons lesson 01 reads: the damaged start against the control, then every pair among the two identity
 # starts and the control
-PAIRS: tuple[tuple[str, str], ...] = (
-    ("plain, default init", NO_INSERTION),
-    (NO_INSERTION, "plain, identity init"),
-    (NO_INSERTION, "residual, γ = 0"),
+COMPARISONS: tuple[tuple[str, str], ...] = (
+    ("plain, default init", CONTROL),
+    (CONTROL, "plain, identity init"),
+    (CONTROL, "residual, γ = 0"),
     ("plain, identity init", "residual, γ = 0"),
 )
 
 
 def insertion_runs(net: nn.Sequential, images: torch.Tensor, labels: torch.Tensor, epochs: int = EPOCHS_AFTER,
-                   seeds: tuple[int, ...] = SEEDS, every: int = 8, probe: int = PROBE,
+                   seeds: tuple[int, ...] = SEEDS, every: int = 8, eval_images: int = EVAL_IMAGES,
                    variants: tuple[str, ...] | None = None) -> InsertionRuns:
-    """Grow the trained ``net`` in every way of :data:`ARMS` (or only those named in ``variants``) and train each copy
-    for ``epochs``, once per seed.
+    """Grow the trained ``net`` in every way of :data:`VARIANTS` (or only those named in ``variants``) and train each
+    copy for ``epochs``, once per seed.
 
-    Within one seed every arm sees the same batches in the same order; the seed also draws the new layer's
-    weights. Losses are measured in eval mode on the first ``probe`` training images (:class:`LossProbe`), every
+    Within one seed every variant sees the same batches in the same order; the seed also draws the new layer's
+    weights. Losses are measured in eval mode on the first ``eval_images`` training images (:class:`LossProbe`), every
     ``every`` steps; training is SGD, lr 0.05, momentum 0.9, batch :data:`BATCH_SIZE`.
     """
     if not seeds:
         raise ValueError("seeds must name at least one seed, e.g. (1, 2)")
-    check_positive(every=every, probe=probe)
-    arms = tuple(ARMS) if variants is None else tuple(variants)
-    unknown = [arm for arm in arms if arm not in ARMS]
-    if unknown or not arms:
-        raise ValueError(f"variants must name some of the ways to grow the net, {', '.join(repr(a) for a in ARMS)}; "
-                         f"got {arms!r}")
+    check_positive(every=every, eval_images=eval_images)
+    chosen = tuple(VARIANTS) if variants is None else tuple(variants)
+    unknown = [v for v in chosen if v not in VARIANTS]
+    if unknown or not chosen:
+        raise ValueError(f"variants must name some of the ways to grow the net, "
+                         f"{', '.join(repr(v) for v in VARIANTS)}; got {chosen!r}")
     total = steps_after(epochs, len(labels))
     steps = checkpoint_steps(total, every)
-    losses: dict[str, list[list[float]]] = {arm: [] for arm in arms}
+    losses: dict[str, list[list[float]]] = {variant: [] for variant in chosen}
     for seed in seeds:
-        for arm in arms:
+        for variant in chosen:
             torch.manual_seed(seed)
-            grown = grow(net, arm)
-            probe_run = LossProbe(images[:probe], labels[:probe], steps)
+            grown = grow(net, variant)
+            probe_run = LossProbe(images[:eval_images], labels[:eval_images], steps)
             short_run(grown, images, labels, total, batch_size=BATCH_SIZE, lr=0.05, seed=seed, on_step=probe_run)
-            losses[arm].append(probe_run.losses)
+            losses[variant].append(probe_run.losses)
     return InsertionRuns(steps, tuple(seeds), losses)
 
 

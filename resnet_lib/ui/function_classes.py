@@ -12,8 +12,9 @@ from matplotlib.ticker import FormatStrFormatter, LogLocator, NullFormatter
 
 from ..lessons.function_classes import (
     BATCH_SIZE,
+    CONTROL,
     FAMILIES,
-    NO_INSERTION,
+    IDENTITY_STARTS,
     InsertionRuns,
     best_error,
     best_fit,
@@ -62,6 +63,11 @@ def plot_nested_classes() -> plt.Figure:
     return fig
 
 
+def pieces(size: int) -> str:
+    """``"1 piece"``, ``"3 pieces"``."""
+    return f"{size} piece" if size == 1 else f"{size} pieces"
+
+
 def plot_function_classes(size: int, nested: bool, max_size: int = 12) -> plt.Figure:
     """Left: f* and the best fit of one class. Right: best error vs class size for both families."""
     if not 1 <= size <= max_size:
@@ -71,8 +77,8 @@ def plot_function_classes(size: int, nested: bool, max_size: int = 12) -> plt.Fi
     left.plot(x, target(x), color=COLORS["reference"], linewidth=2.5, label="f*")
     left.plot(x, best_fit(size, nested, x), color=FAMILY_STYLES[nested]["color"],
               linestyle=FAMILY_STYLES[nested]["linestyle"], linewidth=2,
-              label=f"best fit, {size} piece(s)")
-    left.set_xlabel("x (no unit)", fontsize=FONT)
+              label=f"best fit, {pieces(size)}")
+    left.set_xlabel("x", fontsize=FONT)
     left.set_ylabel("y = f(x)", fontsize=FONT)
     left.set_title(f"f* and its best fit, {FAMILIES[nested]}", fontsize=FONT)
     left.legend(loc="upper left", fontsize=FONT - 1)
@@ -81,7 +87,7 @@ def plot_function_classes(size: int, nested: bool, max_size: int = 12) -> plt.Fi
         right.plot(sizes, errors, **FAMILY_STYLES[flag], label=name)
     right.plot([size], [best_error(size, nested)], "ko", markerfacecolor="none", markersize=14)
     right.set_xlabel("class size (pieces)", fontsize=FONT)
-    right.set_ylabel("RMS error to f*", fontsize=FONT)
+    right.set_ylabel("best error (RMS) to f*", fontsize=FONT)
     right.set_title("best error vs class size", fontsize=FONT)
     right.legend(loc="upper right", fontsize=FONT - 1)
     for ax in (left, right):
@@ -106,39 +112,55 @@ class FunctionClassExplorer(Explorer):
 
     def draw(self) -> tuple[plt.Figure, str]:
         size, nested = self.controls["size"].value, self.controls["nested"].value
-        caption = (f"{FAMILIES[nested]} class with {size} piece(s), breakpoints "
+        caption = (f"{FAMILIES[nested]} class with {pieces(size)}, breakpoints "
                    f"{[round(b, 4) for b in breakpoints(size, nested)]}, best RMS error {best_error(size, nested):.4f}")
         return plot_function_classes(size, nested, self.max_size), caption
 
 
-# arm -> colour (plain orange, residual blue, the control grey), line style (layers with BN dashed) and marker,
+# variant -> colour (plain orange, residual blue, the control grey), line style (layers with BN dashed) and marker,
 # so that no two lines differ by colour alone
-ARM_STYLES: dict[str, dict[str, Any]] = {
-    NO_INSERTION: {"color": COLORS["reference"], "linestyle": "-", "marker": "o"},
+VARIANT_STYLES: dict[str, dict[str, Any]] = {
+    CONTROL: {"color": COLORS["reference"], "linestyle": "-", "marker": "o"},
     "plain, default init": {**variant_style(residual=False, batch_norm=True), "marker": "s"},
     "plain, identity init": {**variant_style(residual=False), "linestyle": ":", "marker": "^"},
     "residual, γ = 0": {**variant_style(residual=True, batch_norm=True), "marker": "D"},
 }
+BEFORE_STYLE = {"color": COLORS["reference"], "linewidth": 1.5, "linestyle": "-."}  # the loss before growing
 
 
 def plot_insertion_runs(runs: InsertionRuns, before: float) -> plt.Figure:
-    """Eval-mode loss against SGD step for every arm (one line per seed, one colour and line style per arm), with the
-    trained net's loss ``before`` anything was inserted; log scale, since the damaged start is far above."""
-    if set(runs.losses) - set(ARM_STYLES):
-        raise ValueError(f"runs must be keyed by the variants {list(ARM_STYLES)}, got {list(runs.losses)}")
-    fig, ax = plt.subplots(figsize=(10, 4.4), dpi=80)
-    for arm, curves in runs.losses.items():
+    """Top: eval-mode loss against SGD step for every variant (one line per seed, one colour, line style and marker
+    per variant), with the trained net's loss ``before`` anything was inserted; log scale, since the damaged start is
+    far above. Bottom: each identity start's loss minus the control's, seed by seed (what lesson 01's verdict
+    compares), on a linear scale around 0."""
+    if set(runs.losses) - set(VARIANT_STYLES) or CONTROL not in runs.losses:
+        raise ValueError(f"runs must be keyed by the variants {list(VARIANT_STYLES)}, the control {CONTROL!r} "
+                         f"included, got {list(runs.losses)}")
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(10, 7.6), dpi=80, sharex=True,
+                                      gridspec_kw={"height_ratios": (3, 2)})
+    for variant, curves in runs.losses.items():
         for i, curve in enumerate(curves):
-            ax.plot(runs.steps, curve, **ARM_STYLES[arm], markersize=5, alpha=0.85, label=arm if i == 0 else None)
-    ax.axhline(before, color="black", linewidth=1.2, linestyle=(0, (1, 3)), label="before growing")
-    ax.set_yscale("log")
-    ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 3.0, 5.0)))  # several labelled ticks, not just 10^0
-    ax.yaxis.set_major_formatter(FormatStrFormatter("%g"))
-    ax.yaxis.set_minor_formatter(NullFormatter())
-    ax.set_title(f"after growing a trained net by one layer ({len(runs.seeds)} seeds each)", fontsize=FONT)
-    ax.set_xlabel(f"SGD step after growing (batches of {BATCH_SIZE} images)", fontsize=FONT)
-    ax.set_ylabel("loss (cross-entropy, nats)", fontsize=FONT)
-    ax.tick_params(labelsize=FONT - 1)
-    ax.legend(fontsize=FONT - 1, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)  # clear of the data
+            top.plot(runs.steps, curve, **VARIANT_STYLES[variant], markersize=5, alpha=0.85,
+                     label=variant if i == 0 else None)
+    top.axhline(before, **BEFORE_STYLE, label="before growing")
+    top.set_yscale("log")
+    top.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 3.0, 5.0)))  # several labelled ticks, not just 10^0
+    top.yaxis.set_major_formatter(FormatStrFormatter("%g"))
+    top.yaxis.set_minor_formatter(NullFormatter())
+    top.set_title(f"after growing by one layer, and the control ({len(runs.seeds)} seeds each)", fontsize=FONT)
+    top.set_ylabel("training loss\n(cross-entropy, log scale)", fontsize=FONT)
+    top.legend(fontsize=FONT - 1, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)  # clear of the data
+    control = runs.losses[CONTROL]
+    for variant in (v for v in IDENTITY_STARTS if v in runs.losses):
+        for i, (curve, reference) in enumerate(zip(runs.losses[variant], control, strict=True)):
+            bottom.plot(runs.steps, [a - b for a, b in zip(curve, reference, strict=True)], **VARIANT_STYLES[variant],
+                        markersize=5, alpha=0.85, label=variant if i == 0 else None)
+    bottom.axhline(0, color=COLORS["reference"], linewidth=1.2, label="no difference")
+    bottom.set_title("each identity start minus the control, same seed", fontsize=FONT)
+    bottom.set_ylabel("loss difference\n(cross-entropy)", fontsize=FONT)
+    bottom.set_xlabel(f"SGD step after growing (batches of {BATCH_SIZE} images)", fontsize=FONT)
+    bottom.legend(fontsize=FONT - 1, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
+    for ax in (top, bottom):
+        ax.tick_params(labelsize=FONT - 1)
     fig.tight_layout()
     return fig
