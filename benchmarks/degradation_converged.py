@@ -117,7 +117,8 @@ def main(argv: list[str] | None = None) -> int:
                                    "over every step",
                       "errors": "after every epoch, of the whole training subset and the test set, net in eval mode"}
     record = Record(info)
-    order = sorted(range(len(jobs)), key=lambda i: (args.kinds.index(jobs[i]["kind"]), jobs[i]["depth"], jobs[i]["seed"]))
+    order = sorted(range(len(jobs)),
+                   key=lambda i: (args.kinds.index(jobs[i]["kind"]), jobs[i]["depth"], jobs[i]["seed"]))
     for i in order:
         record.add(str(Run(jobs[i]["kind"], jobs[i]["depth"])), jobs[i]["seed"], results[i])
     args.out.parent.mkdir(parents=True, exist_ok=True)
