@@ -76,3 +76,30 @@ def test_profile_recorder_measures_activation_and_weight_gradients_every_few_ste
 def test_the_budget_describes_itself_for_the_notebook():
     line = lesson05_budget("cpu").describe()
     assert "3 vs 50 blocks" in line and "1000 blocks" in line and "4,096" in line
+
+
+def test_controlled_runs_name_depths_seeds_steps_and_how_long_they_took(tmp_path):
+    from resnet_lib.lessons.degradation import control_name, controlled_runs
+    from resnet_lib.record import Record
+
+    info = {"how": "x", "machine": "Some CPU, 2 logical CPUs, torch 2", "load_average_at_start": 3.0, "wall_s": 1050.8,
+            "recipe": {"depths": [3, 50], "seeds": [0, 1], "steps": 12}}
+    runs = {control_name("plain+BN", d): {s: {"losses": [2.0] * 2 + [1.0 + d / 100 + s] * 10} for s in (0, 1)}
+            for d in (3, 50)}
+    path = tmp_path / "controls.json"
+    Record(info, runs).save(path)
+    controls = controlled_runs(path)
+    assert controls.depths == (3, 50) and controls.seeds == (0, 1) and controls.steps == 12
+    assert controls.took == "18 minutes on a busy 2-core CPU"
+    assert controls.final_losses() == {"plain+BN": {3: {0: pytest.approx(1.03), 1: pytest.approx(2.03)},
+                                                    50: {0: pytest.approx(1.5), 1: pytest.approx(2.5)}}}
+
+
+def test_the_committed_controls_are_the_ones_lesson_05_reads():
+    from resnet_lib.lessons.degradation import controlled_runs
+
+    controls = controlled_runs()
+    assert controls.depths == (3, 50) and len(controls.seeds) == 3 and "minutes on a" in controls.took
+    ends = controls.final_losses()
+    assert {"plain+BN", "residual+BN, γ=0"} <= set(ends)
+    assert all(set(by_seed) == set(controls.seeds) for by_depth in ends.values() for by_seed in by_depth.values())

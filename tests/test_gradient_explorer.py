@@ -1,3 +1,5 @@
+import math
+
 import matplotlib
 import pytest
 import torch
@@ -64,4 +66,16 @@ def test_a_diverged_loss_curve_is_marked_where_it_turned_nan():
     assert labels[:2] == ["fine", "diverged (NaN from step 1)"]
     marker = ax.lines[-1]
     assert marker.get_marker() == "X" and list(marker.get_xdata()) == [1] and list(marker.get_ydata()) == [2.3]
+    plt.close(fig)
+
+
+def test_a_profile_leaves_out_norms_of_exactly_zero():  # a log axis has no 0: no plunge to the bottom
+    import matplotlib.pyplot as plt
+
+    from resnet_lib.ui.gradient_explorer import draw_profile
+
+    fig, ax = plt.subplots()
+    draw_profile(ax, torch.tensor([3.0, 0.0, 0.5, 0.0], dtype=torch.float64), residual=True, batch_norm=True)
+    y = ax.lines[0].get_ydata()
+    assert list(y[[0, 2]]) == [3.0, 0.5] and all(math.isnan(v) for v in y[[1, 3]])
     plt.close(fig)

@@ -175,3 +175,28 @@ def test_fig6_draws_the_pre_activation_runs_of_the_library():  # draw_panel pars
     assert labels == ["ResNet-20", "ResNet-56", "pre-activation ResNet-20", "pre-activation ResNet-56"]
     widths = [line.get_linewidth() for line in fig.axes[1].get_lines() if not line.get_label().startswith("_")]
     assert widths == [1.4, 2.0, 1.4, 2.0]  # the deepest of the panel drawn thick
+
+
+def test_time_taken_says_minutes_and_the_machine_in_words():
+    info = {"machine": "Some CPU, 2 logical CPUs, torch 2", "load_average_at_start": 0.5, "wall_s": 2486.6}
+    assert pvr.time_taken(info) == "41 minutes on a 2-core CPU"
+    assert pvr.time_taken({**info, "wall_s": 20.0}) == "1 minute on a 2-core CPU"
+    assert pvr.time_taken({**info, "load_average_at_start": 2.0}) == "41 minutes on a busy 2-core CPU"
+    with pytest.raises(ValueError, match="logical CPUs"):
+        pvr.time_taken({**info, "machine": "Some CPU"})
+
+
+def test_converged_runs_give_each_nets_last_errors_per_seed(tmp_path):
+    from resnet_lib.record import Record
+
+    info = {"machine": "Some CPU, 4 logical CPUs, torch 2", "load_average_at_start": 9.0, "wall_s": 600.0,
+            "recipe": {"seeds": [0, 1], "epochs": 2}}
+    runs = {"plain-20": {s: {"train_error": [0.5, 0.1 + s], "test_error": [0.6, 0.2 + s]} for s in (0, 1)}}
+    path = tmp_path / "converged.json"
+    Record(info, runs).save(path)
+    ended = pvr.converged_runs(path)
+    assert ended.seeds == (0, 1) and ended.epochs == 2 and ended.took == "10 minutes on a busy 4-core CPU"
+    assert ended.final("training") == {"plain-20": {0: 0.1, 1: 1.1}}
+    assert ended.final("test") == {"plain-20": {0: 0.2, 1: 1.2}}
+    with pytest.raises(ValueError, match="'training' or the 'test'"):
+        ended.final("train_error")

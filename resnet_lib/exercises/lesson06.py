@@ -135,8 +135,12 @@ EXERCISES: list[Exercise] = [
         "channels. Count the parameters of every 1x1 projection conv and its batch norm (block.conv3, block.bn3).",
         "Only the two blocks that change the shape (where the channels double and the map halves) have a "
         "projection, so option A saves a few tens of thousands of parameters out of millions: the identity "
-        "shortcuts, which cost nothing, are what makes the net residual. He et al. found option B (projections "
-        "only where the shape changes) slightly better than A, because the zero-padded channels get no residual "
-        "learning, but chose it for its small cost; the difference is not what makes ResNets work.",
+        "shortcuts, which cost nothing, are what makes the net residual. That is also why A and B differ little: "
+        "they differ only in those few blocks. He et al. 2015 (Table 3, ResNet-34 on ImageNet) found B slightly "
+        "better than A, and argued that A's zero-padded channels learn no residual; C (a projection on every "
+        "shortcut) was marginally better than B, which they put down to its many extra parameters. The gaps were "
+        "small, so projections are not what solves degradation, and they kept B: C costs memory and time, above "
+        "all in the bottleneck nets (ResNet-50/101/152), where a projection on every shortcut would join the two "
+        "wide ends of each block and roughly double its cost.",
     ),
 ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
 
@@ -16,6 +17,7 @@ from torch.nn import functional as F
 from ..checks import check_positive
 from ..record import Record
 from .gradients import DeepMLP, layer_grad_norms
+from .plain_vs_residual import time_taken
 from .records import RESULTS
 
 
@@ -61,6 +63,32 @@ def load_controls(path: str | Path = CONTROLS_RECORD) -> tuple[dict[str, dict[in
             raise ValueError(f"{path}: run {name!r} is not named as control_name names it ('<run>, <depth> blocks')")
         runs.setdefault(found[1], {})[int(found[2])] = {seed: numbers["losses"] for seed, numbers in by_seed.items()}
     return runs, record.info
+
+
+@dataclass(frozen=True)
+class ControlRuns:
+    """The controlled runs of ``benchmarks/degradation_controls.py`` as lesson 05 reads them: every run's losses
+    (``runs``: change -> depth -> seed -> loss per step), the two depths (shallow, deep), the seeds, the steps,
+    and how long the runs took to make (``took``, in words)."""
+
+    runs: dict[str, dict[int, dict[int, list[float]]]]
+    depths: tuple[int, int]
+    seeds: tuple[int, ...]
+    steps: int
+    took: str
+
+    def final_losses(self) -> dict[str, dict[int, dict[int, float]]]:
+        """change -> depth -> seed -> :func:`final_loss` of that run."""
+        return {name: {depth: {seed: final_loss(losses) for seed, losses in by_seed.items()}
+                       for depth, by_seed in by_depth.items()} for name, by_depth in self.runs.items()}
+
+
+def controlled_runs(path: str | Path = CONTROLS_RECORD) -> ControlRuns:
+    """The record of ``benchmarks/degradation_controls.py`` as a :class:`ControlRuns`."""
+    runs, info = load_controls(path)
+    recipe = info["recipe"]
+    shallow, deep = recipe["depths"]
+    return ControlRuns(runs, (shallow, deep), tuple(recipe["seeds"]), recipe["steps"], time_taken(info))
 
 
 @torch.no_grad()

@@ -188,15 +188,26 @@ def record_summary(info: dict, machine_in_words: bool = False) -> str:
     seeds = ("seeds " if len(recipe["seeds"]) > 1 else "seed ") + ", ".join(str(s) for s in recipe["seeds"])
     line = (f"Recorded with {script}: {recipe['steps']} steps per run, {seeds}; width {recipe['width']} at "
             f"{recipe['image_size']} px, batch {recipe['batch_size']}, {recipe['train_images']:,} training images")
-    load = info["load_average_at_start"]
     if machine_in_words:
-        found = re.search(r"(\d+) logical CPUs", str(info["machine"]))
-        if found is None:
-            raise ValueError(f"the record's machine does not say its logical CPUs: {info['machine']!r}")
-        cores = int(found.group(1))
-        return f"{line}; on a {'busy ' if load >= cores else ''}{cores}-core CPU"
+        return f"{line}; on {cpu_in_words(info)}"
     machine = str(info["machine"]).split(", torch")[0]
-    return f"{line}; machine: {machine}, load average {load} at the start"
+    return f"{line}; machine: {machine}, load average {info['load_average_at_start']} at the start"
+
+
+def cpu_in_words(info: dict) -> str:
+    """The machine a record was made on, as a learner reads it: "a 2-core CPU", or "a busy 2-core CPU" when the
+    load average at the start was at least the number of cores."""
+    found = re.search(r"(\d+) logical CPUs", str(info["machine"]))
+    if found is None:
+        raise ValueError(f"the record's machine does not say its logical CPUs: {info['machine']!r}")
+    cores = int(found.group(1))
+    return f"a {'busy ' if info['load_average_at_start'] >= cores else ''}{cores}-core CPU"
+
+
+def time_taken(info: dict) -> str:
+    """How long a record took to make, in words: "18 minutes on a busy 2-core CPU" (its wall time, rounded)."""
+    minutes = max(1, round(info["wall_s"] / 60))
+    return f"{minutes} minute{'s' if minutes > 1 else ''} on {cpu_in_words(info)}"
 
 
 def twin(layers: Sequence[int], shortcut: bool, width: int, seed: int) -> ResNet:
@@ -234,3 +245,29 @@ def load_converged(path: str | Path = CONVERGED_RECORD) -> tuple[dict[str, dict[
     the end of a cosine schedule, errors after every epoch (the record of ``benchmarks/degradation_converged.py``)."""
     record = Record.load(path, made_by="python -m benchmarks.degradation_converged")
     return record.runs, record.info
+
+
+@dataclass(frozen=True)
+class ConvergedRuns:
+    """Lesson 06's runs trained to the end, as the lesson reads them: ``runs`` (what :func:`load_converged` gives),
+    the seeds and epochs, and how long they took to make (``took``, in words)."""
+
+    runs: dict[str, dict[int, dict[str, list[float]]]]
+    seeds: tuple[int, ...]
+    epochs: int
+    took: str
+
+    def final(self, what: str) -> dict[str, dict[int, float]]:
+        """``{run name: {seed: error after the last epoch}}``; ``what`` is "training" or "test"."""
+        key = {"training": "train_error", "test": "test_error"}.get(what)
+        if key is None:
+            raise ValueError(f"what={what!r}: ask for the 'training' or the 'test' error")
+        return {name: {seed: numbers[key][-1] for seed, numbers in by_seed.items()}
+                for name, by_seed in self.runs.items()}
+
+
+def converged_runs(path: str | Path = CONVERGED_RECORD) -> ConvergedRuns:
+    """The record of ``benchmarks/degradation_converged.py`` as a :class:`ConvergedRuns`."""
+    runs, info = load_converged(path)
+    recipe = info["recipe"]
+    return ConvergedRuns(runs, tuple(recipe["seeds"]), recipe["epochs"], time_taken(info))

@@ -28,9 +28,11 @@ def profile_style(residual: bool, batch_norm: bool, zero_init_residual: bool = F
 def draw_profile(ax: Axes, norms: torch.Tensor, residual: bool, batch_norm: bool, zero_init_residual: bool = False,
                  label: str | None = None, alpha: float = 1.0, **override: Any) -> None:
     """Plot ``|d loss / d h_l|`` against the layer index ``l`` on a log axis, in the variant's colour and line
-    (``override``: matplotlib line options that replace the variant's, e.g. a colour per training step)."""
+    (``override``: matplotlib line options that replace the variant's, e.g. a colour per training step). A norm of
+    exactly 0 (no gradient at all) has no place on a log axis: it is left out, not drawn as a plunge."""
     style = profile_style(residual, batch_norm, zero_init_residual) | override
-    ax.semilogy(range(len(norms)), norms.numpy(), label=label, alpha=alpha, **style)
+    shown = torch.where(norms > 0, norms, torch.nan)
+    ax.semilogy(range(len(norms)), shown.numpy(), label=label, alpha=alpha, **style)
     ax.set_xlabel("layer l (0 = input side)")
     ax.set_ylabel("gradient norm |dL/dh_l|")
 

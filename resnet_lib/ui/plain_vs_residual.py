@@ -39,8 +39,8 @@ def draw_panel(ax: Axes, curves: Curves, runs: list[Run], window: int, upto: int
     for run in runs:
         style = line_style(run, int(run.depth == deepest))
         for curve in curves[run].values():
-            ax.plot(smooth(curve.errors, window)[:upto], alpha=0.3, color=style["color"], linewidth=0.8,
-                    linestyle=style["linestyle"])
+            ax.plot(smooth(curve.errors, window)[:upto], alpha=0.6, color=style["color"], linewidth=1.0,
+                    linestyle=style["linestyle"])  # pale enough to leave the mean on top, dark enough for a projector
         mean = mean_curve(curves[run], window)[:upto]
         ax.plot(mean, label=str(run), markevery=max(1, len(mean) // 8), markersize=6, **style)
     ax.set_xlabel("iteration (SGD step)", fontsize=12)
@@ -91,8 +91,8 @@ DEPTH_MARKERS = ("o", "s", "^", "D")
 
 def draw_converged(runs: dict[str, dict[int, dict[str, list[float]]]], title: str) -> Figure:
     """He et al.'s Fig. 6 for runs trained to the end: plain nets left, residual nets right; per net the mean over
-    seeds of the training error (dashed, thin) and the test error (solid, bold) after every epoch, in %. Depths are
-    told apart by shade and marker (deeper = darker)."""
+    seeds of the training error (dashed, thin) and the test error (solid, bold) after every epoch, as the fraction
+    of images misclassified (as the lesson prints them). Depths are told apart by shade and marker (deeper = darker)."""
     fig, panels = plt.subplots(1, 2, figsize=(12, 4.6), sharey=True)
     for ax, kind, shades in zip(panels, ("plain", "ResNet"), ("Oranges", "Blues"), strict=True):
         names = sorted((n for n in runs if n.startswith(kind)), key=lambda n: int(n.split("-")[1]))
@@ -100,7 +100,7 @@ def draw_converged(runs: dict[str, dict[int, dict[str, list[float]]]], title: st
             color = plt.get_cmap(shades)(0.45 + 0.5 * rank / max(1, len(names) - 1))
             for key, style, width, what in (("train_error", "--", 1.4, "train"), ("test_error", "-", 2.6, "test")):
                 per_seed = [r[key] for r in runs[name].values()]
-                mean = [100 * sum(v) / len(v) for v in zip(*per_seed, strict=True)]
+                mean = [sum(v) / len(v) for v in zip(*per_seed, strict=True)]
                 ax.plot(range(1, len(mean) + 1), mean, linestyle=style, linewidth=width, color=color,
                         marker=DEPTH_MARKERS[rank % len(DEPTH_MARKERS)], markersize=5, label=f"{name} {what}")
         ax.set_title("plain nets" if kind == "plain" else "residual nets", fontsize=13)
@@ -108,7 +108,7 @@ def draw_converged(runs: dict[str, dict[int, dict[str, list[float]]]], title: st
         ax.grid(alpha=0.3)
         ax.legend(fontsize=12, ncol=2)
         ax.tick_params(labelsize=11)
-    panels[0].set_ylabel("error (%)", fontsize=12)
+    panels[0].set_ylabel("training / test error\n(fraction misclassified)", fontsize=12)
     fig.suptitle(title, fontsize=13)
     fig.tight_layout()
     return fig
