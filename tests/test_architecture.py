@@ -134,7 +134,12 @@ def test_diagram_is_labelled_from_the_model_itself():
     assert "256x7x7" in texts and "b5" in texts
     assert any("linear\n256->10" in t for t in texts)
     fig = draw_architecture(resnet18(), 28)
-    assert "512x1x1" in [t.get_text() for t in fig.axes[0].texts]
+    texts = {t.get_text(): t for t in fig.axes[0].texts}
+    assert "512x1x1" in texts and any("64 ch, /2" in t for t in texts)  # the stem says what 64 and /2 are
+    outputs = ["64x7x7", "128x4x4", "256x2x2", "512x1x1", "10"]  # b1 (and b2), b3, b4, b5, the head
+    assert len({round(texts[t].get_position()[1], 6) for t in outputs}) == 1  # the output shapes share one line
+    names = ["b1 stem", "b2", "b3", "b4", "b5", "head"]
+    assert len({round(texts[t].get_position()[1], 6) for t in names}) == 1  # and so do the names
 
 
 def test_slider_moves_rewrite_the_output_area_with_diagram_and_report_then_the_marker():

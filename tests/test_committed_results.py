@@ -47,10 +47,26 @@ def test_lesson04_longer_improved_run_goes_much_further_than_d2ls_run(lesson04):
 
 
 def test_lesson04_small_subset_overfits_far_more_than_the_full_run(lesson04):
-    assert number(r"last epoch: train acc ([\d.]+)", lesson04) > 0.9
+    assert number(r"\d+ epochs, tested on [\d,]+ images: train acc ([\d.]+)", lesson04) > 0.9
     subset_gap = number(r"final gap ([+-][\d.]+) on", lesson04)
     full_gap = number(r"final gap [+-][\d.]+ on [\d,]+ images; ([+-][\d.]+) in section 3", lesson04)
     assert subset_gap > 0.1 and subset_gap > full_gap + 0.05
+
+
+def test_lesson04_last_change_of_the_overfitting_run_is_within_the_noise(lesson04):
+    """Section 4: "its last change is within the noise of an accuracy measured on so few test images"."""
+    assert re.search(r"one standard error on 1,000 test images: 0\.\d+ \(the change is within it\)", lesson04)
+
+
+def test_lesson04_recipe_without_the_short_batch_lands_where_the_text_says(lesson04):
+    """Section 6: "It lands inside momentum's range, and above every seed of 'none'" (one seed of the fixed recipe
+    beside the table's three)."""
+    assert re.search(r"^none +seeds [\d.]+ to [\d.]+ \(it is above them\)", lesson04, re.M)
+    assert re.search(r"^momentum +seeds [\d.]+ to [\d.]+ \(it is inside them\)", lesson04, re.M)
+    for row in ("momentum", "one-cycle lr", "all"):  # "most of the table's gains are gains over a damaging last step"
+        over_none = number(rf"(?m)^{row} .*mean gain over 'none' ([+-][\d.]+)", lesson04)
+        over_fixed = number(rf"(?m)^{row} .*over the recipe without the short batch ([+-][\d.]+)", lesson04)
+        assert abs(over_fixed) < over_none / 4, row
 
 
 def test_lesson01_seeds_do_not_tell_the_identity_starts_and_no_insertion_apart():

@@ -41,8 +41,19 @@ def test_draw_curves_puts_loss_and_accuracy_on_their_own_labelled_axes():
     assert loss_ax.get_xlim() == acc_ax.get_xlim() and loss_ax.get_xlim()[0] == 0
     assert loss_ax.get_xlim()[1] > 4  # the last epoch's test-accuracy dot is drawn whole
     assert loss_ax.get_ylim()[0] == 0 and loss_ax.get_ylim()[1] >= 2.3  # the whole loss curve stays visible
-    assert acc_ax.get_ylim() == (0, 1)
+    assert acc_ax.get_ylim() == (0.25, 1)  # just below the lowest accuracy drawn (0.3), on a 0.05 grid
     assert all(t.get_fontsize() >= 12 for ax in (loss_ax, acc_ax) for t in (ax.xaxis.label, ax.yaxis.label))
+    plt.close(fig)
+
+
+def test_the_accuracy_panel_zooms_to_curves_high_up_and_names_the_test_images():
+    fig, (loss_ax, acc_ax) = plt.subplots(1, 2)
+    live.draw_curves((loss_ax, acc_ax), {"train_acc": ([0.5, 1.0], [0.84, 0.90]), "test_acc": ([1.0], [0.93])},
+                     epochs=2, test_label="test accuracy (first 1,000 test images)")
+    low, high = acc_ax.get_ylim()
+    assert 0.75 <= low < 0.84 and high == 1  # the band 0.84-0.93 fills most of the panel, nothing is cut off
+    assert [line.get_label() for line in acc_ax.get_lines()][-1] == "test accuracy (first 1,000 test images)"
+    assert live.accuracy_floor([]) == 0 and live.accuracy_floor([0.01, 0.5]) == 0  # never below 0
     plt.close(fig)
 
 

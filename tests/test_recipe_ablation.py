@@ -104,6 +104,13 @@ def test_the_verdict_compares_every_seed_of_a_row_with_every_seed_of_none():
     assert len(rows) == 5 and rows[2].split()[:5] == ["flips", "0.830", "0.880", "0.855", "+0.045"]
 
 
+def test_the_table_gives_the_median_epoch_so_one_stalled_epoch_does_not_move_it():
+    steady = [History(train_loss=[0.5] * 5, train_acc=[0.8] * 5, test_acc=[0.8] * 5, examples_per_s=[100.0] * 5,
+                      wall_s=[2.3, 2.3, 18.8, 2.5, 2.2], info={"recipe": {"seed": 0}})]  # one epoch stalled
+    rows = table({"none": steady}).splitlines()
+    assert rows[0].split()[-1] == "s/epoch" and rows[1].split()[-1] == "2.3"  # a mean would say 5.6, a sum 28.1
+
+
 def test_an_ablation_record_loads_back_unchanged(tmp_path):
     results = {"none": _runs(0.8, 0.81), "all": _runs(0.9, 0.91)}
     save_ablation(tmp_path / "r.json", results, {"how": "test"})

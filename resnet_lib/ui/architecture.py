@@ -32,7 +32,7 @@ def _stem_text(stem: nn.Module) -> str:
     lines = []
     for m in stem.modules():
         if isinstance(m, nn.Conv2d):
-            lines += [f"{m.kernel_size[0]}x{m.kernel_size[0]} conv", f"{m.out_channels}" + (
+            lines += [f"{m.kernel_size[0]}x{m.kernel_size[0]} conv", f"{m.out_channels} ch" + (
                 f", /{m.stride[0]}" if m.stride[0] > 1 else "")]
         elif isinstance(m, nn.MaxPool2d):
             lines += ["max-pool", f"{m.kernel_size}x{m.kernel_size}, /{m.stride}"]
@@ -54,12 +54,17 @@ def _block_shapes(net: nn.Sequential, image_size: int) -> tuple[tuple[int, ...],
     return stem_shape, per_stage
 
 
+DIAGRAM_PT = MIN_FONT_PT + 3  # the diagram's labels are read from the back of a room, inside small boxes
+
+
 def draw_architecture(net: nn.Sequential, image_size: int = 224) -> Figure:
     """ResNet-18 (or any d2l-style ResNet of basic blocks) left to right: the input, the stem b1, every residual
     block of b2..b5 with its shortcut arc (dashed, and marked "1x1, /2", where a 1x1 conv projects it), the head.
 
     Labels come from ``net``'s own modules, shapes from a pass of an ``image_size`` input; box heights from
-    :func:`box_height`. Every text is at least ``MIN_FONT_PT`` at the notebook's width."""
+    :func:`box_height`. The names (b1 ... head) stand on one line above the arcs and the output shapes of the stem,
+    the stages and the head on one line below the boxes. Every text is ``DIAGRAM_PT`` (above ``MIN_FONT_PT``) at
+    the notebook's width."""
     stages(net)  # checks the layout
     if not all(isinstance(b, Residual) for stage in net[1:5] for b in cast(nn.Sequential, stage)):
         raise ValueError("draw_architecture draws d2l's Residual blocks; build the net with resnet18() or "
@@ -67,43 +72,44 @@ def draw_architecture(net: nn.Sequential, image_size: int = 224) -> Figure:
     stem_shape, block_shapes = _block_shapes(net, image_size)
     head = cast(nn.Linear, net[-1])
     head_in, head_out = head.in_features, head.out_features
-    gap, block_w = 0.45, 1.0
-    fig, ax = plt.subplots(figsize=(12, 4.6), dpi=FIGURE_DPI)
-    font: dict[str, Any] = {"fontsize": MIN_FONT_PT}
+    gap, block_w, side_w = 0.3, 1.0, 2.0  # side_w: the stem's and the head's boxes
+    fig, ax = plt.subplots(figsize=(12, 4.4), dpi=FIGURE_DPI)  # its height is set once the drawing's is known
+    font: dict[str, Any] = {"fontsize": DIAGRAM_PT}
+    in_shape = (1, cast(nn.Conv2d, cast(nn.Sequential, net[0])[0]).in_channels, image_size, image_size)
+    arc_y = max(box_height(s) for shapes in block_shapes for s in shapes) / 2 + 0.35  # every arc at one height
+    names_y = arc_y + 0.3  # one line for the names
+    shapes_y = -box_height(stem_shape) / 2 - 0.2  # one line for the output shapes, below every box but the image
 
-    def box(x: float, w: float, shape: tuple[int, ...], color: str, text: str, gid: str) -> None:
+    def box(x: float, w: float, shape: tuple[int, ...], color: str, text: str, rotation: int = 0) -> None:
         h = box_height(shape)
         ax.add_patch(FancyBboxPatch((x, -h / 2), w, h, boxstyle="round,pad=0.02", fc=color, ec=color,
-                                    alpha=0.25, gid=gid))
-        ax.text(x + w / 2, 0, text, ha="center", va="center", linespacing=1.1, **font)
+                                    alpha=0.25, gid="box"))
+        ax.text(x + w / 2, 0, text, ha="center", va="center", linespacing=1.1, rotation=rotation, **font)
 
     def arrow(x0: float, x1: float) -> None:
         ax.annotate("", (x1, 0), (x0, 0), arrowprops={"arrowstyle": "->", "lw": 1.2})
 
-    in_shape = (1, cast(nn.Conv2d, cast(nn.Sequential, net[0])[0]).in_channels, image_size, image_size)
+    def label(x: float, name: str, shape: str) -> None:
+        ax.text(x, names_y, name, ha="center", va="bottom", fontweight="bold", **font)
+        ax.text(x, shapes_y, shape, ha="center", va="top", **font)
+
     x = 0.0
-    box(x, 0.8, in_shape, COLORS["reference"], "image", "box")
-    ax.text(x + 0.4, -box_height(in_shape) / 2 - 0.12, shape_str(in_shape), ha="center", va="top", **font)
-    x += 0.8 + gap
+    box(x, 1.0, in_shape, COLORS["reference"], f"image\n{shape_str(in_shape)}", rotation=90)  # the tallest box
+    x += 1.0 + gap
     arrow(x - gap, x)
-    box(x, 1.3, stem_shape, COLORS["reference"], _stem_text(net[0]), "box")
-    ax.text(x + 0.65, box_height(in_shape) / 2 + 0.1, STAGE_NAMES[0], ha="center", va="bottom",
-            fontweight="bold", **font)
-    ax.text(x + 0.65, -box_height(stem_shape) / 2 - 0.12, shape_str(stem_shape), ha="center", va="top", **font)
-    x += 1.3
+    box(x, side_w, stem_shape, COLORS["reference"], _stem_text(net[0]))
+    label(x + side_w / 2, STAGE_NAMES[0], shape_str(stem_shape))
+    x += side_w
     for name, stage, shapes in zip(STAGE_NAMES[1:5], net[1:5], block_shapes, strict=True):
         stage_x = x + gap
-        top = max(box_height(s) for s in shapes) / 2
         for block, shape in zip(cast(nn.Sequential, stage), shapes, strict=True):
             start, x = x, x + gap
             arrow(start, x)
             block = cast(Residual, block)
             stride = block.conv1.stride[0]
-            box(x, block_w, shape, COLORS["residual"], f"{shape[1]}" + (f"\n/{stride}" if stride > 1 else ""),
-                "box")
+            box(x, block_w, shape, COLORS["residual"], f"{shape[1]}" + (f"\n/{stride}" if stride > 1 else ""))
             add_x = x + block_w + gap / 2  # the shortcut joins the branch here
             projected = block.projection is not None
-            arc_y = top + 0.35
             ax.plot([start + 0.1, start + 0.1, add_x, add_x], [0, arc_y, arc_y, 0.13], color=COLORS["residual"],
                     linestyle="--" if projected else "-", lw=1.6, gid="projection" if projected else "shortcut")
             if projected:
@@ -113,24 +119,22 @@ def draw_architecture(net: nn.Sequential, image_size: int = 224) -> Figure:
             ax.add_patch(Circle((add_x, 0), 0.13, fc="white", ec="black", lw=1.2, gid="add"))
             ax.text(add_x, 0, "+", ha="center", va="center", **font)
             x = add_x + 0.13
-        ax.text((stage_x + x) / 2, top + 0.55, name, ha="center", va="bottom", fontweight="bold", **font)
-        ax.text((stage_x + x) / 2, -top - 0.12, shape_str(shapes[-1]), ha="center", va="top", **font)
+        label((stage_x + x) / 2, name, shape_str(shapes[-1]))
     x += gap
     arrow(x - gap, x)
-    head_text = f"avg pool\nlinear\n{head_in}->{head_out}"
-    box(x, 1.3, (1, head_out), COLORS["reference"], head_text, "box")
-    ax.text(x + 0.65, box_height((1, 1)) / 2 + 0.1, STAGE_NAMES[5], ha="center", va="bottom", fontweight="bold",
-            **font)
-    ax.text(x + 0.65, -box_height((1, 1)) / 2 - 0.12, str(head_out), ha="center", va="top", **font)
-    right = x + 1.35
-    low = -max(box_height(in_shape), box_height(stem_shape)) / 2 - 0.6
-    high = max(box_height(s) for shapes in block_shapes for s in shapes) / 2 + 1.0
-    ax.text(0, low, "Blue box: a residual block (two 3x3 convs with batch norm), its output channels inside. "
-            "/2: stride 2,\nhalves height and width. Arc: the shortcut, added at +; dashed: a 1x1 conv with "
-            "stride 2 projects\nit to the new shape. Under the boxes: channels x height x width.",
+    box(x, side_w, (1, head_out), COLORS["reference"], f"avg pool\nlinear\n{head_in}->{head_out}")
+    label(x + side_w / 2, STAGE_NAMES[5], str(head_out))
+    right = x + side_w + 0.05
+    low = min(shapes_y - 0.75, -box_height(in_shape) / 2 - 0.3)
+    ax.text(0, low, "Grey: the image, the stem b1 (64 ch, /2: 64 output channels, stride 2) and the head. Blue box: "
+            "a residual\nblock (two 3x3 convs with batch norm), its output channels inside. /2: stride 2, which "
+            "halves height\nand width. Arc: the shortcut, added at +; dashed: a 1x1 conv with stride 2 projects it "
+            "to the new\nshape. In the image and under the boxes: channels x height x width (under: each part's "
+            "output).",
             ha="left", va="top", linespacing=1.25, **font)
-    ax.set(xlim=(-0.1, right), ylim=(low - 1.05, high))
-    ax.set_title(f"ResNet-18 as built, {image_size}x{image_size} input", fontsize=MIN_FONT_PT + 2)
+    ax.set(xlim=(-0.1, right), ylim=(low - 1.75, names_y + 0.5))
+    fig.set_size_inches(12, 12 * (names_y + 2.25 - low) / (right + 0.1) + 0.4)  # one unit as tall as wide: round +
+    ax.set_title(f"ResNet-18 as built, {image_size}x{image_size} input", fontsize=DIAGRAM_PT + 1)
     ax.axis("off")
     fig.tight_layout()
     return fig

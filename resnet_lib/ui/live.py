@@ -3,6 +3,7 @@ loss; train and test accuracy) redrawn in place, a tidy stand-in for d2l's Anima
 
 from __future__ import annotations
 
+import math
 import time
 from typing import Any
 
@@ -23,18 +24,27 @@ CURVES = {  # key -> (panel, label, colour, line style, marker): the loss on the
 FONT = 12  # points: readable from the back of a room at the notebook's width
 
 
-def draw_curves(axes: tuple[Axes, Axes], curves: dict[str, tuple[list[float], list[float]]], epochs: int) -> None:
-    """Draw ``key -> (x in epochs, y)`` curves: the training loss on ``axes[0]``, the accuracies on ``axes[1]``."""
+def accuracy_floor(values: list[float]) -> float:
+    """The accuracy panel's lower limit: just below the lowest accuracy drawn, on a 0.05 grid (0 if none is drawn),
+    so that curves high up are not squeezed into the top of a 0-1 axis."""
+    return max(0.0, math.floor((min(values) - 0.02) * 20) / 20) if values else 0.0
+
+
+def draw_curves(axes: tuple[Axes, Axes], curves: dict[str, tuple[list[float], list[float]]], epochs: int,
+                test_label: str | None = None) -> None:
+    """Draw ``key -> (x in epochs, y)`` curves: the training loss on ``axes[0]``, the accuracies on ``axes[1]``
+    (its axis from :func:`accuracy_floor` to 1). ``test_label`` names the test curve (e.g. which test images)."""
     for ax in axes:
         ax.clear()
     for key, (xs, ys) in curves.items():
         panel, label, color, style, marker = CURVES[key]
+        label = test_label if key == "test_acc" and test_label else label
         axes[panel].plot(xs, ys, linestyle=style, color=color, marker=marker, label=label, linewidth=2)
     loss_ax, acc_ax = axes
     top = max([1.0, *curves["train_loss"][1]]) if "train_loss" in curves else 1.0
     loss_ax.set_ylim(0, top * 1.05)
     loss_ax.set_ylabel("training loss (cross-entropy)", fontsize=FONT)
-    acc_ax.set_ylim(0, 1)
+    acc_ax.set_ylim(accuracy_floor([y for key in ("train_acc", "test_acc") for y in curves.get(key, ([], []))[1]]), 1)
     acc_ax.set_ylabel("accuracy (fraction correct)", fontsize=FONT)
     for ax in axes:
         ax.set_xlim(0, epochs * 1.04)  # room for the last epoch's dot
@@ -42,21 +52,22 @@ def draw_curves(axes: tuple[Axes, Axes], curves: dict[str, tuple[list[float], li
         ax.tick_params(labelsize=FONT)
         ax.grid(alpha=0.3)
         if ax.get_lines():
-            ax.legend(loc="lower left" if ax is acc_ax else "upper right", fontsize=FONT)
+            # accuracies rise and the loss falls to the right: room below, and above, their right ends
+            ax.legend(loc="lower right" if ax is acc_ax else "upper right", fontsize=FONT)
 
 
 class LiveCurves:
     """A figure that is displayed once and then updated in place (``IPython.display`` display handle)."""
 
-    def __init__(self, epochs: int, figsize: tuple[float, float] = (10, 3.6)):
+    def __init__(self, epochs: int, figsize: tuple[float, float] = (10, 3.6), test_label: str | None = None):
         from IPython.display import display
 
-        self.epochs = epochs
+        self.epochs, self.test_label = epochs, test_label
         self.curves: dict[str, tuple[list[float], list[float]]] = {k: ([], []) for k in CURVES}
         self.fig: Figure = plt.figure(figsize=figsize, dpi=80)
         self.axes = (self.fig.add_subplot(1, 2, 1), self.fig.add_subplot(1, 2, 2))
         plt.close(self.fig)  # shown only through the handle, never twice
-        draw_curves(self.axes, self.curves, epochs)
+        draw_curves(self.axes, self.curves, epochs, test_label)
         self.fig.tight_layout()
         self.handle = display(self.fig, display_id=True)
 
@@ -65,14 +76,16 @@ class LiveCurves:
         self.curves[key][1].append(y)
 
     def redraw(self) -> None:
-        draw_curves(self.axes, self.curves, self.epochs)
+        draw_curves(self.axes, self.curves, self.epochs, self.test_label)
         self.handle.update(self.fig)
 
 
 class NotebookProgress:
-    """A ``tqdm.auto`` bar for the current epoch and the live curves below it."""
+    """A ``tqdm.auto`` bar for the current epoch and the live curves below it; ``test_label`` names the test curve
+    (e.g. "test accuracy (first 1,000 test images)")."""
 
-    def __init__(self) -> None:
+    def __init__(self, test_label: str | None = None) -> None:
+        self.test_label = test_label
         self.bar: Any = None
         self.live: LiveCurves | None = None
         self.epoch = self.steps = self.done = 0
@@ -82,7 +95,7 @@ class NotebookProgress:
         from tqdm.auto import tqdm
 
         if self.live is None:
-            self.live = LiveCurves(epochs)
+            self.live = LiveCurves(epochs, test_label=self.test_label)
         self.epoch, self.steps, self.done = epoch, steps, 0
         self.bar = tqdm(total=steps, desc=f"epoch {epoch + 1}/{epochs}", unit="batch", leave=False,
                         mininterval=REDRAW_S / 4)
