@@ -79,6 +79,18 @@ def test_lesson01_seeds_do_not_tell_the_identity_starts_and_no_insertion_apart()
                      r"each difference is larger than the spread", lesson01)
 
 
+def test_lesson01_identity_starts_are_mostly_a_little_above_the_control():
+    """Section 3's lower panel: the differences "fall on both sides of 0, but mostly a little above it"."""
+    lesson01 = printed("01_function_classes.ipynb")
+    for variant in ("plain, identity init", "residual, γ = 0"):
+        m = re.search(re.escape(variant) + r" minus the control: above 0 at (\d+) of (\d+) points after the start, "
+                      r"largest difference ([+-][\d.]+)", lesson01)
+        assert m, f"no count of the lower panel for {variant!r} in the committed outputs"
+        above, points = int(m.group(1)), int(m.group(2))
+        assert points / 2 < above < points, (variant, above, points)  # mostly above 0, yet on both sides
+        assert abs(float(m.group(3))) < 0.1, variant  # a little: a tenth of the loss at most
+
+
 def seed_lines(text: str) -> dict[str, list[float]]:
     """{variant: its printed per-seed means}, from the lines "variant   seed 1: v  seed 2: v"."""
     means = {m.group(1).strip(): [float(v) for v in re.findall(r"seed \d+: ([\d.]+)", m.group(0))]
@@ -162,3 +174,5 @@ def test_lesson03_printed_factors_are_the_ones_its_text_quotes():
     assert "same parameter names and shapes: True; same outputs on two random images: True" in lesson03
     assert re.search(r"ResNet-50 +blocks per stage \[3, 4, 6, 3\], block Bottleneck", lesson03)
     assert number(r"equal steps: at the end 96 px is \+(0\.\d+) over 28 px", lesson03) > 0
+    assert number(r"first checkpoint \(after one epoch\) came after (\d+\.\d)x", lesson03) == 2.4  # the summary's
+    assert number(r"runs first passed that after (\d+\.\d)x", lesson03) == 4.9  # "about 2.4x" and "about 4.9x"

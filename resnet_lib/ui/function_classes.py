@@ -156,7 +156,7 @@ def plot_insertion_runs(runs: InsertionRuns, before: float) -> plt.Figure:
             bottom.plot(runs.steps, [a - b for a, b in zip(curve, reference, strict=True)], **VARIANT_STYLES[variant],
                         markersize=5, alpha=0.85, label=variant if i == 0 else None)
     bottom.axhline(0, color=COLORS["reference"], linewidth=1.2, label="no difference")
-    bottom.set_title("each identity start minus the control, same seed", fontsize=FONT)
+    bottom.set_title("identity-initialised layer's loss minus the control's, same seed", fontsize=FONT)
     bottom.set_ylabel("loss difference\n(cross-entropy)", fontsize=FONT)
     bottom.set_xlabel(f"SGD step after growing (batches of {BATCH_SIZE} images)", fontsize=FONT)
     bottom.legend(fontsize=FONT - 1, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
