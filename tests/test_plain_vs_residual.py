@@ -200,3 +200,42 @@ def test_converged_runs_give_each_nets_last_errors_per_seed(tmp_path):
     assert ended.final("test") == {"plain-20": {0: 0.2, 1: 1.2}}
     with pytest.raises(ValueError, match="'training' or the 'test'"):
         ended.final("train_error")
+
+
+def test_draw_panel_can_leave_out_the_per_seed_curves():  # lesson 06 draws only the means of the residual nets
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from resnet_lib.ui.plain_vs_residual import draw_panel
+
+    curves = {pvr.Run("residual", depth): {s: pvr.Curve([1.0] * 4, [0.5 + s / 10] * 4) for s in (0, 1)}
+              for depth in (20, 56)}
+    for per_seed, lines in ((True, 6), (False, 2)):  # two seeds and a mean per net, or the means alone
+        fig, ax = plt.subplots()
+        draw_panel(ax, curves, list(curves), 2, per_seed=per_seed)
+        assert len(ax.get_lines()) == lines
+        assert [line.get_label() for line in ax.get_lines() if not line.get_label().startswith("_")] == [
+            "ResNet-20", "ResNet-56"]
+        assert ax.get_lines()[-1].get_ydata()[0] == pytest.approx(0.55)  # the mean of the two seeds
+        plt.close(fig)
+
+
+def test_converged_figure_text_is_readable_from_the_back_of_the_room():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from resnet_lib.ui.plain_vs_residual import draw_converged
+    from resnet_lib.ui.style import MIN_FONT_PT, shown_font_sizes, use_projector_fonts
+
+    run = {"train_error": [0.5, 0.3], "test_error": [0.6, 0.4]}
+    runs = {name: {0: run, 1: run} for name in ("plain-20", "plain-56", "ResNet-20", "ResNet-56")}
+    with matplotlib.rc_context():  # the lesson's fonts, for this test only
+        use_projector_fonts()  # as every lesson does in its first cell
+        fig = draw_converged(runs, "t")
+        assert min(shown_font_sizes(fig)) >= MIN_FONT_PT  # tick labels included
+    assert "pass over the training images" in fig.axes[0].xaxis.label.get_text()
+    plt.close(fig)

@@ -33,12 +33,14 @@ def line_style(run: Run, depth_rank: int) -> dict[str, Any]:
     return {"color": color, "linestyle": style, "linewidth": 2.0 if depth_rank else 1.4, "marker": marker}
 
 
-def draw_panel(ax: Axes, curves: Curves, runs: list[Run], window: int, upto: int | None = None) -> None:
-    """One panel: each of ``runs``' seeds (thin) and their mean (thick), steps ``0 .. upto``."""
+def draw_panel(ax: Axes, curves: Curves, runs: list[Run], window: int, upto: int | None = None,
+               per_seed: bool = True) -> None:
+    """One panel: each of ``runs``' seeds (thin; left out with ``per_seed=False``) and their mean (thick), steps
+    ``0 .. upto``."""
     deepest = max((run.depth for run in runs), default=0)
     for run in runs:
         style = line_style(run, int(run.depth == deepest))
-        for curve in curves[run].values():
+        for curve in curves[run].values() if per_seed else ():
             ax.plot(smooth(curve.errors, window)[:upto], alpha=0.6, color=style["color"], linewidth=1.0,
                     linestyle=style["linestyle"])  # pale enough to leave the mean on top, dark enough for a projector
         mean = mean_curve(curves[run], window)[:upto]
@@ -104,10 +106,9 @@ def draw_converged(runs: dict[str, dict[int, dict[str, list[float]]]], title: st
                 ax.plot(range(1, len(mean) + 1), mean, linestyle=style, linewidth=width, color=color,
                         marker=DEPTH_MARKERS[rank % len(DEPTH_MARKERS)], markersize=5, label=f"{name} {what}")
         ax.set_title("plain nets" if kind == "plain" else "residual nets", fontsize=13)
-        ax.set_xlabel("epoch", fontsize=12)
+        ax.set_xlabel("epoch (pass over the training images)", fontsize=12)
         ax.grid(alpha=0.3)
         ax.legend(fontsize=12, ncol=2)
-        ax.tick_params(labelsize=11)
     panels[0].set_ylabel("training / test error\n(fraction misclassified)", fontsize=12)
     fig.suptitle(title, fontsize=13)
     fig.tight_layout()
