@@ -33,6 +33,13 @@ def test_d2l_recipe_train_accuracy_climbs_while_its_test_accuracy_jumps(recorded
     for name in ("none", "weight decay", "label smoothing", "flips"):
         assert all(largest_drop(h) > 0.05 for h in recorded[name]), name
     assert all(largest_drop(h) < 0.05 for h in recorded["momentum"])
+    assert max(largest_drop(h) for h in recorded["none"]) > 0.5  # "by as much as 0.57"
+
+
+def test_the_text_on_the_falls_of_one_cycle_and_all_holds(recorded):
+    falling = [h for h in recorded["one-cycle lr"] if largest_drop(h) > 0]
+    assert len(falling) == 1 and falling[0].test_acc[1] < falling[0].test_acc[0]  # one seed, first to second epoch
+    assert all(largest_drop(h) == 0 for h in recorded["all"])  # all six together never fall
 
 
 def test_the_text_on_momentum_and_one_cycle_holds(recorded):

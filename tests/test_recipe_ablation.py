@@ -12,6 +12,7 @@ from resnet_lib.history import History
 from resnet_lib.lessons.budgets import lesson04_budget
 from resnet_lib.lessons.recipe_ablation import (
     SWITCHES,
+    ablation_runs,
     load_ablation,
     one_switch_recipes,
     run_arms,
@@ -97,7 +98,7 @@ def test_the_verdict_compares_every_seed_of_a_row_with_every_seed_of_none():
         "every seed below every seed of 'none': momentum (-0.090)",
         "seeds overlap with 'none': weight decay (+0.035)",
         # flips: +0.03 and +0.06 beside its own spread of 0.05; momentum: -0.10 and -0.08 beside 0.04
-        "each seed's difference larger than the spread between seeds (the rule of lessons 1 and 2; 'none' alone "
+        "each seed's difference larger than the spread between seeds (the course's seed-by-seed rule; 'none' alone "
         "spreads 0.020): momentum",
     ]
     rows = table(results).splitlines()
@@ -115,6 +116,17 @@ def test_an_ablation_record_loads_back_unchanged(tmp_path):
     results = {"none": _runs(0.8, 0.81), "all": _runs(0.9, 0.91)}
     save_ablation(tmp_path / "r.json", results, {"how": "test"})
     assert load_ablation(tmp_path / "r.json") == (results, {"how": "test"})
+
+
+def test_the_ablation_runs_say_how_they_were_made_in_plain_words(tmp_path):
+    results = {"none": _runs(0.8, 0.81), "all": _runs(0.9, 0.91)}
+    budget = {"train_images": 10_000, "test_images": 2_000, "epochs": 5, "batch_size": 256, "seeds": [0, 1],
+              "width": 16, "image_size": 28}
+    save_ablation(tmp_path / "r.json", results, {"budget": budget, "wall_s": 337.7})
+    histories, setup = ablation_runs(tmp_path / "r.json")
+    assert histories == results
+    assert setup == ("4 runs made in advance, 6 minutes in all: 10,000 training images, 5 epochs, batch 256, "
+                     "width 16, 28 px, seeds 0 and 1; tested on 2,000 images")
 
 
 def test_a_missing_record_names_the_script_that_makes_it(tmp_path):

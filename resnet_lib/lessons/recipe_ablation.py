@@ -8,6 +8,7 @@ import statistics
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
+from typing import Any, NamedTuple, cast
 
 from torch import nn
 
@@ -113,7 +114,7 @@ def verdict(results: dict[str, list[History]]) -> str:
         f"every seed above every seed of 'none': {', '.join(groups['above']) or 'no row'}",
         f"every seed below every seed of 'none': {', '.join(groups['below']) or 'no row'}",
         f"seeds overlap with 'none': {', '.join(groups['overlap']) or 'no row'}",
-        f"each seed's difference larger than the spread between seeds (the rule of lessons 1 and 2; 'none' alone "
+        f"each seed's difference larger than the spread between seeds (the course's seed-by-seed rule; 'none' alone "
         f"spreads {max(none) - min(none):.3f}): {', '.join(paired) or 'no row'}",
     ])
 
@@ -134,6 +135,28 @@ def load_ablation(path: str | Path = RECORD) -> tuple[dict[str, list[History]], 
     record = Record.load(path, made_by=f"python -m benchmarks.recipe_ablation --out {path}")
     histories = {name: [History(**numbers) for numbers in by_seed.values()] for name, by_seed in record.runs.items()}
     return histories, record.info
+
+
+class AblationRuns(NamedTuple):
+    """The committed ablation as a lesson shows it: the histories per arm, and how they were made, in words."""
+
+    histories: dict[str, list[History]]
+    setup: str
+
+
+def ablation_runs(path: str | Path = RECORD) -> AblationRuns:
+    """The record of :func:`load_ablation` with its setup as one sentence a learner reads: how many runs, how long
+    they took in all, and the size of each (images, epochs, batch, width, image size, seeds, test images)."""
+    histories, info = load_ablation(path)
+    size = cast(dict[str, Any], info["budget"])
+    runs = sum(len(by_seed) for by_seed in histories.values())
+    minutes = max(1, round(cast(float, info["wall_s"]) / 60))
+    *first, last = (str(seed) for seed in size["seeds"])
+    seeds = f"{', '.join(first)} and {last}" if first else last
+    return AblationRuns(histories, (
+        f"{runs} runs made in advance, {minutes} minute{'s' * (minutes > 1)} in all: {size['train_images']:,} "
+        f"training images, {size['epochs']} epochs, batch {size['batch_size']}, width {size['width']}, "
+        f"{size['image_size']} px, seeds {seeds}; tested on {size['test_images']:,} images"))
 
 
 def largest_drop(history: History) -> float:

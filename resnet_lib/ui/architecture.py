@@ -128,7 +128,7 @@ def draw_architecture(net: nn.Sequential, image_size: int = 224) -> Figure:
     low = min(shapes_y - 0.75, -box_height(in_shape) / 2 - 0.3)
     ax.text(0, low, "Grey: the image, the stem b1 (64 ch, /2: 64 output channels, stride 2) and the head. Blue box: "
             "a residual\nblock (two 3x3 convs with batch norm), its output channels inside. /2: stride 2, which "
-            "halves height\nand width. Arc: the shortcut, added at +; dashed: a 1x1 conv with stride 2 projects it "
+            "halves height\nand width. Arc: the shortcut, added at ⊕; dashed: a 1x1 conv with stride 2 projects it "
             "to the new\nshape. In the image and under the boxes: channels x height x width (under: each part's "
             "output).",
             ha="left", va="top", linespacing=1.25, **font)
