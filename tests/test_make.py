@@ -102,6 +102,7 @@ def test_make_student_without_a_folder_says_how_to_give_one():
     assert result.returncode != 0 and "make student DEST=" in result.stdout + result.stderr
 
 
+@pytest.mark.full  # collecting every test module in one process imports them all: ~30 s of make test's 4 minutes
 def test_make_unit_collects_unit_tests_only():
     result = subprocess.run(make_command("unit", "UNIT_WORKERS="), capture_output=True, text=True, timeout=300,
                             env=make_env(PYTEST_ADDOPTS="--collect-only -q"))  # one process: collecting is all
