@@ -17,8 +17,7 @@ from torch.nn import functional as F
 from ..checks import check_positive
 from ..record import Record
 from .gradients import DeepMLP, layer_grad_norms
-from .plain_vs_residual import time_taken
-from .records import RESULTS
+from .records import RESULTS, time_taken
 
 
 def final_loss(losses: list[float], last: int = 10) -> float:

@@ -21,7 +21,7 @@ from ..measure import count_flops, count_parameters, main_path_layers
 from ..models import FAMILY, ResNet, build_resnet, cifar_resnet, family_member
 from ..record import Record
 from ..training import short_run
-from .records import RESULTS
+from .records import RESULTS, cpu_in_words, time_taken
 
 KINDS = ("plain", "residual", "residual, γ = 0")  # lesson 06's comparison
 # every kind run_degradation can train: how its CIFAR-style net differs from the residual one
@@ -192,22 +192,6 @@ def record_summary(info: dict, machine_in_words: bool = False) -> str:
         return f"{line}; on {cpu_in_words(info)}"
     machine = str(info["machine"]).split(", torch")[0]
     return f"{line}; machine: {machine}, load average {info['load_average_at_start']} at the start"
-
-
-def cpu_in_words(info: dict) -> str:
-    """The machine a record was made on, as a learner reads it: "a 2-core CPU", or "a busy 2-core CPU" when the
-    load average at the start was at least the number of cores."""
-    found = re.search(r"(\d+) logical CPUs", str(info["machine"]))
-    if found is None:
-        raise ValueError(f"the record's machine does not say its logical CPUs: {info['machine']!r}")
-    cores = int(found.group(1))
-    return f"a {'busy ' if info['load_average_at_start'] >= cores else ''}{cores}-core CPU"
-
-
-def time_taken(info: dict) -> str:
-    """How long a record took to make, in words: "18 minutes on a busy 2-core CPU" (its wall time, rounded)."""
-    minutes = max(1, round(info["wall_s"] / 60))
-    return f"{minutes} minute{'s' if minutes > 1 else ''} on {cpu_in_words(info)}"
 
 
 def twin(layers: Sequence[int], shortcut: bool, width: int, seed: int) -> ResNet:

@@ -17,7 +17,7 @@ from ..history import History
 from ..record import Record
 from ..seeding import seed_everything
 from ..training import Recipe, train
-from .records import RESULTS
+from .records import RESULTS, minutes_in_words
 from .seeds import compare_seeds
 
 # Each improvement, as the Recipe fields it changes (the one-cycle schedule comes with its higher peak lr).
@@ -150,11 +150,11 @@ def ablation_runs(path: str | Path = RECORD) -> AblationRuns:
     histories, info = load_ablation(path)
     size = cast(dict[str, Any], info["budget"])
     runs = sum(len(by_seed) for by_seed in histories.values())
-    minutes = max(1, round(cast(float, info["wall_s"]) / 60))
     *first, last = (str(seed) for seed in size["seeds"])
     seeds = f"{', '.join(first)} and {last}" if first else last
+    took = minutes_in_words(cast(float, info["wall_s"]))
     return AblationRuns(histories, (
-        f"{runs} runs made in advance, {minutes} minute{'s' * (minutes > 1)} in all: {size['train_images']:,} "
+        f"{runs} runs made in advance, {took} in all: {size['train_images']:,} "
         f"training images, {size['epochs']} epochs, batch {size['batch_size']}, width {size['width']}, "
         f"{size['image_size']} px, seeds {seeds}; tested on {size['test_images']:,} images"))
 

@@ -1,12 +1,35 @@
 """The committed measurement records in ``benchmarks/results/`` (present in a clone of the repository), as lines a
-learner can read: the input-pipeline / training-step benchmark and any recorded GPU run of the ``full`` preset."""
+learner can read: the input-pipeline / training-step benchmark, any recorded GPU run of the ``full`` preset, and
+how long a record took to make, in words."""
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parents[2] / "benchmarks" / "results"  # the committed records, in a clone
+
+
+def minutes_in_words(seconds: float) -> str:
+    """A duration as a learner reads it: "1 minute", "18 minutes" (rounded, at least one)."""
+    minutes = max(1, round(seconds / 60))
+    return f"{minutes} minute{'s' if minutes > 1 else ''}"
+
+
+def cpu_in_words(info: dict) -> str:
+    """The machine a record was made on, as a learner reads it: "a 2-core CPU", or "a busy 2-core CPU" when the
+    load average at the start was at least the number of cores."""
+    found = re.search(r"(\d+) logical CPUs", str(info["machine"]))
+    if found is None:
+        raise ValueError(f"the record's machine does not say its logical CPUs: {info['machine']!r}")
+    cores = int(found.group(1))
+    return f"a {'busy ' if info['load_average_at_start'] >= cores else ''}{cores}-core CPU"
+
+
+def time_taken(info: dict) -> str:
+    """How long a record took to make, in words: "18 minutes on a busy 2-core CPU" (its wall time, rounded)."""
+    return f"{minutes_in_words(info['wall_s'])} on {cpu_in_words(info)}"
 
 
 def _machine(record: dict) -> str:
