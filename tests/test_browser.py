@@ -147,6 +147,7 @@ def run_selftest(page: Page, lab: LabServer, name: str) -> NotebookRun:
     return run_all_cells(page, timeout=60)
 
 
+@pytest.mark.full  # make test's Run All of a lesson already passes these checks on a working slider
 def test_checks_pass_on_a_working_slider(page: Page, lab: LabServer) -> None:
     with screenshot_on_failure(page, ARTIFACTS / "browser-selftest-working.png"):
         assert run_selftest(page, lab, "working_slider.ipynb").problems() == []

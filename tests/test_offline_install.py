@@ -35,6 +35,7 @@ def test_the_download_lists_the_build_backend():
     assert set(backend) <= set(download), "without the build backend, the offline `pip install -e .` cannot build"
 
 
+@pytest.mark.full  # a fresh venv install: 12-20 s of make test's 4 minutes
 def test_offline_recipe_installs_the_project_into_a_fresh_venv(tmp_path):
     clone = tmp_path / "course"  # what building the project needs, from this checkout
     shutil.copytree(ROOT / "resnet_lib", clone / "resnet_lib", ignore=shutil.ignore_patterns("__pycache__"))
