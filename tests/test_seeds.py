@@ -24,10 +24,20 @@ def test_compare_seeds_says_when_seeds_disagree_or_a_run_diverged():
     assert not mixed.decided
     assert "a and b did not differ in the same direction on every seed" in mixed.describe("a", "b")
     tied = compare_seeds({0: 0.5, 1: 0.5}, {0: 0.5, 1: 0.5})
-    assert not tied.decided and "same direction" in tied.describe("a", "b")
+    assert not tied.decided and "a and b ended level at the digits shown on both seeds" in tied.describe("a", "b")
     diverged = compare_seeds({0: math.nan, 1: 0.2}, {0: 0.2, 1: 0.3})
     assert not diverged.decided and "diverged" in diverged.describe("a", "b")
     with pytest.raises(ValueError, match="same seeds, at least 2"):
         compare_seeds({0: 0.1}, {0: 0.2})
     with pytest.raises(ValueError, match="same seeds"):
         compare_seeds({0: 0.1, 1: 0.2}, {0: 0.2, 2: 0.2})
+
+
+def test_a_difference_that_rounds_to_zero_is_neither_higher_nor_lower():
+    """Printed at three decimals, +0.0002 reads "+0.000": the sentence must not call that "higher"."""
+    tiny = compare_seeds({0: 0.2002, 1: 0.2999}, {0: 0.2, 1: 0.3})
+    text = tiny.describe("a", "b")
+    assert "a and b ended level at the digits shown on both seeds (0.000, 0.000)" in text
+    assert "higher" not in text and "+0.000" not in text and "-0.000" not in text
+    one_tiny = compare_seeds({0: 0.2002, 1: 0.35}, {0: 0.2, 1: 0.3})
+    assert "did not differ in the same direction on every seed (0.000, +0.050)" in one_tiny.describe("a", "b")

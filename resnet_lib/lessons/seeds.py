@@ -24,14 +24,17 @@ class SeedComparison:
                  lower: str = "ended with a lower training error") -> str:
         """One sentence: on which side of ``b`` net ``a`` ended, by how much on each seed, and whether that is
         larger than the spread between seeds (``higher``/``lower`` say what a positive/negative difference means)."""
-        diffs = ", ".join(f"{d:+.3f}" for d in self.differences.values())
-        seeds = "both seeds" if len(self.differences) == 2 else f"all {len(self.differences)} seeds"
-        if not all(math.isfinite(d) for d in self.differences.values()):
+        shown = {s: round(d, 3) for s, d in self.differences.items()}  # as printed: +0.0002 reads 0.000
+        diffs = ", ".join("0.000" if d == 0 else f"{d:+.3f}" for d in shown.values())
+        seeds = "both seeds" if len(shown) == 2 else f"all {len(shown)} seeds"
+        if not all(math.isfinite(d) for d in shown.values()):
             return f"a run diverged (NaN), so {a} and {b} cannot be compared"
-        if all(d > 0 for d in self.differences.values()):
+        if all(d > 0 for d in shown.values()):
             side = f"{a} {higher} than {b} on {seeds} ({diffs})"
-        elif all(d < 0 for d in self.differences.values()):
+        elif all(d < 0 for d in shown.values()):
             side = f"{a} {lower} than {b} on {seeds} ({diffs})"
+        elif all(d == 0 for d in shown.values()):
+            side = f"{a} and {b} ended level at the digits shown on {seeds} ({diffs})"
         else:
             side = f"{a} and {b} did not differ in the same direction on every seed ({diffs})"
         if self.decided:
