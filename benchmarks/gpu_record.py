@@ -1,6 +1,6 @@
 """Record a real run of lesson 04's ``full`` preset (d2l's recipe and size) on a GPU, labelled with its machine.
 
-Trains ``resnet18()`` (width 64) with ``Recipe.from_preset(get_preset("full"))`` — plain SGD, lr 0.05, batch 256,
+Trains ``resnet18()`` (width 64) with ``Recipe.from_settings(get_preset("full"))`` — plain SGD, lr 0.05, batch 256,
 96 px, 10 epochs — on all of Fashion-MNIST, and writes the per-epoch History plus the machine to
 ``benchmarks/results/full-run-<device>.json`` (notebook 04 plots such a record beside the learner's run).
 Without CUDA or Apple MPS it refuses (the run takes hours on a CPU) unless ``--allow-cpu``. A run that changes the
@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                  "Run `make gpu-record` on a GPU machine, or add --allow-cpu (with e.g. --epochs 1 --train-limit 512 "
                  "for a quick trial).")
     preset = get_preset("full")
-    recipe = Recipe.from_preset(preset)
+    recipe = Recipe.from_settings(preset)
     if args.epochs is not None:
         recipe = dataclasses.replace(recipe, epochs=args.epochs)
     deviations = [f"{flag} {value}" for flag, value in (

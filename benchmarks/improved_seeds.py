@@ -17,7 +17,7 @@ from benchmarks.machine_info import RESULTS, command, load_average, machine_info
 from resnet_lib import PRESETS, resnet18
 from resnet_lib.data import load_fashion_mnist
 from resnet_lib.device import pick_device
-from resnet_lib.lessons.budgets import lesson04_budget
+from resnet_lib.lessons.plans import lesson04_plan
 from resnet_lib.seeding import seed_everything
 from resnet_lib.training import Recipe, train
 
@@ -33,21 +33,21 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     preset = PRESETS[args.preset]
     data = load_fashion_mnist(preset.data).subset(args.train_limit or preset.train_limit, preset.test_limit)
-    budget = lesson04_budget(preset)
-    recipe = Recipe.from_preset(preset, improved=True, epochs=args.epochs or budget.improved_epochs)
+    plan = lesson04_plan(preset)
+    recipe = Recipe.from_settings(preset, improved=True, epochs=args.epochs or plan.improved_epochs)
     device = pick_device(None)
     load_before, start = load_average(), time.perf_counter()
     runs = {}
     for seed in args.seeds:
         seed_everything(seed)
-        history = train(resnet18(width=budget.train_width), data, dataclasses.replace(recipe, seed=seed),
+        history = train(resnet18(width=plan.train_width), data, dataclasses.replace(recipe, seed=seed),
                         progress=False)
         runs[str(seed)] = dataclasses.asdict(history)
         print(f"seed {seed}: test accuracy {history.test_acc[-1]:.4f} after {history.epochs_done} epochs "
               f"({sum(history.wall_s):.0f} s)", flush=True)
     record = {
         "how": command("benchmarks.improved_seeds", sys.argv[1:] if argv is None else argv),
-        "preset": preset.name, "recipe": dataclasses.asdict(recipe), "width": budget.train_width,
+        "preset": preset.name, "recipe": dataclasses.asdict(recipe), "width": plan.train_width,
         "data": f"{len(data.train_labels):,} train / {len(data.test_labels):,} test images",
         "date": utc_now(), "machine": machine_info(device),
         "load_average": {"before": load_before, "after": load_average()}, "label": args.label,

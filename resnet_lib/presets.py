@@ -1,5 +1,5 @@
 """The three run sizes shared by every notebook: ``smoke`` (CI), ``cpu`` (a laptop, minutes) and ``full`` (d2l's
-recipe, for a GPU). Each lesson's budget under them lives with the lessons (:mod:`resnet_lib.lessons.budgets`).
+recipe, for a GPU). What each lesson runs under them (its plan) lives in :mod:`resnet_lib.lessons.plans`.
 
 Every notebook's first cell calls :func:`active_preset`, which reads the ``RESNET_PRESET`` environment variable.
 """

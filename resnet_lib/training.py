@@ -2,7 +2,7 @@
 :func:`train_steps` runs it over any stream of batches and records each step's loss (the lessons' short
 experiments); :func:`train` runs a whole :class:`Recipe` on Fashion-MNIST epoch by epoch (lesson 04).
 
-:class:`Recipe` says what to run (``Recipe.from_preset(preset)`` is d2l's plain SGD; ``improved=True`` adds
+:class:`Recipe` says what to run (``Recipe.from_settings(settings)`` is d2l's plain SGD; ``improved=True`` adds
 momentum, weight decay, label smoothing, a one-cycle learning rate, flips and a test-time flip). :func:`train`
 returns a :class:`~resnet_lib.history.History`; with ``checkpoint=`` it saves every epoch (see
 :mod:`resnet_lib.checkpoint`) and ``resume=True`` continues from the last complete one; a fresh run refuses a
@@ -71,14 +71,14 @@ class Recipe:
             raise ValueError(f"seed must be a whole number >= 0, got {self.seed!r}; e.g. seed=0")
 
     @classmethod
-    def from_preset(cls, preset: Preset, improved: bool = False, epochs: int | None = None) -> Recipe:
-        """d2l's recipe at the preset's size; ``improved`` switches on every improvement (peak lr 0.2 per
-        256 images in a batch, a test-time flip); ``epochs`` replaces the preset's."""
-        epochs = epochs or preset.epochs
+    def from_settings(cls, settings: Preset, improved: bool = False, epochs: int | None = None) -> Recipe:
+        """d2l's recipe at the size the settings give; ``improved`` switches on every improvement (peak lr 0.2 per
+        256 images in a batch, a test-time flip); ``epochs`` replaces the settings' epochs."""
+        epochs = epochs or settings.epochs
         if not improved:
-            return cls(lr=preset.lr, epochs=epochs, batch_size=preset.batch_size, image_size=preset.image_size)
-        return cls(lr=0.2 * preset.batch_size / 256, epochs=epochs, batch_size=preset.batch_size,
-                   image_size=preset.image_size, momentum=0.9, weight_decay=5e-4, label_smoothing=0.1,
+            return cls(lr=settings.lr, epochs=epochs, batch_size=settings.batch_size, image_size=settings.image_size)
+        return cls(lr=0.2 * settings.batch_size / 256, epochs=epochs, batch_size=settings.batch_size,
+                   image_size=settings.image_size, momentum=0.9, weight_decay=5e-4, label_smoothing=0.1,
                    one_cycle=True, augment=True, test_flip=True)
 
     def key(self) -> str:

@@ -8,7 +8,7 @@ import torchvision
 from torch import nn
 
 from resnet_lib.blocks import Residual
-from resnet_lib.lessons.input_size import SizeBudget, SizeRecord, SizeRun
+from resnet_lib.lessons.input_size import SizePlan, SizeRecord, SizeRun
 from resnet_lib.measure import (
     conv_bias_parameters,
     count_flops,
@@ -202,9 +202,9 @@ def test_slider_can_land_on_the_answers_to_its_own_question():
 
 
 def test_input_size_plot_draws_one_line_per_run_with_labelled_axes():
-    budget = SizeBudget(sizes=(28, 96), seeds=(0, 1), epochs=2)
+    plan = SizePlan(sizes=(28, 96), seeds=(0, 1), epochs=2)
     runs = [SizeRun(size, seed, [0.5, 0.6], [1.0, 1.0]) for seed in (0, 1) for size in (28, 96)]
-    fig = plot_input_size(SizeRecord(budget, runs))
+    fig = plot_input_size(SizeRecord(plan, runs))
     ax_e, ax_f = fig.axes
     assert len(ax_e.lines) == len(ax_f.lines) == 4
     assert ax_f.get_xscale() == "log" and ax_e.get_ylabel().startswith("test accuracy")

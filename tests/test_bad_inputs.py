@@ -16,7 +16,7 @@ from resnet_lib.blocks import PreActResidual, Residual, resnet_block
 from resnet_lib.checkpoint import CheckpointError, save_checkpoint
 from resnet_lib.data import DataError, batches, load_fashion_mnist, prepare
 from resnet_lib.evaluation import confusion_matrix
-from resnet_lib.lessons.budgets import lesson05_budget
+from resnet_lib.lessons.plans import lesson05_plan
 from resnet_lib.measure import count_flops, stages
 from resnet_lib.models import d2l_alexnet
 from resnet_lib.training import Recipe, evaluate, train
@@ -102,7 +102,7 @@ CASES: list[tuple[str, Callable[..., object], type[Exception], str]] = [
     ("prepare one image", lambda: prepare(sample().train_images[0]), ValueError, r"pass images\[i:i \+ 1\]"),
     # presets
     ("unknown preset", lambda: get_preset("gpu"), ValueError, r"valid presets are smoke, cpu, full"),
-    ("unknown lesson-05 budget", lambda: lesson05_budget("huge"), ValueError, r"use one of smoke, cpu, full"),
+    ("unknown lesson-05 plan", lambda: lesson05_plan("huge"), ValueError, r"use one of smoke, cpu, full"),
     # training
     ("Recipe lr 0", lambda: Recipe(lr=0), ValueError, r"lr must be a positive number, got 0; d2l uses 0.05"),
     ("Recipe 0 epochs", lambda: Recipe(epochs=0), ValueError, r"epochs .* got 0; d2l uses epochs=10"),

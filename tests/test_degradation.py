@@ -4,9 +4,9 @@ import pytest
 import torch
 
 from resnet_lib.data import prepare
-from resnet_lib.lessons.budgets import LESSON05_BUDGETS, lesson05_budget
 from resnet_lib.lessons.degradation import ProfileRecorder, final_loss
 from resnet_lib.lessons.gradients import DeepMLP
+from resnet_lib.lessons.plans import LESSON05_PLANS, lesson05_plan
 from resnet_lib.presets import PRESETS
 from resnet_lib.training import short_run
 
@@ -50,15 +50,15 @@ def test_bad_arguments_raise_value_errors():
     with pytest.raises(ValueError, match="non-empty"):
         final_loss([])
     with pytest.raises(ValueError, match="smoke"):
-        lesson05_budget("huge")
+        lesson05_plan("huge")
 
 
 def test_every_preset_has_a_budget_that_grows_with_the_preset():
-    assert set(LESSON05_BUDGETS) == set(PRESETS)
-    smoke, cpu = lesson05_budget("smoke"), lesson05_budget("cpu")
+    assert set(LESSON05_PLANS) == set(PRESETS)
+    smoke, cpu = lesson05_plan("smoke"), lesson05_plan("cpu")
     assert cpu.deep_depth == 1000 and max(cpu.profile_depths) == 1000
     assert smoke.deep_steps <= cpu.deep_steps and len(smoke.seeds) >= 2
-    for budget in LESSON05_BUDGETS.values():
+    for budget in LESSON05_PLANS.values():
         shallow, deep = budget.degradation_depths
         assert shallow < deep and budget.train_images >= 128
 
@@ -74,7 +74,7 @@ def test_profile_recorder_measures_activation_and_weight_gradients_every_few_ste
 
 
 def test_the_budget_describes_itself_for_the_notebook():
-    line = lesson05_budget("cpu").describe()
+    line = lesson05_plan("cpu").describe()
     assert "3 vs 50 blocks" in line and "1000 blocks" in line and "4,096" in line
 
 

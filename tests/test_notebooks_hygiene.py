@@ -102,6 +102,17 @@ def test_no_plumbing_words_on_screen(path):
     assert not found, "\n".join(found)
 
 
+# The same words as names in the code a learner reads (``budget = lesson05_plan(preset)``); hidden cells may use them.
+PLUMBING_NAMES = re.compile(r"\b\w*(?:preset|budget)\w*\b", re.I)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_no_plumbing_names_in_visible_code(path):
+    shown = [f"code cell {i}: {m.group(0)}" for i, c in enumerate(code_cells(path)) if visible(c)
+             for m in PLUMBING_NAMES.finditer("".join(c["source"]))]
+    assert not shown, "names a learner does not know, in code they read (say settings, plan):\n" + "\n".join(shown)
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_no_visible_assert_on_provenance(path):
     shown = [f"code cell {i}: {m.group(0).strip()[:100]}" for i, c in enumerate(code_cells(path)) if visible(c)
@@ -115,7 +126,8 @@ def test_the_plumbing_checks_can_fail(tmp_path):
     bad.write_text(json.dumps({"cells": [
         {"cell_type": "markdown", "source": "The preset and its budget, from a record in benchmarks/x.json.",
          "metadata": {}},
-        {"cell_type": "code", "source": "assert info['load_average'] < 2\nprint(1)", "metadata": {},
+        {"cell_type": "code", "source": "assert info['load_average'] < 2\nbudget = lesson05_budget(preset)",
+         "metadata": {},
          "outputs": [{"output_type": "stream", "name": "stdout", "text": "run `make notebooks` for this arm"}]},
     ], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
     with pytest.raises(AssertionError) as words:
@@ -124,3 +136,5 @@ def test_the_plumbing_checks_can_fail(tmp_path):
         assert repr(word) in str(words.value), word
     with pytest.raises(AssertionError, match="load_average"):
         test_no_visible_assert_on_provenance(bad)
+    with pytest.raises(AssertionError, match="lesson05_budget"):
+        test_no_plumbing_names_in_visible_code(bad)

@@ -8,7 +8,7 @@ def test_full_is_the_seed_recipe():
     full = PRESETS["full"]
     assert (full.image_size, full.batch_size, full.lr, full.epochs) == (96, 256, 0.05, 10)
     assert (full.data, full.train_limit, full.test_limit) == ("full", None, None)
-    assert not hasattr(full, "train_width")  # lesson 04's width lives in its budget (lessons/budgets.py)
+    assert not hasattr(full, "train_width")  # lesson 04's width lives in its budget (lessons/plans.py)
 
 
 def test_smoke_uses_the_embedded_sample_and_is_smallest():

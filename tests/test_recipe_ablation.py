@@ -9,7 +9,7 @@ from torch import nn
 from resnet_lib import PRESETS, resnet18
 from resnet_lib.data import FashionMNIST, prepare
 from resnet_lib.history import History
-from resnet_lib.lessons.budgets import lesson04_budget
+from resnet_lib.lessons.plans import lesson04_plan
 from resnet_lib.lessons.recipe_ablation import (
     SWITCHES,
     ablation_runs,
@@ -24,8 +24,8 @@ from resnet_lib.training import Recipe, evaluate
 
 
 def test_each_arm_switches_on_one_improvement_at_the_base_size():
-    base = Recipe.from_preset(PRESETS["cpu"])
-    improved = Recipe.from_preset(PRESETS["cpu"], improved=True)
+    base = Recipe.from_settings(PRESETS["cpu"])
+    improved = Recipe.from_settings(PRESETS["cpu"], improved=True)
     arms = one_switch_recipes(base, improved)
     assert list(arms) == ["none", *SWITCHES, "all"]
     assert arms["none"] == base and arms["all"] == replace(improved, epochs=base.epochs)
@@ -71,18 +71,18 @@ def test_evaluate_with_flip_averages_each_image_and_its_mirror():
 
 
 def test_only_the_improved_recipe_flips_at_test_time():
-    assert Recipe.from_preset(PRESETS["cpu"], improved=True).test_flip
-    assert not Recipe.from_preset(PRESETS["cpu"]).test_flip
+    assert Recipe.from_settings(PRESETS["cpu"], improved=True).test_flip
+    assert not Recipe.from_settings(PRESETS["cpu"]).test_flip
 
 
 @pytest.mark.parametrize("name", PRESETS)
-def test_every_preset_has_a_lesson04_budget_with_a_small_overfitting_set(name):
-    budget = lesson04_budget(name)
+def test_every_preset_has_a_lesson04_plan_with_a_small_overfitting_set(name):
+    budget = lesson04_plan(name)
     assert budget.train_width <= 64 and budget.improved_epochs >= 1
     preset_train = PRESETS[name].train_limit or 60_000
     assert budget.overfit_train <= preset_train // 4 and budget.overfit_epochs >= 4
-    with pytest.raises(ValueError, match="lesson-04 budget"):
-        lesson04_budget("huge")
+    with pytest.raises(ValueError, match="lesson-04 plan"):
+        lesson04_plan("huge")
 
 
 def _runs(*tests: float) -> list[History]:

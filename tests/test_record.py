@@ -83,4 +83,4 @@ def test_the_lesson_readers_see_what_they_saw_before_the_conversion():
     old, record = before(SIZE_RECORD), SizeRecord.load()
     assert sorted((r.image_size, r.seed, r.test_acc, r.train_s) for r in record.runs) == sorted(
         (r["image_size"], r["seed"], r["test_acc"], r["train_s"]) for r in old["runs"])
-    assert record.info == old["info"] and list(record.budget.sizes) == old["budget"]["sizes"]
+    assert record.info == old["info"] and list(record.plan.sizes) == old["budget"]["sizes"]

@@ -65,12 +65,12 @@ def test_unknown_device_is_a_value_error():
         run(RECIPE, device="tpu")
 
 
-def test_from_preset_keeps_the_seed_recipe_and_improved_changes_only_the_flags():
+def test_from_settings_keeps_the_seed_recipe_and_improved_changes_only_the_flags():
     from resnet_lib.presets import PRESETS
 
     full = PRESETS["full"]
-    assert Recipe.from_preset(full) == Recipe()  # the defaults are d2l's recipe
-    improved = Recipe.from_preset(full, improved=True)
+    assert Recipe.from_settings(full) == Recipe()  # the defaults are d2l's recipe
+    improved = Recipe.from_settings(full, improved=True)
     assert (improved.epochs, improved.batch_size, improved.image_size) == (10, 256, 96)
     assert improved.momentum > 0 and improved.weight_decay > 0 and improved.label_smoothing > 0
     assert improved.one_cycle and improved.augment

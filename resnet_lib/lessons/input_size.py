@@ -20,8 +20,8 @@ RECORD = RESULTS / "input_size-cpu.json"
 
 
 @dataclass(frozen=True)
-class SizeBudget:
-    """One budget for every input size: the same images, epochs, batch, recipe, model width and seeds."""
+class SizePlan:
+    """One plan for every input size: the same images, epochs, batch, recipe, model width and seeds."""
 
     sizes: tuple[int, ...] = (28, 48, 96)
     seeds: tuple[int, ...] = (0, 1)
@@ -33,7 +33,7 @@ class SizeBudget:
     lr: float = 0.1  # the peak of a one-cycle schedule; SGD with momentum 0.9 and weight decay 5e-4
 
     def describe(self) -> str:
-        """One line: the model, data, steps and sizes of this budget."""
+        """One line: the model, data, steps and sizes of this plan."""
         sizes = "/".join(map(str, self.sizes))
         return (f"ResNet-18 width {self.width}, the first {self.train_images:,} training images x {self.epochs} "
                 f"epochs (batch {self.batch_size}), tested on {self.test_images:,} test images, at {sizes} px, "
@@ -57,9 +57,9 @@ class SizeRun:
 
 @dataclass
 class SizeRecord:
-    """The runs of one budget, with what produced them (``info``: machine, versions, date, notes)."""
+    """The runs of one plan, with what produced them (``info``: machine, versions, date, notes)."""
 
-    budget: SizeBudget
+    plan: SizePlan
     runs: list[SizeRun] = field(default_factory=list)
     info: dict[str, Any] = field(default_factory=dict)
 
@@ -77,8 +77,8 @@ class SizeRecord:
         return statistics.fmean(self.final_acc(image_size))
 
     def save(self, path: str | Path) -> None:
-        """Write it as a :class:`~resnet_lib.record.Record`: the budget in ``info["budget"]``, runs named by size."""
-        record = Record({"budget": asdict(self.budget), **self.info})
+        """Write it as a :class:`~resnet_lib.record.Record`: the plan in ``info["budget"]``, runs named by size."""
+        record = Record({"budget": asdict(self.plan), **self.info})
         for run in self.runs:
             record.add(f"{run.image_size} px", run.seed, {"test_acc": run.test_acc, "train_s": run.train_s})
         record.save(path)
@@ -88,10 +88,10 @@ class SizeRecord:
         record = Record.load(path, made_by=f"python -m benchmarks.input_size --out {path}")
         info = dict(record.info)
         fields: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in info.pop("budget").items()}
-        budget = SizeBudget(**fields)
+        plan = SizePlan(**fields)
         runs = [SizeRun(int(name.removesuffix(" px")), seed, **numbers)
                 for name, by_seed in record.runs.items() for seed, numbers in by_seed.items()]
-        return cls(budget, runs, info)
+        return cls(plan, runs, info)
 
 
 def forward_flops(image_size: int, width: int = 16) -> int:
@@ -99,11 +99,11 @@ def forward_flops(image_size: int, width: int = 16) -> int:
     return count_flops(resnet18(width=width), (1, image_size, image_size)).total
 
 
-def run_size(data: FashionMNIST, budget: SizeBudget, image_size: int, seed: int) -> SizeRun:
-    """Train a fresh ResNet-18 at ``image_size`` with ``budget`` on the first images of ``data``, on the CPU."""
+def run_size(data: FashionMNIST, plan: SizePlan, image_size: int, seed: int) -> SizeRun:
+    """Train a fresh ResNet-18 at ``image_size`` with ``plan`` on the first images of ``data``, on the CPU."""
     seed_everything(seed)
-    net = resnet18(width=budget.width)
-    subset = data.subset(budget.train_images, budget.test_images)
-    history = train(net, subset, budget.recipe(image_size, seed), device="cpu", progress=False)
-    seen = min(budget.train_images, len(subset.train_labels))
+    net = resnet18(width=plan.width)
+    subset = data.subset(plan.train_images, plan.test_images)
+    history = train(net, subset, plan.recipe(image_size, seed), device="cpu", progress=False)
+    seen = min(plan.train_images, len(subset.train_labels))
     return SizeRun(image_size, seed, history.test_acc, [seen / speed for speed in history.examples_per_s])

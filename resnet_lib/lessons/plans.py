@@ -1,4 +1,4 @@
-"""Each lesson's budget under the three presets (:mod:`resnet_lib.presets`): how many images, steps, seeds and
+"""Each lesson's plan under the three presets (:mod:`resnet_lib.presets`): how many images, steps, seeds and
 which widths a lesson's experiments use. Lesson-only settings live here, not in the core."""
 
 from __future__ import annotations
@@ -11,16 +11,16 @@ from ..presets import Preset
 T = TypeVar("T")
 
 
-def _budget(budgets: dict[str, T], lesson: str, preset: Preset | str) -> T:
-    """``budgets[name]`` for a preset or its name; an unknown name is an error listing the known ones."""
+def _plan(plans: dict[str, T], lesson: str, preset: Preset | str) -> T:
+    """``plans[name]`` for a preset or its name; an unknown name is an error listing the known ones."""
     name = preset.name if isinstance(preset, Preset) else preset
-    if name not in budgets:
-        raise ValueError(f"no lesson-{lesson} budget for preset {name!r}; use one of {', '.join(budgets)}")
-    return budgets[name]
+    if name not in plans:
+        raise ValueError(f"no lesson-{lesson} plan for settings {name!r}; use one of {', '.join(plans)}")
+    return plans[name]
 
 
 @dataclass(frozen=True)
-class Lesson04Budget:
+class Lesson04Plan:
     """Lesson 04's run of d2l's recipe, its overfitting run, and how the improved run's curve is measured (the
     one-switch-at-a-time ablation is a committed record, ``benchmarks/recipe_ablation.py``: 24 runs)."""
 
@@ -33,20 +33,20 @@ class Lesson04Budget:
     curve_test: int  # test images of the overfitting run and of the improved run's per-epoch curve
 
 
-LESSON04_BUDGETS: dict[str, Lesson04Budget] = {
-    "smoke": Lesson04Budget(16, 1, 1, 128, 4, 32, 250),
-    "cpu": Lesson04Budget(16, 12, 1, 500, 20, 64, 1000),
-    "full": Lesson04Budget(64, 10, 10, 2000, 40, 64, 10_000),
+LESSON04_PLANS: dict[str, Lesson04Plan] = {
+    "smoke": Lesson04Plan(16, 1, 1, 128, 4, 32, 250),
+    "cpu": Lesson04Plan(16, 12, 1, 500, 20, 64, 1000),
+    "full": Lesson04Plan(64, 10, 10, 2000, 40, 64, 10_000),
 }
 
 
-def lesson04_budget(preset: Preset | str) -> Lesson04Budget:
-    """Lesson 04's side-experiment budget for a preset (or its name: ``smoke``, ``cpu`` or ``full``)."""
-    return _budget(LESSON04_BUDGETS, "04", preset)
+def lesson04_plan(preset: Preset | str) -> Lesson04Plan:
+    """Lesson 04's side-experiment plan for a preset (or its name: ``smoke``, ``cpu`` or ``full``)."""
+    return _plan(LESSON04_PLANS, "04", preset)
 
 
 @dataclass(frozen=True)
-class Lesson05Budget:
+class Lesson05Plan:
     """Lesson 05's sizes for one preset: profile depths, degradation runs, the 1000-layer run, the widget."""
 
     profile_depths: tuple[int, ...]  # depths whose gradient profiles are measured at initialisation
@@ -59,7 +59,7 @@ class Lesson05Budget:
     deep_steps: int
 
     def describe(self) -> str:
-        """What this budget means for lesson 05, in one line for the notebook's first cell."""
+        """What this plan means for lesson 05, in one line for the notebook's first cell."""
         depths = ", ".join(str(d) for d in self.profile_depths)
         seeds = ", ".join(str(s) for s in self.seeds)
         shallow, deep = self.degradation_depths
@@ -70,20 +70,20 @@ class Lesson05Budget:
         )
 
 
-LESSON05_BUDGETS: dict[str, Lesson05Budget] = {
-    "smoke": Lesson05Budget((2, 10, 30, 100, 300), 64, 2048, (4, 24), 60, (0, 1), 200, 20),
-    "cpu": Lesson05Budget((2, 10, 30, 100, 300, 1000), 128, 4096, (3, 50), 150, (0, 1), 1000, 20),
-    "full": Lesson05Budget((2, 10, 30, 100, 300, 1000), 128, 8192, (3, 50), 300, (0, 1, 2), 1000, 150),
+LESSON05_PLANS: dict[str, Lesson05Plan] = {
+    "smoke": Lesson05Plan((2, 10, 30, 100, 300), 64, 2048, (4, 24), 60, (0, 1), 200, 20),
+    "cpu": Lesson05Plan((2, 10, 30, 100, 300, 1000), 128, 4096, (3, 50), 150, (0, 1), 1000, 20),
+    "full": Lesson05Plan((2, 10, 30, 100, 300, 1000), 128, 8192, (3, 50), 300, (0, 1, 2), 1000, 150),
 }
 
 
-def lesson05_budget(preset: Preset | str) -> Lesson05Budget:
-    """Lesson 05's budget for a preset (or its name: ``smoke``, ``cpu`` or ``full``)."""
-    return _budget(LESSON05_BUDGETS, "05", preset)
+def lesson05_plan(preset: Preset | str) -> Lesson05Plan:
+    """Lesson 05's plan for a preset (or its name: ``smoke``, ``cpu`` or ``full``)."""
+    return _plan(LESSON05_PLANS, "05", preset)
 
 
 @dataclass(frozen=True)
-class Lesson06Budget:
+class Lesson06Plan:
     """Lesson 06's sizes for one preset: the CIFAR-style degradation runs and the ResNet-18/34 twin runs."""
 
     train_images: int  # training images the runs draw from
@@ -98,13 +98,13 @@ class Lesson06Budget:
     twin_steps: int
 
 
-LESSON06_BUDGETS: dict[str, Lesson06Budget] = {
-    "smoke": Lesson06Budget(256, 8, 2, 16, 6, (0, 1), (20, 56), 4, 28, 2),
-    "cpu": Lesson06Budget(10_000, 14, 8, 128, 100, (0, 1), (20, 56), 8, 28, 100),
-    "full": Lesson06Budget(50_000, 28, 16, 128, 1200, (0, 1, 2), (20, 56), 64, 96, 600),
+LESSON06_PLANS: dict[str, Lesson06Plan] = {
+    "smoke": Lesson06Plan(256, 8, 2, 16, 6, (0, 1), (20, 56), 4, 28, 2),
+    "cpu": Lesson06Plan(10_000, 14, 8, 128, 100, (0, 1), (20, 56), 8, 28, 100),
+    "full": Lesson06Plan(50_000, 28, 16, 128, 1200, (0, 1, 2), (20, 56), 64, 96, 600),
 }
 
 
-def lesson06_budget(preset: Preset | str) -> Lesson06Budget:
-    """Lesson 06's budget for a preset (or its name: ``smoke``, ``cpu`` or ``full``)."""
-    return _budget(LESSON06_BUDGETS, "06", preset)
+def lesson06_plan(preset: Preset | str) -> Lesson06Plan:
+    """Lesson 06's plan for a preset (or its name: ``smoke``, ``cpu`` or ``full``)."""
+    return _plan(LESSON06_PLANS, "06", preset)

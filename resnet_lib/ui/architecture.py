@@ -147,24 +147,24 @@ def plot_input_size(record: SizeRecord) -> Figure:
     """Test accuracy after each epoch at every input size of ``record`` (one line per seed), against epochs
     (equal steps) and against the forward-pass TFLOPs spent on training images (log scale). Sizes differ in
     colour, line style and marker; every text is at least ``MIN_FONT_PT`` at the notebook's width."""
-    budget = record.budget
+    plan = record.plan
     fig, (ax_e, ax_f) = plt.subplots(1, 2, figsize=(12, 4.4), dpi=FIGURE_DPI, sharey=True)
     sizes = record.sizes()
     for i, size in enumerate(sizes):
         line, marker = ("-", "--", ":", "-.")[(len(sizes) - 1 - i) % 4], "o^sDv"[i % 5]  # largest: solid
         color = SIZE_COLORS[(len(SIZE_COLORS) - len(sizes) + i) % len(SIZE_COLORS)]
-        per_image = forward_flops(size, budget.width)
+        per_image = forward_flops(size, plan.width)
         for run in (r for r in record.runs if r.image_size == size):
             epochs = range(1, len(run.test_acc) + 1)
-            label = f"{size} px" if run.seed == budget.seeds[0] else None
+            label = f"{size} px" if run.seed == plan.seeds[0] else None
             style = {"marker": marker, "linestyle": line, "color": color, "label": label, "markersize": 7}
             ax_e.plot(epochs, run.test_acc, **style)
-            ax_f.plot([e * budget.train_images * per_image / 1e12 for e in epochs], run.test_acc, **style)
+            ax_f.plot([e * plan.train_images * per_image / 1e12 for e in epochs], run.test_acc, **style)
     font = MIN_FONT_PT
     ax_e.set_xlabel("epoch (same images and steps at every size)", fontsize=font)
     ax_e.set_ylabel("test accuracy (fraction correct)", fontsize=font)
     ax_e.set_title("Equal steps", fontsize=font + 1)
-    ax_e.set_xticks(range(1, budget.epochs + 1))
+    ax_e.set_xticks(range(1, plan.epochs + 1))
     ax_f.set_xscale("log")
     ax_f.xaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
     ax_f.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
@@ -174,7 +174,7 @@ def plot_input_size(record: SizeRecord) -> Figure:
     for ax in (ax_e, ax_f):
         ax.tick_params(labelsize=font)
         ax.grid(alpha=0.3)
-    ax_e.legend(title=f"input ({len(budget.seeds)} seeds each)", fontsize=font, title_fontsize=font)
+    ax_e.legend(title=f"input ({len(plan.seeds)} seeds each)", fontsize=font, title_fontsize=font)
     fig.tight_layout()
     return fig
 
