@@ -133,7 +133,10 @@ EXERCISES: list[Exercise] = [
         "trained net is scored, after every training step is done: the two runs have the same training loss to "
         "the last digit, and the net trained without the flip, scored with it, gets exactly the second run's test "
         "accuracy. The switch is a way of scoring a trained net, not of training one; every other switch changes "
-        "the updates themselves.",
+        "the updates themselves. Why can it cost accuracy? A net trained without flips has never seen a mirror "
+        "image (almost every shoe in Fashion-MNIST points the same way), so its scores for the mirror image are "
+        "worse guesses, and averaging them in can pull a right answer wrong; trained with flips, as in 'all', the "
+        "mirror image is familiar.",
     ),
     Exercise(
         "04.2",

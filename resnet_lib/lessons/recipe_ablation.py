@@ -31,6 +31,8 @@ SWITCHES: dict[str, tuple[str, ...]] = {
 }
 RUN_SIZE = ("epochs", "batch_size", "image_size", "seed")  # kept from the base recipe in every arm
 RECORD = RESULTS / "recipe_ablation-cpu.json"  # made on a CPU
+# the same runs on 9,984 training images (39 full batches of 256): no epoch ends with a short batch
+FULL_BATCHES = RESULTS / "recipe_ablation-full-batches-cpu.json"
 
 
 def one_switch_recipes(base: Recipe, improved: Recipe) -> dict[str, Recipe]:
