@@ -72,6 +72,21 @@ def test_lesion_losses_deletes_each_block_once_and_restores_the_net():
     assert any(abs(v - whole) > 1e-6 for v in without)  # deleting a block changes the net
 
 
+def test_lesion_losses_score_with_statistics_recomputed_on_the_images_not_the_stale_running_ones():
+    """A net trained briefly carries running statistics that lag its weights (lesson 04): the lesion first
+    recomputes them on the scoring images, so what the net came with does not matter, and leaves the net's own."""
+    torch.manual_seed(0)
+    net = DeepMLP(4, width=8, residual=False, batch_norm=True)
+    x, y = torch.randn(64, 1, 28, 28), torch.randint(0, 10, (64,))
+    fresh = lesion_losses(net, x, y)
+    norms = [m for m in net.modules() if isinstance(m, nn.BatchNorm1d)]
+    for bn in norms:
+        bn.running_mean.fill_(50.0)
+    whole, without = lesion_losses(net, x, y)
+    assert whole == pytest.approx(fresh[0], rel=1e-5) and without == pytest.approx(fresh[1], rel=1e-5)
+    assert all(bool((bn.running_mean == 50.0).all()) for bn in norms)
+
+
 def test_lesion_of_an_identity_block_changes_nothing():
     torch.manual_seed(0)
     net = DeepMLP(3, width=8, residual=True, batch_norm=True, zero_init_residual=True)

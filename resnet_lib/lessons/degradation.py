@@ -4,6 +4,7 @@ run's last losses, and the gradient profiles measured along the way."""
 
 from __future__ import annotations
 
+import copy
 import math
 import re
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from typing import cast
 import torch
 from torch import nn
 from torch.nn import functional as F
+from torch.optim.swa_utils import update_bn
 
 from ..checks import check_positive
 from ..record import Record
@@ -94,19 +96,19 @@ def controlled_runs(path: str | Path = CONTROLS_RECORD) -> ControlRuns:
 def lesion_losses(net: nn.Module, x: torch.Tensor, y: torch.Tensor) -> tuple[float, list[float]]:
     """Veit et al. (2016)'s lesion experiment on a trained :class:`~resnet_lib.lessons.gradients.DeepMLP`: the loss
     on ``(x, y)`` of the whole net, and with each block deleted in turn (replaced by the identity), in eval mode.
-    The net is left as it was."""
-    was_training = net.training
-    net.eval()
-    try:
-        whole = F.cross_entropy(net(x), y).item()
+
+    A briefly trained net's batch-norm running statistics lag its weights (lesson 04), so a copy of the net first
+    recomputes them on ``x`` (``torch.optim.swa_utils.update_bn``) and keeps them for every deletion, as a
+    well-trained net's would be. ``net`` itself is left as it was."""
+    scored = copy.deepcopy(net)
+    update_bn([x], scored)
+    scored.eval()
+    with torch.no_grad():
+        whole = F.cross_entropy(scored(x), y).item()
         without = []
-        blocks = cast(nn.ModuleList, net.blocks)
+        blocks = cast(nn.ModuleList, scored.blocks)
         for i, block in enumerate(blocks):
             blocks[i] = nn.Identity()
-            try:
-                without.append(F.cross_entropy(net(x), y).item())
-            finally:
-                blocks[i] = block
-    finally:
-        net.train(was_training)
+            without.append(F.cross_entropy(scored(x), y).item())
+            blocks[i] = block
     return whole, without
