@@ -143,9 +143,10 @@ EXERCISES: list[Exercise] = [
         "below the 'nested' one. To explain it: the nested breakpoints are 0, -1/2, 1/2, -3/4, ... (halves, quarters, "
         "eighths): can one of them ever fall on 1/3?",
         explanation="The nested breakpoints are fractions with a power of 2 as denominator (0, ±1/2, ±1/4, ...), "
-        "so none falls on 1/3: the nested classes never split at the jump, and an equal grid that does (or lands close "
-        "to it) fits better at the same size. Nesting guarantees that the best error never rises as the class "
-        "grows, not that the class is the best one of its size.",
+        "so none falls on 1/3: the nested classes never split at the jump. Their pieces are also uneven at most "
+        "sizes (some halves, some quarters, ...), and even pieces fit the smooth part better; an equal grid wins "
+        "where the two effects together favour it, clearly where it splits at the jump. Nesting guarantees that "
+        "the best error never rises as the class grows, not that the class is the best one of its size.",
     ),
     Exercise(
         "01.4",

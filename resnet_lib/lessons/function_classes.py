@@ -219,8 +219,8 @@ class InsertionRuns:
 # starts and the control
 COMPARISONS: tuple[tuple[str, str], ...] = (
     ("plain, default init", CONTROL),
-    (CONTROL, "plain, identity init"),
-    (CONTROL, "residual, γ = 0"),
+    ("plain, identity init", CONTROL),
+    ("residual, γ = 0", CONTROL),
     ("plain, identity init", "residual, γ = 0"),
 )
 
