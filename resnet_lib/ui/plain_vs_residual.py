@@ -99,12 +99,15 @@ def draw_converged(runs: dict[str, dict[int, dict[str, list[float]]]], title: st
     for ax, kind, shades in zip(panels, ("plain", "ResNet"), ("Oranges", "Blues"), strict=True):
         names = sorted((n for n in runs if n.startswith(kind)), key=lambda n: int(n.split("-")[1]))
         for rank, name in enumerate(names):
-            color = plt.get_cmap(shades)(0.45 + 0.5 * rank / max(1, len(names) - 1))
-            for key, style, width, what in (("train_error", "--", 1.4, "train"), ("test_error", "-", 2.6, "test")):
+            color = plt.get_cmap(shades)(0.6 + 0.35 * rank / max(1, len(names) - 1))  # the palest still shows
+            # training lines (thin, dashed, hollow markers) on top: where a net's two errors meet, both stay visible
+            for key, style, width, what, face, z in (("train_error", "--", 1.6, "train", "white", 3),
+                                                     ("test_error", "-", 2.6, "test", color, 2)):
                 per_seed = [r[key] for r in runs[name].values()]
                 mean = [sum(v) / len(v) for v in zip(*per_seed, strict=True)]
-                ax.plot(range(1, len(mean) + 1), mean, linestyle=style, linewidth=width, color=color,
-                        marker=DEPTH_MARKERS[rank % len(DEPTH_MARKERS)], markersize=5, label=f"{name} {what}")
+                ax.plot(range(1, len(mean) + 1), mean, linestyle=style, linewidth=width, color=color, zorder=z,
+                        marker=DEPTH_MARKERS[rank % len(DEPTH_MARKERS)], markersize=6, markerfacecolor=face,
+                        label=f"{name} {what}")
         ax.set_title("plain nets" if kind == "plain" else "residual nets", fontsize=13)
         ax.set_xlabel("epoch (pass over the training images)", fontsize=12)
         ax.grid(alpha=0.3)
