@@ -167,6 +167,12 @@ def test_lesson05_degradation_text_matches_the_seed_by_seed_verdicts():
     stored = r"whole net with the statistics stored during training: loss ([\d.]+)"
     stale = [float(v) for v in re.findall(stored, lesson05)]
     assert len(stale) == 2 and min(stale) > 2.303
+    # "delete block 1 ... rises by orders of magnitude; delete any other block and it rises too"
+    plain = re.findall(r"^plain\+BN +seed \d: loss ([\d.]+) whole; with one block deleted: median ([\d.]+), worst "
+                       r"([\d.e+]+) \(block (\d+)\), lower by more than 0\.01 for (\d+) of 50 blocks", lesson05, re.M)
+    assert len(plain) == 2
+    for whole, median, worst, block, lower in plain:
+        assert block == "1" and float(worst) > 10 * float(whole) and float(median) > float(whole) and lower == "0"
 
 
 def test_lesson03_input_size_runs_made_in_advance_are_what_the_text_says():
