@@ -186,10 +186,11 @@ EXERCISES: list[Exercise] = [
         "epochs? Answer (the list epoch_ends returned, True or False).",
         _check_most_epochs,
         "count the epochs with e.after < e.before in your list, and compare with half the number of epochs",
-        "The mechanism does not depend on the seed: one plain SGD step on 16 images, at the learning rate chosen "
+        "What the mechanism predicts for any seed: one plain SGD step on 16 images, at the learning rate chosen "
         "for 256, is a long step in a noisy direction, taken right before the test. The seed decides which 16 "
-        "images form the short batch and so where the step goes; in a single epoch it may even help. Your list "
-        "says how often it hurt on this seed; one seed (or one epoch) is never enough to call it.",
+        "images form the short batch and so where the step goes; in a single epoch it may even help. If it hurt in "
+        "most epochs on seed 1 as on seed 0, that fits the mechanism; if not, the seed mattered more than it "
+        "predicts. Two seeds, three to five epochs each, are a check, not a proof.",
     ),
     Exercise(
         "04.7",
