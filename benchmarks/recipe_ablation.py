@@ -36,14 +36,15 @@ def main(argv: list[str] | None = None) -> int:
     preset = replace(PRESETS[args.preset], batch_size=args.batch_size, epochs=args.epochs)
     data = load_fashion_mnist(args.data).subset(args.train_images, args.test_images)
     arms = one_switch_recipes(Recipe.from_settings(preset), Recipe.from_settings(preset, improved=True))
+    width = lesson04_plan(args.preset).train_width
     load_before = os.getloadavg()[0]
     start = time.perf_counter()
-    results = run_arms(lambda: resnet18(width=lesson04_plan(args.preset).train_width), data, arms, tuple(args.seeds))
+    results = run_arms(lambda: resnet18(width=width), data, arms, tuple(args.seeds))
     info = run_label("benchmarks.recipe_ablation", sys.argv[1:] if argv is None else argv, args.label, load_before,
                      start)
     info["budget"] = {"train_images": len(data.train_labels), "test_images": len(data.test_labels),
                       "epochs": args.epochs, "batch_size": args.batch_size, "seeds": args.seeds,
-                      "width": lesson04_plan(args.preset).train_width, "image_size": preset.image_size}
+                      "width": width, "image_size": preset.image_size}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     save_ablation(args.out, results, info)
     print(table(results))
