@@ -241,13 +241,28 @@ class ConvergedRuns:
     epochs: int
     took: str
 
-    def final(self, what: str) -> dict[str, dict[int, float]]:
-        """``{run name: {seed: error after the last epoch}}``; ``what`` is "training" or "test"."""
+    @staticmethod
+    def _key(what: str) -> str:
         key = {"training": "train_error", "test": "test_error"}.get(what)
         if key is None:
             raise ValueError(f"what={what!r}: ask for the 'training' or the 'test' error")
+        return key
+
+    def final(self, what: str) -> dict[str, dict[int, float]]:
+        """``{run name: {seed: error after the last epoch}}``; ``what`` is "training" or "test"."""
+        key = self._key(what)
         return {name: {seed: numbers[key][-1] for seed, numbers in by_seed.items()}
                 for name, by_seed in self.runs.items()}
+
+    def mean_curve(self, name: str, what: str) -> list[float]:
+        """Net ``name``'s training or test error after every epoch, the mean over its seeds."""
+        return mean_over_seeds(self.runs[name], self._key(what))
+
+
+def mean_over_seeds(by_seed: dict[int, dict[str, list[float]]], key: str) -> list[float]:
+    """One curve of a net trained to the end (``key``: "train_error" or "test_error"), epoch by epoch, the mean
+    over the seeds."""
+    return [sum(v) / len(v) for v in zip(*(numbers[key] for numbers in by_seed.values()), strict=True)]
 
 
 def converged_runs(path: str | Path = CONVERGED_RECORD) -> ConvergedRuns:

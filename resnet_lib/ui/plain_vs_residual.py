@@ -10,7 +10,7 @@ import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from ..lessons.plain_vs_residual import Curve, Curves, Run, smooth
+from ..lessons.plain_vs_residual import Curve, Curves, Run, mean_over_seeds, smooth
 from .style import COLORS
 from .widget_output import Explorer
 
@@ -103,8 +103,7 @@ def draw_converged(runs: dict[str, dict[int, dict[str, list[float]]]], title: st
             # training lines (thin, dashed, hollow markers) on top: where a net's two errors meet, both stay visible
             for key, style, width, what, face, z in (("train_error", "--", 1.6, "train", "white", 3),
                                                      ("test_error", "-", 2.6, "test", color, 2)):
-                per_seed = [r[key] for r in runs[name].values()]
-                mean = [sum(v) / len(v) for v in zip(*per_seed, strict=True)]
+                mean = mean_over_seeds(runs[name], key)
                 ax.plot(range(1, len(mean) + 1), mean, linestyle=style, linewidth=width, color=color, zorder=z,
                         marker=DEPTH_MARKERS[rank % len(DEPTH_MARKERS)], markersize=6, markerfacecolor=face,
                         label=f"{name} {what}")
