@@ -49,6 +49,15 @@ def test_grad_norms_leave_the_model_untouched():
     assert next(model.parameters()).dtype == torch.float32 and next(model.parameters()).grad is None
 
 
+@pytest.mark.parametrize("name", list(VARIANTS))
+def test_profile_at_init_is_grad_norms_of_the_same_fresh_net(name):
+    """profile_at_init measures its own new net, without grad_norms' copy; the norms are the same to the last bit."""
+    x, y = _random_batch()
+    torch.manual_seed(3)
+    fresh = DeepMLP(40, width=8, in_features=x[0].numel(), **VARIANTS[name])
+    assert torch.equal(profile_at_init(40, x, y, seed=3, width=8, **VARIANTS[name]), grad_norms(fresh, x, y))
+
+
 def test_zero_init_residual_makes_every_block_the_identity():
     torch.manual_seed(0)
     x, _ = _random_batch(8)
