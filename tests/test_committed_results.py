@@ -157,7 +157,8 @@ def test_lesson05_degradation_text_matches_the_seed_by_seed_verdicts():
                      r"each difference is larger than the spread", lesson05)
     # "ends close to it: a difference of about a hundredth ... On three seeds the rule does not tell the two apart"
     assert re.search(r"residual\+BN, γ=0 at 50 blocks ended with a lower loss than at 3 blocks on all 3 seeds "
-                     r"\((-0\.0\d\d, ){2}-0\.0\d\d\); the spread between seeds \([\d.]+\) is at least as large", lesson05)
+                     r"\((-0\.0\d\d, ){2}-0\.0\d\d\); the spread between seeds \([\d.]+\) is at least as large",
+                     lesson05)
     # the live run is seed 0 of the runs made in advance, step for step ("seed 0 is the run above")
     line = re.search(r"^seed 0: (.*)$", lesson05, re.M).group(1)
     live = {(name, int(depth)): float(value)
@@ -166,7 +167,8 @@ def test_lesson05_degradation_text_matches_the_seed_by_seed_verdicts():
     ends = controlled_runs().final_losses()
     assert len(live) == 4 and all(round(ends[name][depth][0], 3) == value for (name, depth), value in live.items())
     # the lesion: "scored with the statistics it stored, the same whole plain net does worse than guessing"
-    stale = [float(v) for v in re.findall(r"whole net with the statistics stored during training: loss ([\d.]+)", lesson05)]
+    stored = r"whole net with the statistics stored during training: loss ([\d.]+)"
+    stale = [float(v) for v in re.findall(stored, lesson05)]
     assert len(stale) == 1 and stale[0] > 2.303
     # "delete block 1 ... rises by orders of magnitude; delete any other block and it rises too"
     plain = re.findall(r"^plain\+BN +loss ([\d.]+) whole; with one block deleted: median ([\d.]+), worst "
@@ -175,7 +177,8 @@ def test_lesson05_degradation_text_matches_the_seed_by_seed_verdicts():
     for whole, median, worst, block, lower in plain:
         assert block == "1" and float(worst) > 10 * float(whole) and float(median) > float(whole) and lower == "0"
     # "the residual net with γ = 1 loses little whichever block goes (its worst deletion adds about a tenth)"
-    whole, worst = map(float, re.search(r"^residual\+BN +loss ([\d.]+) whole;.*worst ([\d.]+)", lesson05, re.M).groups())
+    residual = re.search(r"^residual\+BN +loss ([\d.]+) whole;.*worst ([\d.]+)", lesson05, re.M)
+    whole, worst = map(float, residual.groups())
     assert 0.05 < worst - whole < 0.2
 
 
