@@ -26,25 +26,26 @@ SHALLOW = [2.3] * 20 + [0.45] * 10
 DEEP_WORSE = [2.3] * 20 + [0.70] * 10  # ends 0.25 above
 DEEP_LEVEL = [2.3] * 20 + [0.50] * 10  # ends 0.05 above
 
+def data_batch(n: int = 128) -> tuple[torch.Tensor, torch.Tensor]:
+    """A learner's batch: uniform inputs in [0, 1) (not centred), random labels."""
+    g = torch.Generator().manual_seed(11)
+    return torch.rand(n, 784, generator=g), torch.randint(0, 10, (n,), generator=g)
+
+
+X, Y = data_batch()
 RIGHT = {
     "05.1": 128,  # a factor's length averages over more units: the log-drift per factor shrinks with the width
-    "05.2": 8,  # BN normalises with batch statistics: the smaller the batch, the faster the explosion
+    "05.2": (8, X, Y),  # BN normalises with batch statistics: the smaller the batch, the faster the explosion
     "05.3": 0.15,  # residual chain: the length grows roughly like exp(500 s^2): 6e4 at 0.15, 6e7 at 0.2
-    "05.5": [0.01, 0.03],  # small γ stays close to the flat γ = 0 profile; γ = 0.3 and 1 grow past 2
+    "05.5": ([0.01, 0.03], X, Y),  # small γ stays close to the flat γ = 0 profile; γ = 0.3 and 1 grow past 2
     "05.6": (PLAIN, RESIDUAL, 3, 1),
     "05.7": (SHALLOW, DEEP_WORSE, True),
 }
 DEEPEST = 440  # the ratio grows about 1.2x a block: past float32's 3.4e38 between 440 and 460 blocks
-WRONG = {"05.1": [8, 32, 64], "05.2": [32, 128], "05.3": [0.05, 0.1, 0.2, 0.5],
-         "05.5": [[0.01], [0.01, 0.03, 0.3], GAMMAS],
+WRONG = {"05.1": [8, 32, 64], "05.2": [(32, X, Y), (128, X, Y)], "05.3": [0.05, 0.1, 0.2, 0.5],
+         "05.5": [([0.01], X, Y), ([0.01, 0.03, 0.3], X, Y), (GAMMAS, X, Y)],
          "05.6": [(PLAIN, RESIDUAL, 1, 3), (PLAIN, RESIDUAL, 4, 1), (PLAIN, RESIDUAL, 3, 0)],
          "05.7": [(SHALLOW, DEEP_WORSE, False), (SHALLOW, DEEP_LEVEL, True)]}
-
-
-def data_batch(n: int = 128) -> tuple[torch.Tensor, torch.Tensor]:
-    """A batch unlike the checker's: shifted, scaled inputs and other labels (the answers must not depend on it)."""
-    g = torch.Generator().manual_seed(11)
-    return torch.rand(n, 784, generator=g), torch.randint(0, 10, (n,), generator=g)
 
 
 @pytest.mark.slow
@@ -65,13 +66,24 @@ def test_the_batch_and_gamma_answers_hold_on_another_batch():
     x, y = data_batch()
     ratios = [first_last_ratio(profile_at_init(100, x[:b], y[:b], **VARIANTS["plain+BN"])) for b in (8, 32, 128)]
     assert ratios == sorted(ratios, reverse=True)
-    assert [g for g in GAMMAS if gamma_ratio(g, x, y) < 2] == RIGHT["05.5"]
+    assert [g for g in GAMMAS if gamma_ratio(g, x, y) < 2] == RIGHT["05.5"][0]
     assert gamma_ratio(0.0, x, y) == pytest.approx(1.0)
+
+
+def test_05_2_and_05_5_are_judged_on_the_learners_own_batch(capsys):
+    """The checker measures on the images given with the answer: a bare number, or too few images for b = 128,
+    is answered with what to give, not judged against a batch of the checker's own."""
+    assert check_exercise("05.2", 8) is False
+    assert check_exercise("05.2", (8, X[:64], Y[:64])) is False
+    assert check_exercise("05.5", [0.01, 0.03]) is False
+    out = "".join(capsys.readouterr())
+    assert "(the batch size, x, y)" in out and "at least 128" in out and "(the list of γ, x_probe, y_probe)" in out
+    assert "Hint" not in out
 
 
 def test_05_4_is_judged_on_the_learners_own_batch(judge):
     x, y = data_batch()
-    assert deepest_finite(x, y) == DEEPEST  # measured once; the checker reuses it for the same batch
+    assert deepest_finite(x, y) == DEEPEST
     assert all_grads_finite(DEEPEST + 20, x, y) is False
     judge("05.4", (DEEPEST, x, y), [(420, x, y), (460, x, y)])
 
@@ -112,8 +124,8 @@ def test_an_answer_that_is_not_one_of_the_choices_says_so_without_a_hint(capsys)
 
 def test_a_scale_or_gamma_that_was_not_tried_is_a_type_problem(capsys):
     assert check_exercise("05.3", 0.25) is False
-    assert check_exercise("05.5", [0.1]) is False
-    assert check_exercise("05.5", 0.03) is False
+    assert check_exercise("05.5", ([0.1], X, Y)) is False
+    assert check_exercise("05.5", (0.03, X, Y)) is False
     out = capsys.readouterr().err
     assert str(BRANCH_SCALES) in out and str(GAMMAS) in out and "a list of the γ values" in out
 
@@ -121,7 +133,7 @@ def test_a_scale_or_gamma_that_was_not_tried_is_a_type_problem(capsys):
 @pytest.mark.slow  # computes 05.1's four 1000-factor chains
 def test_natural_types_are_accepted():
     assert check_exercise("05.1", 128.0)
-    assert check_exercise("05.5", (0.03, 0.01))
+    assert check_exercise("05.5", ((0.03, 0.01), X, Y))
 
 
 def test_the_starter_answer_prints_no_hint(capsys):

@@ -1,11 +1,11 @@
-"""Exercises for lesson 05: predict what a gradient does, then let a fresh measurement judge. 05.4 re-measures on
-the learner's own batch; 05.6 (the lesion experiment on another seed) and 05.7 (a wider plain net) read the
-learner's own measurements."""
+"""Exercises for lesson 05: predict what a gradient does, then let a fresh measurement judge. 05.2, 05.4 and 05.5
+re-measure on the learner's own batch; 05.6 (the lesion experiment on another seed) and 05.7 (a wider plain net)
+read the learner's own measurements."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cache
 from typing import Any, cast
@@ -36,9 +36,27 @@ def _one_thread() -> Iterator[None]:
         torch.set_num_threads(threads)
 
 
-def _random_batch(n: int = 64) -> tuple[torch.Tensor, torch.Tensor]:
-    g = torch.Generator().manual_seed(5)
-    return torch.randn(n, 784, generator=g), torch.randint(0, 10, (n,), generator=g)
+_MEASURED: dict[tuple[str, bytes, bytes], Any] = {}  # a learner who tries again waits only once per batch
+
+
+def _on_batch(answer: Any, names: str, what: str) -> tuple[Any, torch.Tensor, torch.Tensor]:
+    """``answer`` as ``(value, x, y)``: the learner's value and the batch they measured it on (``names``)."""
+    if isinstance(answer, str) or not isinstance(answer, tuple | list) or len(answer) != 3:
+        raise AnswerTypeError(f"answer with ({what}, {names}): the checker repeats your measurement on your batch")
+    value, x, y = answer
+    if not (isinstance(x, torch.Tensor) and isinstance(y, torch.Tensor) and len(x) == len(y) >= 2):
+        raise AnswerTypeError(f"give the batch you measured on as {names} (two tensors, as many images as labels)")
+    return value, x.detach().cpu().flatten(1).float(), y.detach().cpu()
+
+
+def _measured(name: str, measure: Callable[[torch.Tensor, torch.Tensor], Any], x: torch.Tensor,
+              y: torch.Tensor) -> Any:
+    """``measure(x, y)``, once per exercise and batch."""
+    key = (name, x.numpy().tobytes(), y.numpy().tobytes())
+    if key not in _MEASURED:
+        with _one_thread():
+            _MEASURED[key] = measure(x, y)
+    return _MEASURED[key]
 
 
 def _one_of(answer: Any, allowed: tuple[float, ...]) -> float:
@@ -55,14 +73,21 @@ def _width_closest_to_one() -> int:
     return min(CHAIN_WIDTHS, key=lambda w: abs(math.log(lengths[w])) if lengths[w] > 0 else math.inf)
 
 
-@cache
-def _fastest_exploding_batch(depth: int = 100) -> int:
-    """The batch size in BATCH_SIZES with the largest first/last ratio of a plain+BN net at initialisation."""
-    x, y = _random_batch(max(BATCH_SIZES))
-    with _one_thread():
-        ratios = {b: first_last_ratio(profile_at_init(depth, x[:b], y[:b], **VARIANTS["plain+BN"]))
-                  for b in BATCH_SIZES}
+def fastest_exploding_batch(x: torch.Tensor, y: torch.Tensor, depth: int = 100) -> int:
+    """The batch size b in BATCH_SIZES whose first b images of ``(x, y)`` give a ``depth``-block plain+BN net at
+    initialisation the largest first/last ratio."""
+    ratios = {b: first_last_ratio(profile_at_init(depth, x[:b], y[:b], **VARIANTS["plain+BN"]))
+              for b in BATCH_SIZES}
     return max(ratios, key=lambda b: ratios[b])
+
+
+def _check_fastest_batch(answer: Any) -> bool:
+    """05.2: ``(b, x, y)``: the checker repeats the measurement on the first b of the learner's images."""
+    b, x, y = _on_batch(answer, "x, y", "the batch size")
+    if len(x) < max(BATCH_SIZES):
+        raise AnswerTypeError(f"give the images you took the batches from: at least {max(BATCH_SIZES)} (x, y), "
+                              f"got {len(x)}")
+    return _one_of(b, BATCH_SIZES) == _measured("05.2", fastest_exploding_batch, x, y)
 
 
 def gamma_ratio(gamma: float, x: torch.Tensor, y: torch.Tensor, depth: int = 200) -> float:
@@ -76,16 +101,17 @@ def gamma_ratio(gamma: float, x: torch.Tensor, y: torch.Tensor, depth: int = 200
     return first_last_ratio(grad_norms(net, x, y))
 
 
-@cache
-def _gammas_below(limit: float = 2.0) -> frozenset[float]:
-    with _one_thread():
-        return frozenset(g for g in GAMMAS if gamma_ratio(g, *_random_batch()) < limit)
+def gammas_below(x: torch.Tensor, y: torch.Tensor, limit: float = 2.0) -> frozenset[float]:
+    """The γ of GAMMAS whose :func:`gamma_ratio` on ``(x, y)`` stays below ``limit``."""
+    return frozenset(g for g in GAMMAS if gamma_ratio(g, x, y) < limit)
 
 
 def _check_gammas(answer: Any) -> bool:
-    if isinstance(answer, str) or not hasattr(answer, "__iter__"):
-        raise AnswerTypeError(f"answer with a list of the γ values tried, such as [0.3, 1.0] (got {answer!r})")
-    return {_one_of(a, GAMMAS) for a in answer} == _gammas_below()
+    """05.5: ``(list of γ, x, y)``: the checker repeats the measurement on the learner's batch."""
+    gammas, x, y = _on_batch(answer, "x_probe, y_probe", "the list of γ")
+    if isinstance(gammas, str) or not hasattr(gammas, "__iter__"):
+        raise AnswerTypeError(f"answer with a list of the γ values tried, such as [0.3, 1.0] (got {gammas!r})")
+    return {_one_of(g, GAMMAS) for g in gammas} == _measured("05.5", gammas_below, x, y)
 
 
 @cache
@@ -104,20 +130,9 @@ def all_grads_finite(depth: int, x: torch.Tensor, y: torch.Tensor) -> bool:
     return all(g is not None and bool(torch.isfinite(g).all()) for g in grads)
 
 
-_DEEPEST: dict[tuple[bytes, bytes], int] = {}  # a learner who tries again waits only once per batch
-
-
 def deepest_finite(x: torch.Tensor, y: torch.Tensor) -> int:
     """The deepest of OVERFLOW_DEPTHS whose plain+BN net has all weight gradients finite on ``(x, y)``."""
-    key = (x.detach().cpu().numpy().tobytes(), y.detach().cpu().numpy().tobytes())
-    if key not in _DEEPEST:
-        _DEEPEST[key] = _deepest_finite_on(x, y)
-    return _DEEPEST[key]
-
-
-def _deepest_finite_on(x: torch.Tensor, y: torch.Tensor) -> int:
-    with _one_thread():
-        finite = [d for d in OVERFLOW_DEPTHS if all_grads_finite(d, x, y)]
+    finite = [d for d in OVERFLOW_DEPTHS if all_grads_finite(d, x, y)]
     if not finite:
         raise ValueError(f"no depth of {OVERFLOW_DEPTHS} has finite gradients on this batch")
     return max(finite)
@@ -125,13 +140,8 @@ def _deepest_finite_on(x: torch.Tensor, y: torch.Tensor) -> int:
 
 def _check_deepest_finite(answer: Any) -> bool:
     """05.4: ``(depth, x, y)``: the checker repeats the measurement on the learner's batch."""
-    if isinstance(answer, str) or not isinstance(answer, tuple | list) or len(answer) != 3:
-        raise AnswerTypeError("answer with (the depth, x_probe, y_probe): the depth and the batch you measured on")
-    depth, x, y = answer
-    if not (isinstance(x, torch.Tensor) and isinstance(y, torch.Tensor) and len(x) == len(y) >= 2):
-        raise AnswerTypeError("give the batch you measured on as x_probe, y_probe "
-                              "(two tensors, as many images as labels)")
-    return _one_of(depth, OVERFLOW_DEPTHS) == deepest_finite(x.flatten(1).float(), y)
+    depth, x, y = _on_batch(answer, "x_probe, y_probe", "the depth")
+    return _one_of(depth, OVERFLOW_DEPTHS) == _measured("05.4", deepest_finite, x, y)
 
 
 def _lesion(measured: Any) -> tuple[float, list[float]]:
@@ -208,8 +218,9 @@ EXERCISES: list[Exercise] = [
         "05.2",
         "A plain+BN net, 100 blocks deep, at initialisation: measure its first/last ratio on the first b training "
         "images, profile_at_init(100, x[:b], y[:b], **VARIANTS['plain+BN']), for b = 8, 32 and 128. Which batch "
-        "size makes the gradient explode fastest? (a whole number)",
-        lambda a: _one_of(a, BATCH_SIZES) == _fastest_exploding_batch(),
+        "size makes the gradient explode fastest? Answer (the batch size, x, y): the checker repeats your "
+        "measurement on your images.",
+        _check_fastest_batch,
         "compute first_last_ratio of each profile and compare the three. In training mode a BN layer normalises "
         "with the statistics of the batch it sees.",
         "The smallest batch. In training mode BN divides by the batch's own standard deviation, so its backward "
@@ -248,7 +259,8 @@ EXERCISES: list[Exercise] = [
         "05.5",
         "γ = 0 makes a residual+BN net exactly flat at initialisation. Set every branch's BN scale to γ instead, for "
         "γ = 0.01, 0.03, 0.3 and 1.0, in a 200-block net built after torch.manual_seed(0), and measure its "
-        "first/last ratio on the probe batch. Which γ keep the ratio below 2? (a list of numbers)",
+        "first/last ratio on the probe batch. Which γ keep the ratio below 2? Answer (a list of numbers, x_probe, "
+        "y_probe): the checker repeats your measurement on your batch.",
         _check_gammas,
         "build net = DeepMLP(200, **VARIANTS['residual+BN']), set torch.nn.init.constant_(block.bn.weight, γ) in "
         "every block of net.blocks, then first_last_ratio(grad_norms(net, x_probe, y_probe)); repeat for each γ.",
