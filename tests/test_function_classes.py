@@ -11,6 +11,7 @@ import pytest  # noqa: E402
 import torch  # noqa: E402
 
 from resnet_lib.lessons import function_classes as fc  # noqa: E402
+from resnet_lib.presets import get_preset  # noqa: E402
 from resnet_lib.training import short_run  # noqa: E402
 from resnet_lib.ui.function_classes import (  # noqa: E402
     FunctionClassExplorer,
@@ -192,7 +193,7 @@ def test_insertion_plot_draws_every_variant_and_seed_and_the_identity_starts_min
     losses = {variant: [[1.0, 0.5 + k / 10], [1.0, 0.4 + k / 10]] for k, variant in enumerate(fc.VARIANTS)}
     fig = plot_insertion_runs(fc.InsertionRuns([0, 5], (1, 2), losses), before=1.0)
     top, bottom = fig.axes[:2]
-    assert len(top.get_lines()) == 2 * len(fc.VARIANTS) + 1 and top.get_yscale() == "log"
+    assert len(top.get_lines()) == 2 * len(fc.VARIANTS) + 1 + 2 and top.get_yscale() == "log"  # + the seeds' key
     assert list(top.get_lines()[1].get_ydata()) == [1.0, 0.4]  # the control, seed 2
     differences = [list(line.get_ydata()) for line in bottom.get_lines()[:-1]]  # the last line marks 0
     control = losses[fc.CONTROL]
@@ -204,3 +205,61 @@ def test_insertion_plot_draws_every_variant_and_seed_and_the_identity_starts_min
         plot_insertion_runs(fc.InsertionRuns([0], (1,), {"deep": [[1.0]]}), before=1.0)
     with pytest.raises(ValueError, match="the control"):  # nothing to subtract
         plot_insertion_runs(fc.InsertionRuns([0], (1,), {"residual, γ = 0": [[1.0]]}), before=1.0)
+
+
+def test_insertion_plot_tells_the_seeds_of_one_variant_apart_without_colour():
+    losses = {variant: [[1.0, 0.5 + k / 10], [1.0, 0.4 + k / 10]] for k, variant in enumerate(fc.VARIANTS)}
+    fig = plot_insertion_runs(fc.InsertionRuns([0, 5], (1, 2), losses), before=1.0)
+    top = fig.axes[0]
+    seed1, seed2 = top.get_lines()[:2]  # the control's two seeds
+    assert seed1.get_color() == seed2.get_color() and seed1.get_marker() == seed2.get_marker()
+    assert seed1.get_markerfacecolor() != seed2.get_markerfacecolor() == "white"  # filled, then open
+    labels = [t.get_text() for t in top.get_legend().get_texts()]
+    assert "seed 1: filled markers" in labels and "seed 2: open markers" in labels
+    texts = [t for ax in fig.axes for t in (ax.title, ax.xaxis.label, ax.yaxis.label, *ax.get_legend().get_texts(),
+                                            *ax.get_xticklabels(), *ax.get_yticklabels()) if t.get_text()]
+    assert min(t.get_fontsize() for t in texts) >= 12
+
+
+def _made_up_runs() -> fc.InsertionRuns:
+    """Four variants, two seeds, three points each: the damaged start far above, the rest close to the control."""
+    losses = {fc.CONTROL: [[0.5, 0.45, 0.44], [0.5, 0.47, 0.46]],
+              "plain, default init": [[2.0, 1.0, 0.9], [2.2, 1.1, 0.95]],
+              "plain, identity init": [[0.5, 0.46, 0.45], [0.5, 0.46, 0.47]],
+              "residual, γ = 0": [[0.5, 0.44, 0.45], [0.5, 0.48, 0.46]]}
+    return fc.InsertionRuns([0, 8, 16], (1, 2), losses)
+
+
+def test_compare_runs_judges_every_pair_by_the_late_means_it_prints():
+    runs = _made_up_runs()
+    verdicts = fc.compare_runs(runs)
+    assert verdicts.late == {v: runs.late_mean(v, digits=3) for v in fc.VARIANTS}
+    assert list(verdicts.comparisons) == list(fc.COMPARISONS)
+    assert verdicts.verdict("plain, default init", fc.CONTROL) == "higher"
+    assert verdicts.verdict(fc.CONTROL, "plain, default init") == "lower"  # not in COMPARISONS: worked out
+    assert verdicts.verdict("residual, γ = 0", fc.CONTROL) == "not told apart"
+    # identity init minus the control after the start: +0.01, +0.01, -0.01, +0.01
+    above, points, largest = verdicts.above_control["plain, identity init"]
+    assert (above, points) == (3, 4) and largest == pytest.approx(0.01)
+    text = str(verdicts)
+    assert "no layer inserted         seed 1: 0.445  seed 2: 0.465" in text.splitlines()
+    assert "'plain, default init' ended with a higher loss than 'no layer inserted' on both seeds" in text
+    assert "plain, identity init minus the control: above 0 at 3 of 4 points after the start" in text
+
+
+def test_compare_runs_compares_only_the_variants_that_were_run():
+    runs = _made_up_runs()
+    two = fc.InsertionRuns(runs.steps, runs.seeds, {v: runs.losses[v] for v in (fc.CONTROL, "residual, γ = 0")})
+    verdicts = fc.compare_runs(two)
+    assert list(verdicts.comparisons) == [("residual, γ = 0", fc.CONTROL)]
+    assert list(verdicts.above_control) == ["residual, γ = 0"]
+    assert fc.compare_runs(fc.InsertionRuns(runs.steps, runs.seeds, {"residual, γ = 0": runs.losses["residual, γ = 0"]}
+                                            )).above_control == {}  # no control: nothing to subtract
+
+
+def test_the_lessons_images_and_passes_follow_the_settings():
+    smoke = get_preset("smoke")
+    images, labels = fc.training_images(smoke)
+    assert len(images) == len(labels) == smoke.train_limit and images.shape[1:] == (28, 28)
+    assert fc.passes_before_growing(smoke) == smoke.epochs
+    assert fc.WAYS_TO_GROW == tuple(v for v in fc.VARIANTS if v != fc.CONTROL) and len(fc.WAYS_TO_GROW) == 3

@@ -15,6 +15,7 @@ from ..lessons.function_classes import (
     breakpoints,
     contains,
     error_curves,
+    in_a_word,
     insert_layer,
     small_cnn,
 )
@@ -86,10 +87,7 @@ VERDICTS = ("higher", "lower", "not told apart")
 def seed_verdict(a: dict[int, float], b: dict[int, float]) -> str:
     """Section 3's rule on two ``{seed: value}`` results: ``a`` "higher" or "lower" than ``b`` (on every seed by
     more than the spread between seeds), or "not told apart"."""
-    comparison = compare_seeds(a, b)
-    if not comparison.decided:
-        return "not told apart"
-    return "higher" if all(d > 0 for d in comparison.differences.values()) else "lower"
+    return in_a_word(compare_seeds(a, b))
 
 
 def _by_seed(values: Any) -> dict[int, float]:
@@ -189,14 +187,15 @@ EXERCISES: list[Exercise] = [
         "01.6",
         "Train the residual layer and the net with nothing inserted again with seeds 3 and 4: runs2 = "
         "insertion_runs(net, X, y, seeds=(3, 4), variants=('no layer inserted', 'residual, γ = 0')); "
-        "take late = {name: runs2.late_mean(name, digits=3) for name in runs2.losses} and apply section 3's rule "
-        "to the residual layer against the control: compare_seeds(a, b) (from resnet_lib.lessons.seeds) has "
-        ".decided and .differences, a - b on each seed. Answer (late, verdict), verdict one of 'higher', 'lower', "
+        "judge them as section 3 did, verdicts = compare_runs(runs2): verdicts.late holds each run's mean loss over "
+        "its second half, by seed, and verdicts.verdict(a, b) applies the rule to a against b. Answer "
+        "(late, verdict) for the residual layer against the control, verdict one of 'higher', 'lower', "
         "'not told apart'.",
         _new_seeds_answer,
-        "compare_seeds(late['residual, γ = 0'], late['no layer inserted']) compares the residual layer "
-        "with the control; .decided says whether every seed's difference is larger than the spread, and the "
-        "sign of .differences which way. If it is not decided, the verdict is 'not told apart'.",
+        "verdicts.verdict('residual, γ = 0', 'no layer inserted') compares the residual layer with the control: "
+        "'higher' or 'lower' only if every seed's difference is larger than the spread between seeds, else "
+        "'not told apart'. Check it against verdicts.late: which way does each seed's difference go, and how far "
+        "apart are one net's two seeds?",
         explanation="Both nets start from exactly the same function (the γ = 0 layer adds nothing at step 0) and see "
         "the same batches; they part only as the new layer's weights start to move, so any difference between them is "
         "small next to how much one net's loss moves from one seed to another. Compare your verdict with section 3's "

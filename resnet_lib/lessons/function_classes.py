@@ -22,8 +22,10 @@ from torch.nn import functional as F
 
 from ..blocks import Residual
 from ..checks import check_positive
-from ..data import prepare
+from ..data import load_sample, prepare
+from ..presets import Preset, active_preset
 from ..training import short_run
+from .seeds import SeedComparison, compare_seeds
 
 FAMILIES = {True: "nested", False: "non-nested"}
 GRID_POINTS = 4000
@@ -163,6 +165,20 @@ VARIANTS: dict[str, Callable[[int], nn.Module] | None] = {
     "residual, γ = 0": zero_init_residual,
 }
 IDENTITY_STARTS = ("plain, identity init", "residual, γ = 0")  # the grown nets that start as the trained net
+WAYS_TO_GROW = tuple(variant for variant in VARIANTS if variant != CONTROL)  # the three ways to add a layer
+
+
+def training_images(settings: Preset | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """``(images, labels)``: the Fashion-MNIST training images that come with the course, as many as ``settings``
+    (those for this computer by default) train on."""
+    settings = active_preset() if settings is None else settings
+    data = load_sample().subset(train=settings.train_limit)
+    return data.train_images, data.train_labels
+
+
+def passes_before_growing(settings: Preset | None = None) -> int:
+    """How many passes (epochs) over :func:`training_images` the small CNN trains before it is grown."""
+    return (active_preset() if settings is None else settings).epochs
 
 
 def grow(net: nn.Sequential, variant: str, channels: int = CHANNELS) -> nn.Sequential:
@@ -254,6 +270,56 @@ def insertion_runs(net: nn.Sequential, images: torch.Tensor, labels: torch.Tenso
             short_run(grown, images, labels, total, batch_size=BATCH_SIZE, lr=0.05, seed=seed, on_step=probe_run)
             losses[variant].append(probe_run.losses)
     return InsertionRuns(steps, tuple(seeds), losses)
+
+
+def in_a_word(comparison: SeedComparison) -> str:
+    """A seed-by-seed comparison of a against b in a word: "higher" or "lower" (on every seed, by more than the
+    spread between seeds), or "not told apart"."""
+    if not comparison.decided:
+        return "not told apart"
+    return "higher" if all(d > 0 for d in comparison.differences.values()) else "lower"
+
+
+@dataclass(frozen=True)
+class RunComparison:
+    """Section 3's verdicts on :class:`InsertionRuns`: each run's mean loss over its second half (``late``, rounded to
+    the 3 decimals printed), the rule of :func:`~resnet_lib.lessons.seeds.compare_seeds` on each pair of
+    ``comparisons``, and, for each identity start, how its loss minus the control's falls over the steps after the
+    start (``above_control``: points above 0, points, largest difference)."""
+
+    late: dict[str, dict[int, float]]
+    comparisons: dict[tuple[str, str], SeedComparison]
+    above_control: dict[str, tuple[int, int, float]]
+
+    def verdict(self, a: str, b: str) -> str:
+        """``a`` against ``b`` in a word: "higher" or "lower" (on every seed, by more than the spread between seeds),
+        or "not told apart"."""
+        return in_a_word(self.comparisons.get((a, b)) or compare_seeds(self.late[a], self.late[b]))
+
+    def __str__(self) -> str:
+        width = max(24, max(map(len, self.late)) + 2)
+        lines = [f"{variant:<{width}}" + "".join(f"  seed {s}: {v:.3f}" for s, v in by_seed.items())
+                 for variant, by_seed in self.late.items()]
+        lines += [v.describe(f"'{a}'", f"'{b}'", "ended with a higher loss", "ended with a lower loss")
+                  for (a, b), v in self.comparisons.items()]
+        lines += [f"{variant} minus the control: above 0 at {above} of {points} points after the start, "
+                  f"largest difference {largest:+.3f}"
+                  for variant, (above, points, largest) in self.above_control.items()]
+        return "\n".join(lines)
+
+
+def compare_runs(runs: InsertionRuns, comparisons: tuple[tuple[str, str], ...] = COMPARISONS) -> RunComparison:
+    """Judge ``runs`` seed by seed: every pair of ``comparisons`` whose two variants were run, by their mean loss
+    over the second half of the run (:meth:`InsertionRuns.late_mean`, 3 decimals)."""
+    late = {variant: runs.late_mean(variant, digits=3) for variant in runs.losses}
+    pairs = {(a, b): compare_seeds(late[a], late[b]) for a, b in comparisons if a in late and b in late}
+    above: dict[str, tuple[int, int, float]] = {}
+    for variant in (v for v in IDENTITY_STARTS if v in runs.losses and CONTROL in runs.losses):
+        gaps = [a - c for curve, control in zip(runs.losses[variant], runs.losses[CONTROL], strict=True)
+                for a, c in zip(curve[1:], control[1:], strict=True)]
+        if gaps:
+            above[variant] = (sum(g > 0 for g in gaps), len(gaps), max(gaps, key=abs))
+    return RunComparison(late, pairs, above)
 
 
 @torch.no_grad()

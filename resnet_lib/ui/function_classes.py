@@ -128,11 +128,18 @@ VARIANT_STYLES: dict[str, dict[str, Any]] = {
 BEFORE_STYLE = {"color": COLORS["reference"], "linewidth": 1.5, "linestyle": "-."}  # the loss before growing
 
 
+def seed_markers(index: int) -> dict[str, Any]:
+    """How the ``index``-th seed's line is drawn on top of its variant's style: the first seed with filled markers,
+    the others with open ones (white inside), so that two seeds of one variant are told apart without colour."""
+    filled = {"markersize": 7, "markeredgewidth": 1.5, "linewidth": 1.8}
+    return filled if index == 0 else {**filled, "markerfacecolor": "white", "linewidth": 1.2}
+
+
 def plot_insertion_runs(runs: InsertionRuns, before: float) -> plt.Figure:
     """Top: eval-mode loss against SGD step for every variant (one line per seed, one colour, line style and marker
-    per variant), with the trained net's loss ``before`` anything was inserted; log scale, since the damaged start is
-    far above. Bottom: each identity start's loss minus the control's, seed by seed (what lesson 01's verdict
-    compares), on a linear scale around 0."""
+    per variant; the first seed's markers filled, the others' open), with the trained net's loss ``before`` anything
+    was inserted; log scale, since the damaged start is far above. Bottom: each identity start's loss minus the
+    control's, seed by seed (what lesson 01's verdict compares), on a linear scale around 0."""
     if set(runs.losses) - set(VARIANT_STYLES) or CONTROL not in runs.losses:
         raise ValueError(f"runs must be keyed by the variants {list(VARIANT_STYLES)}, the control {CONTROL!r} "
                          f"included, got {list(runs.losses)}")
@@ -140,9 +147,11 @@ def plot_insertion_runs(runs: InsertionRuns, before: float) -> plt.Figure:
                                       gridspec_kw={"height_ratios": (3, 2)})
     for variant, curves in runs.losses.items():
         for i, curve in enumerate(curves):
-            top.plot(runs.steps, curve, **VARIANT_STYLES[variant], markersize=5, alpha=0.85,
-                     label=variant if i == 0 else None)
+            top.plot(runs.steps, curve, **VARIANT_STYLES[variant], **seed_markers(i), label=variant if i == 0 else None)
     top.axhline(before, **BEFORE_STYLE, label="before growing")
+    for i, seed in enumerate(runs.seeds[:2]):  # legend entries for the seeds' markers
+        top.plot([], [], color=COLORS["reference"], linestyle="none", marker="o", **seed_markers(i),
+                 label=f"seed {seed}: {'filled' if i == 0 else 'open'} markers")
     top.set_yscale("log")
     top.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 3.0, 5.0)))  # several labelled ticks, not just 10^0
     top.yaxis.set_major_formatter(FormatStrFormatter("%g"))
@@ -154,7 +163,7 @@ def plot_insertion_runs(runs: InsertionRuns, before: float) -> plt.Figure:
     for variant in (v for v in IDENTITY_STARTS if v in runs.losses):
         for i, (curve, reference) in enumerate(zip(runs.losses[variant], control, strict=True)):
             bottom.plot(runs.steps, [a - b for a, b in zip(curve, reference, strict=True)], **VARIANT_STYLES[variant],
-                        markersize=5, alpha=0.85, label=variant if i == 0 else None)
+                        **seed_markers(i), label=variant if i == 0 else None)
     bottom.axhline(0, color=COLORS["reference"], linewidth=1.2, label="no difference")
     bottom.set_title("identity-initialised layer's loss minus the control's, same seed", fontsize=FONT)
     bottom.set_ylabel("loss difference\n(cross-entropy)", fontsize=FONT)
