@@ -142,13 +142,60 @@ def test_lesson06_summary_rests_on_decided_verdicts():
         assert re.search(re.escape(claim) + " " + decided, lesson06), claim
 
 
-def test_lesson06_summary_says_what_section_2_decided_about_depth_and_initialisation():
-    lesson06 = printed("06_plain_vs_residual.ipynb")
-    for arm in ("default initialisation", "γ = 0"):
-        assert re.search(f"{arm}: ResNet-56 ended with a [a-z]+ training error than ResNet-20 .*does not tell "
-                         "ResNet-56 and ResNet-20 apart", lesson06), arm
-    assert re.search(r"ResNet-20: γ = 0 ended with a higher training error than default initialisation on both "
-                     r"seeds \([^)]*\); each difference is larger than the spread", lesson06)
+DIFF = r"[+-]\d\.\d{3}|0\.000"
+TABLE_ROW = re.compile(rf"^(?P<label>\S.*? vs .*?)\s+(?P<diffs>(?:(?:{DIFF})\s+)+)(?P<spread>\d\.\d{{3}})"
+                       r"  (?P<verdict>.+)$", re.M)
+
+
+def seed_table_rows(text: str) -> dict[str, tuple[list[float], float, str]]:
+    """The rows of every seed-by-seed table printed: label -> (A minus B per seed, spread, verdict)."""
+    return {m["label"]: ([float(d) for d in m["diffs"].split()], float(m["spread"]), m["verdict"])
+            for m in TABLE_ROW.finditer(text)}
+
+
+def rule(label: str, diffs: list[float], spread: float) -> str:
+    """The verdict the course's rule gives for the printed numbers (the label's text before " vs " is A)."""
+    if not (all(d > 0 for d in diffs) or all(d < 0 for d in diffs)):
+        return "level" if all(d == 0 for d in diffs) else "no steady direction"
+    if not all(abs(d) > spread for d in diffs):
+        return "too close to call"
+    return label.split(" vs ")[0] + (" higher" if diffs[0] > 0 else " lower")
+
+
+@pytest.fixture(scope="module")
+def lesson06_tables() -> dict[str, tuple[list[float], float, str]]:
+    rows = seed_table_rows(printed("06_plain_vs_residual.ipynb"))
+    assert len(rows) == 12, sorted(rows)  # section 2's six comparisons, then six at the end of training
+    return rows
+
+
+def test_lesson06_table_verdicts_follow_from_the_printed_numbers(lesson06_tables):
+    for label, (diffs, spread, verdict) in lesson06_tables.items():
+        assert verdict == rule(label, diffs, spread), label
+
+
+def test_lesson06_summary_says_what_section_2_decided_about_depth_and_initialisation(lesson06_tables):
+    for init in ("default", "γ = 0"):
+        assert lesson06_tables[f"ResNet-56 vs ResNet-20 ({init})"][2] == "too close to call", init
+        assert lesson06_tables[f"ResNet vs plain, depth penalty ({init})"][2] == "ResNet lower", init
+    assert lesson06_tables["γ = 0 vs default (ResNet-20)"][2] == "γ = 0 higher"
+    assert lesson06_tables["γ = 0 vs default (ResNet-56)"][2] in ("too close to call", "no steady direction")
+
+
+def test_lesson06_text_on_the_runs_trained_to_the_end_matches_its_table(lesson06_tables):
+    """Lesson 06's text after the table, row by row, and its summary."""
+    rows = list(lesson06_tables)[6:]
+    assert rows == [f"{a} vs {b} ({what})" for a, b in (("plain-56", "plain-20"), ("ResNet-56", "ResNet-20"),
+                                                        ("ResNet-56", "plain-56")) for what in ("training", "test")]
+    verdict = {label: lesson06_tables[label][2] for label in rows}
+    diffs = {label: lesson06_tables[label][0] for label in rows}
+    assert verdict["plain-56 vs plain-20 (training)"] == "plain-56 higher"  # first row: degradation
+    assert verdict["plain-56 vs plain-20 (test)"] == "too close to call"  # second: higher on every seed, undecided
+    assert all(d > 0 for d in diffs["plain-56 vs plain-20 (test)"])
+    assert verdict["ResNet-56 vs ResNet-20 (training)"] == "too close to call"  # third: a little higher, undecided
+    assert all(d > 0 for d in diffs["ResNet-56 vs ResNet-20 (training)"])
+    assert verdict["ResNet-56 vs ResNet-20 (test)"] in ("too close to call", "no steady direction", "level")  # 4th
+    assert verdict["ResNet-56 vs plain-56 (training)"] == "ResNet-56 lower"  # fifth: far below plain-56
 
 
 def test_lesson05_degradation_text_matches_the_seed_by_seed_verdicts():

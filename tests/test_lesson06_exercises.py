@@ -50,11 +50,16 @@ class Learned(torch.nn.Module):  # right values, but a parameter: not option A
         return option_a(x, channels, stride) * self.scale
 
 
-RIGHT["06.3"] = ({20: 0.313, 32: 0.45, 56: 0.785}, 20)
+E20, E56 = {0: 0.313, 1: 0.374}, {0: 0.785, 1: 0.718}  # per seed, as lesson 06's errors hold them
+RIGHT["06.3"] = ({20: E20, 32: {0: 0.45, 1: 0.35}, 56: E56}, 20)
 RIGHT["06.4"] = (option_a, PROJECTIONS_64)
 WRONG = {
     "06.1": [32, 1.0, RIGHT["06.1"] + 0.05],
-    "06.3": [({20: 0.313, 32: 0.45, 56: 0.785}, 56), ({20: 0.313, 32: 0.70, 56: 0.785}, 20)],
+    "06.3": [({20: E20, 32: {0: 0.45, 1: 0.35}, 56: E56}, 56),
+             ({20: E20, 32: {0: 0.70, 1: 0.65}, 56: E56}, 20),
+             ({20: E20, 32: {0: 0.45, 1: 0.35}, 56: E56}, "seeds disagree"),
+             ({20: E20, 32: {0: 0.45, 1: 0.65}, 56: E56}, 20),  # seed 1 is closer to plain-56
+             ({20: E20, 32: {0: 0.45, 1: 0.65}, 56: E56}, 56)],
     "06.4": [(option_a, WIDTH_16), (option_a, 0), (pads_in_front, PROJECTIONS_64), (averages, PROJECTIONS_64),
              (Learned(), PROJECTIONS_64)],
     "06.2": [101 / 50, 1.0, RIGHT["06.2"] - 0.05],
@@ -73,22 +78,34 @@ def test_a_rounded_ratio_passes():
     assert check_exercise("06.2", round(RIGHT["06.2"], 2), quiet=True)
 
 
+def test_seeds_that_disagree_are_answered_so():
+    from resnet_lib import check_exercise
+
+    split = {20: E20, 32: {0: 0.45, 1: 0.65}, 56: E56}
+    assert check_exercise("06.3", (split, "seeds disagree"), quiet=True)
+    assert check_exercise("06.3", (split, "Seeds disagree "), quiet=True)
+
+
 def test_a_tie_at_three_decimals_may_be_read_either_way():
     from resnet_lib import check_exercise
 
-    tie = {20: 0.300, 32: 0.5005, 56: 0.700}
-    assert check_exercise("06.3", (tie, 20), quiet=True) and check_exercise("06.3", (tie, 56), quiet=True)
+    tie = {20: {0: 0.300, 1: 0.300}, 32: {0: 0.5005, 1: 0.4}, 56: {0: 0.700, 1: 0.700}}  # seed 0 ties, seed 1 says 20
+    assert check_exercise("06.3", (tie, 20), quiet=True) and check_exercise("06.3", (tie, "seeds disagree"), quiet=True)
+    assert not check_exercise("06.3", (tie, 56), quiet=True)
 
 
 def test_answers_of_the_wrong_kind_say_what_to_give(capsys):
     from resnet_lib import check_exercise
 
-    assert not check_exercise("06.3", ({20: 0.3, 56: 0.7}, 20))
-    assert not check_exercise("06.3", ({20: 0.3, 32: 0.4, 56: 0.7}, 32))
+    assert not check_exercise("06.3", ({20: E20, 56: E56}, 20))
+    assert not check_exercise("06.3", ({20: E20, 32: {0: 0.4, 1: 0.4}, 56: E56}, 32))
+    assert not check_exercise("06.3", ({20: 0.3, 32: 0.4, 56: 0.7}, 20))  # one number each: which seeds?
+    assert not check_exercise("06.3", ({20: E20, 32: {0: 0.4, 2: 0.4}, 56: E56}, 20))
     assert not check_exercise("06.4", PROJECTIONS_64)
     assert not check_exercise("06.4", (option_a(torch.zeros(1, 2, 4, 4), 4, 2), PROJECTIONS_64))  # called, not given
     out = "".join(capsys.readouterr())
-    assert "{20: ..., 32: ..., 56: ...}" in out and "20 or 56" in out and "without calling it" in out
+    assert "{20: {seed: error}, 32: {...}, 56: {...}}" in out and "20, 56 or 'seeds disagree'" in out
+    assert "plain-20's training errors per seed" in out and "the same seeds" in out and "without calling it" in out
 
 
 def test_every_exercise_explains_itself():

@@ -41,3 +41,19 @@ def test_a_difference_that_rounds_to_zero_is_neither_higher_nor_lower():
     assert "higher" not in text and "+0.000" not in text and "-0.000" not in text
     one_tiny = compare_seeds({0: 0.2002, 1: 0.35}, {0: 0.2, 1: 0.3})
     assert "did not differ in the same direction on every seed (0.000, +0.050)" in one_tiny.describe("a", "b")
+
+
+def test_a_table_row_names_a_side_only_when_the_rule_decides():
+    from resnet_lib.lessons.seeds import seed_table
+
+    assert compare_seeds({0: 0.40, 1: 0.42}, {0: 0.20, 1: 0.25}).in_words("a") == "a higher"
+    assert compare_seeds({0: 0.1, 1: 0.1, 2: 0.1}, {0: 0.5, 1: 0.5, 2: 0.5}).in_words("a") == "a lower"
+    assert compare_seeds({0: 0.23, 1: 0.38}, {0: 0.22, 1: 0.25}).in_words("a") == "too close to call"
+    assert compare_seeds({0: 0.9, 1: 0.1}, {0: 0.1, 1: 0.9}).in_words("a") == "no steady direction"  # large, mixed
+    assert compare_seeds({0: 0.2002, 1: 0.2999}, {0: 0.2, 1: 0.3}).in_words("a") == "level"
+    assert compare_seeds({0: math.nan, 1: 0.2}, {0: 0.2, 1: 0.3}).in_words("a") == "a run diverged"
+    table = seed_table({"net-56 vs net-20 (test)": compare_seeds({0: 0.40, 1: 0.42}, {0: 0.20, 1: 0.25}),
+                        "x vs y": compare_seeds({0: 0.2002, 1: 0.35}, {0: 0.2, 1: 0.3})})
+    assert table.splitlines() == ["A vs B                   seed 0  seed 1  spread  verdict",
+                                  "net-56 vs net-20 (test)  +0.200  +0.170   0.050  net-56 higher",
+                                  "x vs y                    0.000  +0.050   0.150  no steady direction"]

@@ -15,6 +15,8 @@ from ..models import build_resnet, cifar_resnet, family_member
 from . import AnswerTypeError, Exercise, number, whole_number
 
 SHOWN = 0.001  # training errors are printed with 3 decimals
+DISAGREE = "seeds disagree"  # 06.3's answer when plain-32 is closer to plain-20 on one seed and to plain-56 on another
+ANSWER_06_3 = f"answer with ({{20: {{seed: error}}, 32: {{seed: error}}, 56: {{seed: error}}}}, 20, 56 or {DISAGREE!r})"
 
 IMAGENET: dict[str, Any] = {"in_channels": 3, "num_classes": 1000, "style": "torchvision"}  # the family table's setting
 
@@ -62,23 +64,38 @@ def _check_option_a(answer: Any) -> bool:
     return _is_option_a(shortcut) and whole_number(saved) == projection_parameters(64)
 
 
-def _check_depth_32(answer: Any) -> bool:
-    """06.3: ``(errors, closer)``: errors = {20: e, 32: e, 56: e} of the learner's plain nets; is plain-32's error
-    closer to plain-20's or to plain-56's? A tie at 3 decimals may be read either way."""
-    if isinstance(answer, str) or not isinstance(answer, tuple | list) or len(answer) != 2:
-        raise AnswerTypeError("answer with ({20: error, 32: error, 56: error}, 20 or 56)")
-    errors, closer = answer
-    if not isinstance(errors, dict) or sorted(errors) != [20, 32, 56]:
-        raise AnswerTypeError("give the training errors as a dict {20: ..., 32: ..., 56: ...}")
-    e = {d: number(v) for d, v in errors.items()}
+def _per_seed(errors: Any, depth: int) -> dict[int, float]:
+    by_seed = errors[depth]
+    if not isinstance(by_seed, dict) or len(by_seed) < 2:
+        raise AnswerTypeError(f"give plain-{depth}'s training errors per seed, as in errors: {{seed: error, ...}}, "
+                              "at least 2 seeds")
+    e = {whole_number(s): number(v) for s, v in by_seed.items()}
     if not all(0 <= v <= 1 for v in e.values()):
         raise AnswerTypeError("give training errors as fractions between 0 and 1")
-    if whole_number(closer) not in (20, 56):
-        raise AnswerTypeError(f"answer the question with 20 or 56 (got {closer!r})")
-    to20, to56 = abs(e[32] - e[20]), abs(e[32] - e[56])
-    if math.isclose(to20, to56, abs_tol=2 * SHOWN):
-        return True
-    return whole_number(closer) == (20 if to20 < to56 else 56)
+    return e
+
+
+def _check_depth_32(answer: Any) -> bool:
+    """06.3: ``(errors, closer)``: errors = {20: {seed: e}, 32: {seed: e}, 56: {seed: e}} of the learner's plain nets;
+    closer is 20 or 56 when plain-32's error is closer to that net's on every seed, "seeds disagree" otherwise. A
+    seed whose two distances tie at 3 decimals may be read either way."""
+    if isinstance(answer, str) or not isinstance(answer, tuple | list) or len(answer) != 2:
+        raise AnswerTypeError(ANSWER_06_3)
+    errors, closer = answer
+    if not isinstance(errors, dict) or sorted(errors) != [20, 32, 56]:
+        raise AnswerTypeError("give the training errors as a dict {20: {seed: error}, 32: {...}, 56: {...}}")
+    e = {d: _per_seed(errors, d) for d in (20, 32, 56)}
+    if not set(e[20]) == set(e[32]) == set(e[56]):
+        raise AnswerTypeError("give the three nets' errors for the same seeds")
+    readings = []  # per seed: the depths plain-32 may be read as closer to
+    for s in e[32]:
+        to20, to56 = abs(e[32][s] - e[20][s]), abs(e[32][s] - e[56][s])
+        readings.append({20, 56} if math.isclose(to20, to56, abs_tol=2 * SHOWN) else {20 if to20 < to56 else 56})
+    if isinstance(closer, str) and closer.strip().lower() == DISAGREE:
+        return any(20 in a and 56 in b for a in readings for b in readings if a is not b)
+    if isinstance(closer, str) or whole_number(closer) not in (20, 56):
+        raise AnswerTypeError(f"answer the question with 20, 56 or {DISAGREE!r} (got {closer!r})")
+    return all(whole_number(closer) in r for r in readings)
 
 
 def _flops_101_over_50() -> float:
@@ -114,16 +131,20 @@ EXERCISES: list[Exercise] = [
     ),
     Exercise(
         "06.3",
-        "Put depth 32 between 20 and 56: train plain-32 with section 2's short run (seed 0) and compare its "
-        "training error with plain-20's and plain-56's. Is it closer to plain-20 or to plain-56? Answer "
-        "({20: error, 32: error, 56: error}, 20 or 56).",
+        "Put depth 32 between 20 and 56: train plain-32 with section 2's short run on the same seeds and compare "
+        "its training error with plain-20's and plain-56's, seed by seed. Is it closer to plain-20 or to plain-56 "
+        "on every seed? Answer ({20: {seed: error}, 32: {seed: error}, 56: {seed: error}}, 20, 56 or "
+        "'seeds disagree').",
         _check_depth_32,
-        "take the training error over the last 20 % of the steps (tail_errors) of the three plain nets, seed 0, "
-        "and compare the two distances |e32 - e20| and |e32 - e56|",
+        "take the training error over the last 20 % of the steps (tail_errors) of the three plain nets, per seed, "
+        "and on each seed compare the two distances |e32 - e20| and |e32 - e56|; answer 20 or 56 only if every "
+        "seed gives the same one",
         "Degradation is not a switch at some depth: the training error of the plain nets grows with depth, and "
-        "where 32 lands says how fast. In this short, early-training run the answer can differ from the runs "
-        "trained to the end in section 2, where plain-20 and plain-56 were trained 15 passes; one seed and 100 "
-        "steps are a glimpse, which is why the runs trained to the end use three seeds.",
+        "where 32 lands says how fast. Asking every seed keeps one lucky run from deciding: an answer counts only "
+        "if each seed gives it, and two nets as close in depth as 20 and 32 can differ by less than the seeds do "
+        "(on a seed plain-32 may even end below plain-20). In this short, early-training run the answer can differ "
+        "from the runs trained to the end in section 2, where plain-20 and plain-56 were trained 15 passes on three "
+        "seeds; a few seeds and a short run are a glimpse.",
     ),
     Exercise(
         "06.4",

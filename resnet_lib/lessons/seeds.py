@@ -42,6 +42,20 @@ class SeedComparison:
         return (f"{side}; the spread between seeds ({self.spread:.3f}) is at least as large as one of the "
                 f"differences, so this run does not tell {a} and {b} apart")
 
+    def in_words(self, a: str) -> str:
+        """The verdict in a few words for a table row: "``a`` higher" or "``a`` lower" only when every seed's
+        difference has that sign and is larger than the spread between seeds; otherwise why not."""
+        shown = [round(d, 3) for d in self.differences.values()]  # as printed
+        if not all(math.isfinite(d) for d in shown):
+            return "a run diverged"
+        if all(d == 0 for d in shown):
+            return "level"
+        if not (all(d > 0 for d in shown) or all(d < 0 for d in shown)):
+            return "no steady direction"
+        if not self.decided:
+            return "too close to call"
+        return f"{a} higher" if shown[0] > 0 else f"{a} lower"
+
 
 def compare_seeds(a: dict[int, float], b: dict[int, float]) -> SeedComparison:
     """Compare two nets' results ``{seed: value}`` (e.g. lesson 6's training error over the last steps) seed by seed."""
@@ -49,3 +63,15 @@ def compare_seeds(a: dict[int, float], b: dict[int, float]) -> SeedComparison:
         raise ValueError(f"compare the same seeds, at least 2, for both nets; got seeds {sorted(a)} and {sorted(b)}")
     spread = max(max(v.values()) - min(v.values()) for v in (a, b))
     return SeedComparison({s: a[s] - b[s] for s in sorted(a)}, spread)
+
+
+def seed_table(rows: dict[str, SeedComparison]) -> str:
+    """One line per comparison, labelled "A vs B" (a note may follow): A minus B on each seed, the spread between
+    seeds and :meth:`SeedComparison.in_words`, which names A (the label's text before " vs ")."""
+    seeds = sorted({s for c in rows.values() for s in c.differences})
+    width = max(len("A vs B"), *map(len, rows))
+    lines = [f"{'A vs B':<{width}}" + "".join(f"{f'seed {s}':>8}" for s in seeds) + "  spread  verdict"]
+    for label, c in rows.items():
+        diffs = "".join("   0.000" if round(c.differences[s], 3) == 0 else f"{c.differences[s]:>+8.3f}" for s in seeds)
+        lines.append(f"{label:<{width}}{diffs}{c.spread:>8.3f}  {c.in_words(label.split(' vs ')[0])}")
+    return "\n".join(lines)
