@@ -1,7 +1,7 @@
 import pytest
 
 from resnet_lib.data import load_sample
-from resnet_lib.lessons.input_size import RECORD, SizePlan, SizeRecord, forward_flops, run_size
+from resnet_lib.lessons.input_size import RECORD, SizePlan, SizeRecord, forward_flops, run_size, size_runs
 
 
 def test_only_the_input_size_and_seed_differ_between_recipes():
@@ -33,3 +33,8 @@ def test_the_committed_record_holds_every_size_and_seed_of_its_budget():
         (size, seed) for size in plan.sizes for seed in plan.seeds)
     assert all(len(r.test_acc) == plan.epochs for r in record.runs)
     assert record.info["notes"] and record.info["when"]
+
+
+def test_size_runs_are_the_committed_record_read_for_lesson_03():
+    runs, record = size_runs(), SizeRecord.load(RECORD)
+    assert runs.plan == record.plan and runs.runs == record.runs

@@ -1,5 +1,7 @@
 """Committed notebooks are the product and nbval's reference: check they are clean and follow CONTRIBUTING.md."""
 
+import ast
+import builtins
 import json
 import re
 from pathlib import Path
@@ -138,3 +140,57 @@ def test_the_plumbing_checks_can_fail(tmp_path):
         test_no_visible_assert_on_provenance(bad)
     with pytest.raises(AssertionError, match="lesson05_budget"):
         test_no_plumbing_names_in_visible_code(bad)
+
+
+# Visible code runs on what visible code made: a learner reading the lesson sees where every name comes from. The
+# nbgrader answer cells count as visible (they are the learner's own cells in the student edition).
+DEFINES_WHAT_IT_USES = ("01_function_classes.ipynb", "02_residual_block.ipynb", "03_resnet18.ipynb")
+
+
+def names_made_and_used(source: str) -> tuple[set[str], set[str]]:
+    """``(made, used)``: the names a cell's code binds (assignments, imports, definitions) and those it reads."""
+    tree = ast.parse("\n".join(line for line in source.splitlines() if not line.lstrip().startswith(("%", "!"))))
+    made: set[str] = set()
+    used: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            (used if isinstance(node.ctx, ast.Load) else made).add(node.id)
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            made |= {(alias.asname or alias.name).split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.FunctionDef | ast.ClassDef):
+            made.add(node.name)
+        elif isinstance(node, ast.arg):
+            made.add(node.arg)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            made.add(node.name)
+    return made, used
+
+
+def hidden_names_in_visible_code(path: Path) -> list[str]:
+    shown_made: set[str] = set()
+    found = []
+    for i, cell in enumerate(code_cells(path)):
+        made, used = names_made_and_used("".join(cell["source"]))
+        if visible(cell) or cell.get("metadata", {}).get("nbgrader", {}).get("solution"):
+            missing = sorted(used - shown_made - made - set(dir(builtins)))
+            found += [f"code cell {i}: {name}" for name in missing]
+            shown_made |= made
+    return found
+
+
+@pytest.mark.parametrize("name", DEFINES_WHAT_IT_USES)
+def test_visible_code_uses_only_names_made_in_visible_code(name):
+    found = hidden_names_in_visible_code(NOTEBOOKS[0].parent / name)
+    assert not found, "visible code reads names made only in hidden cells (import or define them where seen):\n" + \
+        "\n".join(found)
+
+
+def test_the_hidden_names_check_can_fail(tmp_path):
+    bad = tmp_path / "bad.ipynb"
+    hidden = {"tags": ["remove-input"], "jupyter": {"source_hidden": True}}
+    bad.write_text(json.dumps({"cells": [
+        {"cell_type": "code", "source": "import torch\nsecret = 3", "metadata": hidden, "outputs": []},
+        {"cell_type": "code", "source": "from math import pi\nprint(torch.ones(secret) * pi)", "metadata": {},
+         "outputs": []},
+    ], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
+    assert hidden_names_in_visible_code(bad) == ["code cell 1: secret", "code cell 1: torch"]
