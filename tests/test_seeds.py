@@ -48,12 +48,16 @@ def test_a_table_row_names_a_side_only_when_the_rule_decides():
 
     assert compare_seeds({0: 0.40, 1: 0.42}, {0: 0.20, 1: 0.25}).in_words("a") == "a higher"
     assert compare_seeds({0: 0.1, 1: 0.1, 2: 0.1}, {0: 0.5, 1: 0.5, 2: 0.5}).in_words("a") == "a lower"
-    assert compare_seeds({0: 0.23, 1: 0.38}, {0: 0.22, 1: 0.25}).in_words("a") == "too close to call"
-    assert compare_seeds({0: 0.9, 1: 0.1}, {0: 0.1, 1: 0.9}).in_words("a") == "no steady direction"  # large, mixed
+    # one sign on every seed, but a spread as large as a difference: not "close", just not told apart
+    assert compare_seeds({0: 0.23, 1: 0.38}, {0: 0.22, 1: 0.25}).in_words("a") == "not told apart"
+    assert compare_seeds({0: 0.9, 1: 0.1}, {0: 0.1, 1: 0.9}).in_words("a") == "seeds disagree"  # large, mixed signs
+    # a difference that prints as 0.000 beside positive ones: no seed says the opposite, so only "not told apart"
+    assert compare_seeds({0: 0.137, 1: 0.148, 2: 0.1364}, {0: 0.136, 1: 0.140, 2: 0.1365}).in_words("a") == \
+        "not told apart"
     assert compare_seeds({0: 0.2002, 1: 0.2999}, {0: 0.2, 1: 0.3}).in_words("a") == "level"
     assert compare_seeds({0: math.nan, 1: 0.2}, {0: 0.2, 1: 0.3}).in_words("a") == "a run diverged"
     table = seed_table({"net-56 vs net-20 (test)": compare_seeds({0: 0.40, 1: 0.42}, {0: 0.20, 1: 0.25}),
                         "x vs y": compare_seeds({0: 0.2002, 1: 0.35}, {0: 0.2, 1: 0.3})})
-    assert table.splitlines() == ["A vs B                   seed 0  seed 1  spread  verdict",
-                                  "net-56 vs net-20 (test)  +0.200  +0.170   0.050  net-56 higher",
-                                  "x vs y                    0.000  +0.050   0.150  no steady direction"]
+    assert table.splitlines() == ["   A vs B                 A - B:  seed 0  seed 1  spread  verdict",
+                                  "1  net-56 vs net-20 (test)        +0.200  +0.170   0.050  net-56 higher",
+                                  "2  x vs y                          0.000  +0.050   0.150  not told apart"]

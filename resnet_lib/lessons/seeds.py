@@ -44,16 +44,17 @@ class SeedComparison:
 
     def in_words(self, a: str) -> str:
         """The verdict in a few words for a table row: "``a`` higher" or "``a`` lower" only when every seed's
-        difference has that sign and is larger than the spread between seeds; otherwise why not."""
+        difference has that sign and is larger than the spread between seeds; "seeds disagree" when the printed
+        differences have both signs; otherwise "not told apart" (or "level", or "a run diverged")."""
         shown = [round(d, 3) for d in self.differences.values()]  # as printed
         if not all(math.isfinite(d) for d in shown):
             return "a run diverged"
         if all(d == 0 for d in shown):
             return "level"
-        if not (all(d > 0 for d in shown) or all(d < 0 for d in shown)):
-            return "no steady direction"
+        if any(d > 0 for d in shown) and any(d < 0 for d in shown):
+            return "seeds disagree"
         if not self.decided:
-            return "too close to call"
+            return "not told apart"
         return f"{a} higher" if shown[0] > 0 else f"{a} lower"
 
 
@@ -66,12 +67,15 @@ def compare_seeds(a: dict[int, float], b: dict[int, float]) -> SeedComparison:
 
 
 def seed_table(rows: dict[str, SeedComparison]) -> str:
-    """One line per comparison, labelled "A vs B" (a note may follow): A minus B on each seed, the spread between
-    seeds and :meth:`SeedComparison.in_words`, which names A (the label's text before " vs ")."""
+    """One numbered line per comparison, labelled "A vs B" (a note may follow): A minus B on each seed, the spread
+    between seeds and :meth:`SeedComparison.in_words`, which names A (the label's text before " vs ")."""
     seeds = sorted({s for c in rows.values() for s in c.differences})
+    number = len(str(len(rows))) + 2
     width = max(len("A vs B"), *map(len, rows))
-    lines = [f"{'A vs B':<{width}}" + "".join(f"{f'seed {s}':>8}" for s in seeds) + "  spread  verdict"]
-    for label, c in rows.items():
+    lines = [" " * number + f"{'A vs B':<{width}}" + "A - B:" + "".join(f"{f'seed {s}':>8}" for s in seeds)
+             + "  spread  verdict"]
+    for k, (label, c) in enumerate(rows.items(), start=1):
         diffs = "".join("   0.000" if round(c.differences[s], 3) == 0 else f"{c.differences[s]:>+8.3f}" for s in seeds)
-        lines.append(f"{label:<{width}}{diffs}{c.spread:>8.3f}  {c.in_words(label.split(' vs ')[0])}")
+        verdict = c.in_words(label.split(" vs ")[0])
+        lines.append(f"{k:<{number}}{label:<{width}}      {diffs}{c.spread:>8.3f}  {verdict}")
     return "\n".join(lines)
