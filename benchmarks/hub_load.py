@@ -238,7 +238,10 @@ class Kernel:
             if left <= 0:
                 raise TimeoutError(f"{msg_type}: no reply within {timeout:.0f} s")
             self.ws.settimeout(min(left, 30))
-            frame = self.ws.recv()
+            try:
+                frame = self.ws.recv()
+            except websocket.WebSocketTimeoutException:  # silence (a kernel starting, a cell printing nothing):
+                continue  # only the request's deadline ends the wait
             if isinstance(frame, bytes):  # a message with binary buffers (widget state): no cell output
                 continue
             msg = json.loads(frame)

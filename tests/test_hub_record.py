@@ -43,3 +43,45 @@ def test_the_committed_class_of_eight_ran_every_lesson_and_the_readme_gives_its_
     assert server["peak_distinct_memory_of_hub_processes_mib"] <= 1.1 * once
     readme = (ROOT / "README.md").read_text()
     assert hub_load.capacity_table(record).split("\n", 1)[1] in readme  # the table, computed from the record
+
+
+class _SlowKernelSocket:
+    """A kernel websocket that is silent for longer than one receive timeout before the kernel answers (a kernel
+    still importing torch on a crowded server, or a cell that prints nothing for a minute)."""
+
+    def __init__(self, silences: int):
+        self.silences, self.sent, self.timeouts = silences, None, []
+
+    def send(self, frame: str) -> None:
+        self.sent = json.loads(frame)
+
+    def settimeout(self, seconds: float) -> None:
+        self.timeouts.append(seconds)
+
+    def recv(self) -> str:
+        import websocket
+
+        if self.silences:
+            self.silences -= 1
+            raise websocket.WebSocketTimeoutException("Connection timed out")
+        parent = {"msg_id": self.sent["header"]["msg_id"]}
+        if not hasattr(self, "_replied"):
+            self._replied = True
+            return json.dumps({"channel": "shell", "parent_header": parent, "content": {"status": "ok"}})
+        return json.dumps({"channel": "iopub", "msg_type": "status", "parent_header": parent,
+                           "content": {"execution_state": "idle"}})
+
+
+def test_a_kernel_silent_for_longer_than_one_receive_waits_until_the_request_deadline():
+    """A silent stretch is not an error: only the request's own deadline is (student05's lesson 05 in the class of
+    2026-12-07 stopped after 30 s of a crowded kernel's silence)."""
+    pytest.importorskip("websocket")
+    from benchmarks.hub_load import Kernel
+
+    kernel = Kernel.__new__(Kernel)
+    kernel.session, kernel.ws = "s", _SlowKernelSocket(silences=3)
+    reply, iopub = kernel.request("kernel_info_request", {}, timeout=600)
+    assert reply["content"]["status"] == "ok" and iopub == []
+    kernel.ws = _SlowKernelSocket(silences=10**6)
+    with pytest.raises(TimeoutError, match="no reply within"):
+        kernel.request("kernel_info_request", {}, timeout=0.05)
