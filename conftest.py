@@ -4,7 +4,13 @@ where they stand. ``make unit`` runs what is left; ``make test`` runs them all."
 
 from pathlib import Path
 
+import nbval.kernel
 import pytest
+
+from tools.kernel_start import retrying
+
+# kernels started at once by parallel workers can collide on a port and die at start: nbval starts them again
+nbval.kernel.start_new_kernel = retrying(nbval.kernel.start_new_kernel)
 
 TIERS = {
     "browser": ("test_browser.py", "test_browser_classroom.py"),  # a real JupyterLab in chromium
