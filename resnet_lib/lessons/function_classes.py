@@ -275,9 +275,7 @@ def insertion_runs(net: nn.Sequential, images: torch.Tensor, labels: torch.Tenso
 def in_a_word(comparison: SeedComparison) -> str:
     """A seed-by-seed comparison of a against b in a word: "higher" or "lower" (on every seed, by more than the
     spread between seeds), or "not told apart"."""
-    if not comparison.decided:
-        return "not told apart"
-    return "higher" if all(d > 0 for d in comparison.differences.values()) else "lower"
+    return comparison.side or "not told apart"
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,14 @@ class SeedComparison:
         """True when every seed's difference is larger than the spread between seeds (NaN never decides)."""
         return all(abs(d) > self.spread for d in self.differences.values())
 
+    @property
+    def side(self) -> str | None:
+        """"higher" or "lower" when the rule decides (every seed's difference then has the same sign: two seeds'
+        differences cannot lie on opposite sides of the spread), else None."""
+        if not self.decided:
+            return None
+        return "higher" if next(iter(self.differences.values())) > 0 else "lower"
+
     def describe(self, a: str, b: str, higher: str = "ended with a higher training error",
                  lower: str = "ended with a lower training error") -> str:
         """One sentence: on which side of ``b`` net ``a`` ended, by how much on each seed, and whether that is
@@ -53,9 +61,7 @@ class SeedComparison:
             return "level"
         if any(d > 0 for d in shown) and any(d < 0 for d in shown):
             return "seeds disagree"
-        if not self.decided:
-            return "not told apart"
-        return f"{a} higher" if shown[0] > 0 else f"{a} lower"
+        return "not told apart" if self.side is None else f"{a} {self.side}"
 
 
 def compare_seeds(a: dict[int, float], b: dict[int, float]) -> SeedComparison:
