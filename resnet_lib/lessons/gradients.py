@@ -109,8 +109,11 @@ def _probe_loss(model: DeepMLP, x: torch.Tensor, y: torch.Tensor,
     return probe, hs, F.cross_entropy(probe.head(hs[-1]), y)
 
 
+SEGMENT = 32  # blocks differentiated at a time by grad_norms and profile_at_init
+
+
 def grad_norms(model: DeepMLP, x: torch.Tensor, y: torch.Tensor, dtype: torch.dtype = torch.float64,
-               segment: int = 32) -> torch.Tensor:
+               segment: int = SEGMENT) -> torch.Tensor:
     """The norm of ``d loss / d h_l`` for every layer output ``h_0 … h_depth`` on one batch (cross-entropy).
 
     Measured on a copy of ``model`` in training mode (BN uses batch statistics, as in training) and, by default,
@@ -230,4 +233,4 @@ def profile_at_init(depth: int, x: torch.Tensor, y: torch.Tensor, seed: int = 0,
     model = DeepMLP(depth, width, in_features=x[0].numel(), **variant)
     # the net is new and no one else's, so it is measured itself: no copy (at depth 1000 the copy took as long as
     # the measurement)
-    return _segment_norms(model.to(torch.float64), x, y, segment=32)
+    return _segment_norms(model.to(torch.float64), x, y, SEGMENT)
