@@ -81,7 +81,7 @@ def test_lesson01_seeds_do_not_tell_the_identity_starts_and_no_insertion_apart()
     assert "Settings for this computer (cpu)" in lesson01
     for a, b in (("plain, identity init", "no layer inserted"), ("residual, γ = 0", "no layer inserted"),
                  ("plain, identity init", "residual, γ = 0")):
-        assert f"so this run does not tell '{a}' and '{b}' apart" in lesson01
+        assert f"so these seeds do not tell '{a}' and '{b}' apart" in lesson01
     assert re.search(r"'plain, default init' ended with a higher loss than 'no layer inserted' on both seeds .*; "
                      r"each difference is larger than the spread", lesson01)
 

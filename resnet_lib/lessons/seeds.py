@@ -6,6 +6,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+DIGITS = 3  # the decimals every comparison is printed with
+
 
 @dataclass(frozen=True)
 class SeedComparison:
@@ -48,7 +50,7 @@ class SeedComparison:
         if self.decided:
             return f"{side}; each difference is larger than the spread between seeds ({self.spread:.3f})"
         return (f"{side}; the spread between seeds ({self.spread:.3f}) is at least as large as one of the "
-                f"differences, so this run does not tell {a} and {b} apart")
+                f"differences, so these seeds do not tell {a} and {b} apart")
 
     def in_words(self, a: str) -> str:
         """The verdict in a few words for a table row: "``a`` higher" or "``a`` lower" only when every seed's
@@ -65,9 +67,12 @@ class SeedComparison:
 
 
 def compare_seeds(a: dict[int, float], b: dict[int, float]) -> SeedComparison:
-    """Compare two nets' results ``{seed: value}`` (e.g. lesson 6's training error over the last steps) seed by seed."""
+    """Compare two nets' results ``{seed: value}`` (e.g. lesson 6's training error over the last steps) seed by seed,
+    at the digits the lessons print (:data:`DIGITS`): a reader who subtracts two printed values gets the printed
+    difference."""
     if set(a) != set(b) or len(a) < 2:
         raise ValueError(f"compare the same seeds, at least 2, for both nets; got seeds {sorted(a)} and {sorted(b)}")
+    a, b = ({s: round(v, DIGITS) for s, v in values.items()} for values in (a, b))
     spread = max(max(v.values()) - min(v.values()) for v in (a, b))
     return SeedComparison({s: a[s] - b[s] for s in sorted(a)}, spread)
 
