@@ -1,7 +1,8 @@
 import pytest
 
 from resnet_lib.data import load_sample
-from resnet_lib.lessons.input_size import RECORD, SizePlan, SizeRecord, forward_flops, run_size, size_runs
+from resnet_lib.lessons.input_size import RECORD, SizePlan, SizeRecord, SizeRun, forward_flops, run_size, size_runs
+from resnet_lib.lessons.seeds import seed_table
 
 
 def test_only_the_input_size_and_seed_differ_between_recipes():
@@ -38,3 +39,51 @@ def test_the_committed_record_holds_every_size_and_seed_of_its_budget():
 def test_size_runs_are_the_committed_record_read_for_lesson_03():
     runs, record = size_runs(), SizeRecord.load(RECORD)
     assert runs.plan == record.plan and runs.runs == record.runs
+
+
+def _record(finals: dict[int, tuple[float, float]], first: dict[int, tuple[float, float]], epochs: int = 3):
+    """Runs at 28/48/96 px, two seeds: accuracy ``first`` after epoch 1, rising to ``finals`` at the last epoch."""
+    plan = SizePlan(sizes=tuple(finals), seeds=(0, 1), train_images=100, test_images=50, epochs=epochs, width=4)
+    runs = [SizeRun(size, seed, [first[size][seed], *[(first[size][seed] + finals[size][seed]) / 2] * (epochs - 2),
+                                 finals[size][seed]], [1.0] * epochs)
+            for size in finals for seed in (0, 1)]
+    return SizeRecord(plan, runs)
+
+
+def test_compare_reads_every_size_against_the_smallest_at_the_digits_printed():
+    # means 0.8204 -> 0.820 and 0.8666 -> 0.867: the printed gain is 0.867 - 0.820 = +0.047 (unrounded, 0.0462)
+    record = _record({28: (0.8228, 0.8180), 48: (0.8520, 0.8480), 96: (0.8732, 0.8600)},
+                     {28: (0.30, 0.35), 48: (0.40, 0.45), 96: (0.41, 0.517)})
+    comparison = record.compare(28)
+    assert comparison.mean_final == {28: 0.820, 48: 0.850, 96: 0.867}
+    assert comparison.gain(96) == 0.047 and comparison.gain(48) == 0.030
+    text = str(comparison)
+    assert text.splitlines()[0] == "equal steps: at the end 96 px is +0.047 over 28 px, 48 px +0.030"
+    assert list(comparison.by_seed) == ["96 px vs 28 px", "48 px vs 28 px", "96 px vs 48 px"]
+    assert comparison.by_seed["96 px vs 28 px"].side == "higher"  # +0.050, +0.042 beside a spread of 0.013
+    assert comparison.by_seed["96 px vs 48 px"].side is None  # +0.021, +0.012 beside a spread of 0.013
+    assert seed_table(comparison.by_seed) in text
+    cost = forward_flops(96, 4) / (3 * forward_flops(28, 4))  # one 96 px epoch against all three at 28 px
+    assert comparison.epoch_cost == pytest.approx(cost)
+    # epoch 2 is the middle of the first and last accuracies: seed 0 (0.6416) has not passed 0.820 there; the
+    # first 96 px run to pass it does so at the last epoch, and both do
+    assert (comparison.caught_up, comparison.passed, comparison.first_best) == (3, 2, 0.517)
+    assert f"after {cost:.2f}x the compute of all 3 epochs at 28 px" in text
+    assert "stood at 0.517 at best (28 px ended at 0.820)" in text
+    assert f"2 of its 2 runs first passed 0.820 after {3 * cost:.2f}x" in text
+
+
+def test_compare_says_when_no_run_at_the_largest_size_catches_up():
+    record = _record({28: (0.80, 0.80), 96: (0.80, 0.79)}, {28: (0.3, 0.3), 96: (0.4, 0.4)}, epochs=2)
+    comparison = record.compare()  # the smallest size by default
+    assert comparison.base == 28 and comparison.caught_up is None and comparison.passed == 0
+    assert "none of its 2 runs passed 0.800" in str(comparison)
+    assert comparison.by_seed["96 px vs 28 px"].side is None
+
+
+def test_compare_needs_a_size_the_record_holds():
+    record = _record({28: (0.8, 0.8), 96: (0.9, 0.9)}, {28: (0.3, 0.3), 96: (0.4, 0.4)}, epochs=2)
+    with pytest.raises(ValueError, match="no run at 48 px"):
+        record.compare(48)
+    with pytest.raises(ValueError, match="nothing to compare"):
+        SizeRecord(record.plan, [run for run in record.runs if run.image_size == 28]).compare()

@@ -15,6 +15,7 @@ from ..record import Record
 from ..seeding import seed_everything
 from ..training import Recipe, train
 from .records import RESULTS
+from .seeds import DIGITS, SeedComparison, compare_seeds, seed_table
 
 RECORD = RESULTS / "input_size-cpu.json"
 
@@ -76,6 +77,30 @@ class SizeRecord:
     def mean_final_acc(self, image_size: int) -> float:
         return statistics.fmean(self.final_acc(image_size))
 
+    def compare(self, base: int | None = None) -> SizeComparison:
+        """Every other size against ``base`` (the smallest size if None) at the digits printed: the gain in mean
+        final test accuracy (equal steps), seed by seed, and the largest size against compute."""
+        base = min(self.sizes()) if base is None else base
+        self.final_acc(base)  # raises for a size this record does not hold
+        others = [size for size in reversed(self.sizes()) if size != base]  # largest first
+        if not others:
+            raise ValueError(f"this record holds only {base} px: nothing to compare it with")
+        final = {size: {run.seed: run.test_acc[-1] for run in self.runs if run.image_size == size}
+                 for size in self.sizes()}
+        pairs = [(size, base) for size in others] + [(others[0], size) for size in others[1:]]
+        by_seed = {f"{a} px vs {b} px": compare_seeds(final[a], final[b]) for a, b in pairs}
+        mean_final = {size: round(self.mean_final_acc(size), DIGITS) for size in self.sizes()}
+        largest = [run for run in self.runs if run.image_size == others[0]]
+        passed_at = [next((e for e, a in enumerate(run.test_acc, 1) if round(a, DIGITS) > mean_final[base]), None)
+                     for run in largest]  # the first epoch after which each run passed base's mean, as printed
+        caught_up = min((e for e in passed_at if e is not None), default=None)
+        width = self.plan.width
+        return SizeComparison(
+            base=base, largest=others[0], epochs=self.plan.epochs, mean_final=mean_final, by_seed=by_seed,
+            epoch_cost=forward_flops(others[0], width) / (self.plan.epochs * forward_flops(base, width)),
+            first_best=round(max(run.test_acc[0] for run in largest), DIGITS), caught_up=caught_up,
+            passed=0 if caught_up is None else passed_at.count(caught_up), runs=len(largest))
+
     def save(self, path: str | Path) -> None:
         """Write it as a :class:`~resnet_lib.record.Record`: the plan in ``info["budget"]``, runs named by size."""
         record = Record({"budget": asdict(self.plan), **self.info})
@@ -92,6 +117,47 @@ class SizeRecord:
         runs = [SizeRun(int(name.removesuffix(" px")), seed, **numbers)
                 for name, by_seed in record.runs.items() for seed, numbers in by_seed.items()]
         return cls(plan, runs, info)
+
+
+@dataclass(frozen=True)
+class SizeComparison:
+    """Lesson 03's numbers read off its image-size figure, at the digits they are printed with (``DIGITS``), so a
+    reader who subtracts two printed values gets the printed difference."""
+
+    base: int  # the size every other is compared with
+    largest: int  # the size compared against compute
+    epochs: int
+    mean_final: dict[int, float]  # mean final test accuracy at each size, rounded
+    by_seed: dict[str, SeedComparison]  # "A px vs B px": final test accuracy, seed by seed
+    epoch_cost: float  # forward FLOPs of one epoch at ``largest`` over those of all epochs at ``base``
+    first_best: float  # the best test accuracy at ``largest`` after one epoch
+    caught_up: int | None  # the first epoch after which a run at ``largest`` passed ``base``'s mean final accuracy
+    passed: int  # how many runs at ``largest`` had passed it after that epoch
+    runs: int  # runs at ``largest``
+
+    def gain(self, size: int) -> float:
+        """Mean final test accuracy at ``size`` minus that at ``base``, as printed."""
+        return round(self.mean_final[size] - self.mean_final[self.base], DIGITS)
+
+    def __str__(self) -> str:
+        base, big = f"{self.base} px", f"{self.largest} px"
+        others = [size for size in self.mean_final if size not in (self.base, self.largest)]
+        gains = [f"{big} is {self.gain(self.largest):+.3f} over {base}",
+                 *(f"{size} px {self.gain(size):+.3f}" for size in sorted(others, reverse=True))]
+        target = f"{self.mean_final[self.base]:.3f}"
+        if self.caught_up is None:
+            later = f"none of its {self.runs} runs passed {target}"
+        else:
+            later = (f"{self.passed} of its {self.runs} runs first passed {target} after "
+                     f"{self.caught_up * self.epoch_cost:.2f}x")
+        return "\n".join([
+            "equal steps: at the end " + ", ".join(gains),
+            "seed by seed (final test accuracy):",
+            seed_table(self.by_seed),
+            f"against compute: {big}'s first checkpoint (after one epoch) came after {self.epoch_cost:.2f}x the "
+            f"compute of all {self.epochs} epochs at {base}",
+            f"  and stood at {self.first_best:.3f} at best ({base} ended at {target}); {later}",
+        ])
 
 
 def size_runs(path: str | Path = RECORD) -> SizeRecord:
