@@ -206,12 +206,19 @@ def test_input_size_plot_draws_one_line_per_run_with_labelled_axes():
     runs = [SizeRun(size, seed, [0.5, 0.6], [1.0, 1.0]) for seed in (0, 1) for size in (28, 96)]
     fig = plot_input_size(SizeRecord(plan, runs))
     ax_e, ax_f = fig.axes
-    assert len(ax_e.lines) == len(ax_f.lines) == 4
+    assert len([line for line in ax_e.lines if len(line.get_xdata())]) == len(ax_f.lines) == 4
     assert ax_f.get_xscale() == "log" and ax_e.get_ylabel().startswith("test accuracy")
-    assert [t.get_text() for t in ax_e.get_legend().get_texts()] == ["28 px", "96 px"]
-    styles = {(line.get_linestyle(), line.get_marker(), line.get_color()) for line in ax_e.lines}
+    (legend,) = fig.legends  # one legend for both panels ...
+    assert [t.get_text() for t in legend.get_texts()] == ["28 px", "96 px", "seed 0 (filled)", "seed 1 (open)"]
+    renderer = fig.canvas.get_renderer()
+    box = legend.get_window_extent(renderer)
+    assert not any(box.overlaps(ax.get_window_extent(renderer)) for ax in fig.axes)  # ... clear of the data
+    runs = [line for line in ax_e.lines if len(line.get_xdata())]
+    styles = {(line.get_linestyle(), line.get_marker(), line.get_color()) for line in runs}
     assert len(styles) == 2  # one look per size ...
     assert len({s[0] for s in styles}) == len({s[1] for s in styles}) == len({s[2] for s in styles}) == 2  # ... all 3
+    faces = {(line.get_color(), line.get_markerfacecolor()) for line in runs}
+    assert len(faces) == 4  # the two seeds of one size told apart without colour: filled and open markers
     assert min(shown_font_sizes(fig)) >= MIN_FONT_PT
     assert len([t for t in ax_f.get_xticklabels() if t.get_text()]) >= 3  # a log axis read off more than 10^k
     assert "TFLOPs" in ax_f.get_xlabel()

@@ -18,6 +18,7 @@ from ..blocks import Residual
 from ..lessons.input_size import SizeRecord, forward_flops
 from ..measure import STAGE_NAMES, FlopCount, shape_str, size_report, stages
 from ..models import resnet18
+from .function_classes import seed_markers
 from .style import COLORS, FIGURE_DPI, MIN_FONT_PT
 from .widget_output import Explorer
 
@@ -144,11 +145,12 @@ SIZE_COLORS = ("#7b3294", "#2ca25f", COLORS["residual"])  # purple, green, blue:
 
 
 def plot_input_size(record: SizeRecord) -> Figure:
-    """Test accuracy after each epoch at every input size of ``record`` (one line per seed), against epochs
-    (equal steps) and against the forward-pass TFLOPs spent on training images (log scale). Sizes differ in
-    colour, line style and marker; every text is at least ``MIN_FONT_PT`` at the notebook's width."""
+    """Test accuracy after each epoch at every input size of ``record`` (one line per run), against epochs (equal
+    steps) and against the forward-pass TFLOPs spent on training images (log scale). Sizes differ in colour, line
+    style and marker; the first seed's markers are filled, the others' open (lesson 01's ``seed_markers``); one
+    legend below both panels, clear of the data; every text is at least ``MIN_FONT_PT`` at the notebook's width."""
     plan = record.plan
-    fig, (ax_e, ax_f) = plt.subplots(1, 2, figsize=(12, 4.4), dpi=FIGURE_DPI, sharey=True)
+    fig, (ax_e, ax_f) = plt.subplots(1, 2, figsize=(12, 4.8), dpi=FIGURE_DPI, sharey=True)
     sizes = record.sizes()
     for i, size in enumerate(sizes):
         line, marker = ("-", "--", ":", "-.")[(len(sizes) - 1 - i) % 4], "o^sDv"[i % 5]  # largest: solid
@@ -156,26 +158,31 @@ def plot_input_size(record: SizeRecord) -> Figure:
         per_image = forward_flops(size, plan.width)
         for run in (r for r in record.runs if r.image_size == size):
             epochs = range(1, len(run.test_acc) + 1)
-            label = f"{size} px" if run.seed == plan.seeds[0] else None
-            style = {"marker": marker, "linestyle": line, "color": color, "label": label, "markersize": 7}
+            first = run.seed == plan.seeds[0]
+            style = {"marker": marker, "linestyle": line, "color": color, "label": f"{size} px" if first else None,
+                     **seed_markers(0 if first else 1), "markersize": 8}
             ax_e.plot(epochs, run.test_acc, **style)
             ax_f.plot([e * plan.train_images * per_image / 1e12 for e in epochs], run.test_acc, **style)
+    for i, seed in enumerate(plan.seeds[:2]):  # legend entries for the seeds' markers
+        ax_e.plot([], [], color=COLORS["reference"], linestyle="none", marker="o",
+                  **{**seed_markers(i), "markersize": 8}, label=f"seed {seed} ({'filled' if i == 0 else 'open'})")
     font = MIN_FONT_PT
-    ax_e.set_xlabel("epoch (same images and steps at every size)", fontsize=font)
+    ax_e.set_xlabel(f"epoch (one pass over the {plan.train_images:,} training images)", fontsize=font)
     ax_e.set_ylabel("test accuracy (fraction correct)", fontsize=font)
-    ax_e.set_title("Equal steps", fontsize=font + 1)
+    ax_e.set_title("Equal steps: the same images and steps at every size", fontsize=font + 1)
     ax_e.set_xticks(range(1, plan.epochs + 1))
     ax_f.set_xscale("log")
     ax_f.xaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
     ax_f.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
     ax_f.xaxis.set_minor_formatter(NullFormatter())
-    ax_f.set_xlabel("training compute: TFLOPs of forward passes (log scale)", fontsize=font)
+    ax_f.set_xlabel("training compute (TFLOPs of forward passes, log scale)", fontsize=font)
     ax_f.set_title("Against compute", fontsize=font + 1)
     for ax in (ax_e, ax_f):
         ax.tick_params(labelsize=font)
         ax.grid(alpha=0.3)
-    ax_e.legend(title=f"input ({len(plan.seeds)} seeds each)", fontsize=font, title_fontsize=font)
-    fig.tight_layout()
+    handles, labels = ax_e.get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=font, frameon=False)
+    fig.tight_layout(rect=(0, 0.08, 1, 1))  # the bottom strip holds the legend, below both panels
     return fig
 
 
