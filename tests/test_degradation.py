@@ -103,3 +103,33 @@ def test_the_committed_controls_are_the_ones_lesson_05_reads():
     ends = controls.final_losses()
     assert {"plain+BN", "residual+BN, γ=0"} <= set(ends)
     assert all(set(by_seed) == set(controls.seeds) for by_depth in ends.values() for by_seed in by_depth.values())
+
+
+def test_profile_recorder_spreads_summarise_each_step_over_layers_and_skip_steps_without_a_top_gradient():
+    from resnet_lib.lessons.gradients import spread_over_layers
+
+    x, y = _easy_problem(64)
+    recorder = ProfileRecorder(prepare(x[:16]), y[:16], every=2)
+    torch.manual_seed(0)
+    short_run(DeepMLP(3, width=8, residual=True, batch_norm=True, zero_init_residual=True), x, y, steps=5,
+              batch_size=16, on_step=recorder)
+    assert recorder.spreads("profiles") == {s: spread_over_layers(p) for s, p in recorder.profiles.items()}
+    weights = recorder.spreads("weight_profiles")
+    assert recorder.weight_profiles[0][-1] == 0 and 0 not in weights  # γ = 0: the top block's weights get nothing
+    assert weights == {s: spread_over_layers(p) for s, p in recorder.weight_profiles.items() if s > 0}
+    with pytest.raises(ValueError, match="profiles.*weight_profiles"):
+        recorder.spreads("weights")
+
+
+def test_a_lesion_summary_names_the_median_the_worst_block_and_the_counts():
+    from resnet_lib.lessons.degradation import lesion_summary
+
+    assert lesion_summary(1.0, [1.0, 3.0, 0.5]) == ("loss 1.000 whole; with one block deleted: median 1.000, worst 3 "
+                                                    "(block 2), lower by more than 0.01 for 1 of 3 blocks, higher by "
+                                                    "more than 0.1 for 1")
+
+
+def test_the_plan_without_a_name_is_this_computers_and_carries_its_settings(monkeypatch):
+    monkeypatch.setenv("RESNET_PRESET", "smoke")
+    assert lesson05_plan() is LESSON05_PLANS["smoke"] and lesson05_plan().settings == PRESETS["smoke"]
+    assert all(plan.settings == PRESETS[name] for name, plan in LESSON05_PLANS.items())

@@ -223,10 +223,11 @@ EXERCISES: list[Exercise] = [
         _check_fastest_batch,
         "compute first_last_ratio of each profile and compare the three. In training mode a BN layer normalises "
         "with the statistics of the batch it sees.",
-        "The smallest batch. In training mode BN divides by the batch's own standard deviation, so its backward "
-        "pass couples the examples of the batch; the fewer the examples, the more of the gradient is removed and "
-        "rescaled at each layer, and the faster the ratio grows with depth. Batch statistics make BN part of "
-        "the function being differentiated, not a fixed rescaling.",
+        "In training mode BN divides by the batch's own standard deviation, so its backward pass couples the "
+        "examples of the batch: at each layer it removes the part of the gradient shared by the whole batch and "
+        "rescales the rest, and with few examples the batch's statistics, and so that rescaling, depend on each "
+        "example the most. Compare your three ratios: the batch size changes how fast the ratio compounds with "
+        "depth. Batch statistics make BN part of the function being differentiated, not a fixed rescaling.",
     ),
     Exercise(
         "05.3",
@@ -264,9 +265,9 @@ EXERCISES: list[Exercise] = [
         _check_gammas,
         "build net = DeepMLP(200, **VARIANTS['residual+BN']), set torch.nn.init.constant_(block.bn.weight, γ) in "
         "every block of net.blocks, then first_last_ratio(grad_norms(net, x_probe, y_probe)); repeat for each γ.",
-        "γ is the branch's output scale, the s of exercise 05.3: with γ small each block adds little to the sum, "
-        "and 200 such factors stay close to 1; at γ = 0.3 and 1 they compound well past 2. γ = 0 "
-        "is the limit: flat, and each block starts as the identity.",
+        "γ is the branch's output scale, the s of exercise 05.3: each block adds to the sum a term about γ times "
+        "its size, so the smaller γ, the closer each factor stays to the identity and the less 200 of them "
+        "compound (your ratios grow with γ). γ = 0 is the limit: flat, and each block starts as the identity.",
     ),
     Exercise(
         "05.6",

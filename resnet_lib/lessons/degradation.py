@@ -18,7 +18,7 @@ from torch.optim.swa_utils import update_bn
 
 from ..checks import check_positive
 from ..record import Record
-from .gradients import DeepMLP, layer_grad_norms
+from .gradients import DeepMLP, layer_grad_norms, spread_over_layers
 from .records import RESULTS, time_taken
 
 
@@ -44,6 +44,16 @@ class ProfileRecorder:
     def __call__(self, step: int, model: nn.Module) -> None:
         if step % self.every == 0:
             self.profiles[step], self.weight_profiles[step] = layer_grad_norms(cast(DeepMLP, model), self.x, self.y)
+
+    def spreads(self, kind: str = "profiles") -> dict[int, tuple[float, ...]]:
+        """Each measured profile of ``kind`` (``"profiles"`` or ``"weight_profiles"``), step by step, summarised
+        over its layers by :func:`~resnet_lib.lessons.gradients.spread_over_layers` (each layer over the top one:
+        10th percentile, median, 90th). A step whose top layer got no gradient (a γ = 0 net's blocks at step 0)
+        has nothing to divide by and is left out."""
+        if kind not in ("profiles", "weight_profiles"):
+            raise ValueError(f"kind must be 'profiles' or 'weight_profiles', got {kind!r}")
+        measured: dict[int, torch.Tensor] = getattr(self, kind)
+        return {step: spread_over_layers(norms) for step, norms in measured.items() if norms[-1] > 0}
 
 
 CONTROLS_RECORD = RESULTS / "degradation_controls-cpu.json"  # made by benchmarks/degradation_controls.py
@@ -112,3 +122,14 @@ def lesion_losses(net: nn.Module, x: torch.Tensor, y: torch.Tensor) -> tuple[flo
             without.append(F.cross_entropy(scored(x), y).item())
             blocks[i] = block
     return whole, without
+
+
+def lesion_summary(whole: float, without: list[float]) -> str:
+    """:func:`lesion_losses`' result in one line: the whole net's loss; with one block deleted, the median loss and
+    the worst (and which block, 1 = next to the input), and how many deletions lowered the loss by more than 0.01
+    or raised it by more than 0.1."""
+    worst = max(without)
+    return (f"loss {whole:.3f} whole; with one block deleted: median {sorted(without)[len(without) // 2]:.3f}, "
+            f"worst {worst:.3g} (block {without.index(worst) + 1}), "
+            f"lower by more than 0.01 for {sum(v < whole - 0.01 for v in without)} of {len(without)} blocks, "
+            f"higher by more than 0.1 for {sum(v > whole + 0.1 for v in without)}")

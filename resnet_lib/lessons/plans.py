@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TypeVar
 
-from ..presets import Preset
+from ..presets import PRESETS, Preset, active_preset
 
 T = TypeVar("T")
 
@@ -49,6 +49,7 @@ def lesson04_plan(preset: Preset | str) -> Lesson04Plan:
 class Lesson05Plan:
     """Lesson 05's sizes for one preset: profile depths, degradation runs, the 1000-layer run, the widget."""
 
+    settings: Preset  # the settings the plan is for (where the data comes from)
     profile_depths: tuple[int, ...]  # depths whose gradient profiles are measured at initialisation
     probe_batch: int  # images in the batch used to measure gradients
     train_images: int  # training images the short runs draw from
@@ -70,15 +71,16 @@ class Lesson05Plan:
 
 
 LESSON05_PLANS: dict[str, Lesson05Plan] = {
-    "smoke": Lesson05Plan((2, 10, 30, 100, 300), 64, 2048, (4, 24), 60, 0, 200, 20),
-    "cpu": Lesson05Plan((2, 10, 30, 100, 300, 1000), 128, 4096, (3, 50), 150, 0, 1000, 20),
-    "full": Lesson05Plan((2, 10, 30, 100, 300, 1000), 128, 8192, (3, 50), 300, 0, 1000, 150),
+    "smoke": Lesson05Plan(PRESETS["smoke"], (2, 10, 30, 100, 300), 64, 2048, (4, 24), 60, 0, 200, 20),
+    "cpu": Lesson05Plan(PRESETS["cpu"], (2, 10, 30, 100, 300, 1000), 128, 4096, (3, 50), 150, 0, 1000, 20),
+    "full": Lesson05Plan(PRESETS["full"], (2, 10, 30, 100, 300, 1000), 128, 8192, (3, 50), 300, 0, 1000, 150),
 }
 
 
-def lesson05_plan(preset: Preset | str) -> Lesson05Plan:
-    """Lesson 05's plan for a preset (or its name: ``smoke``, ``cpu`` or ``full``)."""
-    return _plan(LESSON05_PLANS, "05", preset)
+def lesson05_plan(preset: Preset | str | None = None) -> Lesson05Plan:
+    """Lesson 05's plan for a preset (or its name: ``smoke``, ``cpu`` or ``full``); ``None``: for this computer's
+    (:func:`~resnet_lib.presets.active_preset`). The plan carries its preset as ``settings``."""
+    return _plan(LESSON05_PLANS, "05", active_preset() if preset is None else preset)
 
 
 @dataclass(frozen=True)
