@@ -196,8 +196,65 @@ def test_lesson06_text_on_the_runs_trained_to_the_end_matches_its_table(lesson06
     assert all(d > 0 for d in diffs["plain-56 vs plain-20 (test)"])
     assert verdict["ResNet-56 vs ResNet-20 (training)"] == "not told apart"  # third: a little higher, undecided
     assert all(d > 0 for d in diffs["ResNet-56 vs ResNet-20 (training)"])
-    assert verdict["ResNet-56 vs ResNet-20 (test)"] in ("not told apart", "seeds disagree", "level")  # 4th
+    spread = lesson06_tables["ResNet-56 vs ResNet-20 (training)"][1]  # "on one seed by no more than the spread"
+    assert sum(d <= spread for d in diffs["ResNet-56 vs ResNet-20 (training)"]) == 1
+    # 4th: "their test errors differ by less than a hundredth, higher on two seeds and lower on one"
+    assert verdict["ResNet-56 vs ResNet-20 (test)"] == "seeds disagree"
+    assert all(abs(d) < 0.01 for d in diffs["ResNet-56 vs ResNet-20 (test)"])
+    assert sorted(d > 0 for d in diffs["ResNet-56 vs ResNet-20 (test)"]) == [False, True, True]
     assert verdict["ResNet-56 vs plain-56 (training)"] == "ResNet-56 lower"  # fifth: far below plain-56
+    assert verdict["ResNet-56 vs plain-56 (test)"] == "not told apart"  # sixth: below on every seed, undecided
+    assert all(d < 0 for d in diffs["ResNet-56 vs plain-56 (test)"])
+
+
+def test_lesson06_table_differences_are_the_printed_errors_subtracted(lesson06_tables):
+    """Both tables compare at the digits printed: a reader who subtracts two printed errors gets the printed
+    difference, and the spread is the larger of the two nets' printed spreads."""
+    lesson06 = printed("06_plain_vs_residual.ipynb")
+    short = {name: [float(e) for e in re.findall(r"seed \d: (\d\.\d{3})", line)] for name, line in re.findall(
+        r"^((?:plain|ResNet)-\d+(?:, γ = 0)?) +((?:  seed \d: \d\.\d{3})+)   spread", lesson06, re.M)}
+    end = {}  # the runs trained to the end: "plain-20   training error 0.067 0.050 0.060   test error ..."
+    for name, training, test in re.findall(r"^((?:plain|ResNet)-\d+) +training error ([\d. ]+?)   test error "
+                                           r"([\d. ]+)$", lesson06, re.M):
+        end[f"{name} training"], end[f"{name} test"] = ([float(e) for e in v.split()] for v in (training, test))
+    assert len(short) == 10 and len(end) == 8, (sorted(short), sorted(end))  # section 2's 6 nets, 3's 4; 4 ended
+    pairs = {label: (f"{a} {what}", f"{b} {what}") for label in list(lesson06_tables)[6:]
+             for a, b, what in [re.fullmatch(r"(\S+) vs (\S+) \((\w+)\)", label).groups()]}
+    pairs |= {f"ResNet-56 vs ResNet-20 ({init})": (f"ResNet-56{tag}", f"ResNet-20{tag}")
+              for init, tag in (("default", ""), ("γ = 0", ", γ = 0"))}
+    pairs |= {f"γ = 0 vs default (ResNet-{d})": (f"ResNet-{d}, γ = 0", f"ResNet-{d}") for d in (20, 56)}
+    assert len(pairs) == 10  # every row but the two depth penalties, whose per-seed values are not printed
+    values = short | end
+    for label, (a, b) in pairs.items():
+        diffs, spread, _ = lesson06_tables[label]
+        assert diffs == [round(x - y, 3) for x, y in zip(values[a], values[b], strict=True)], label
+        assert spread == round(max(max(v) - min(v) for v in (values[a], values[b])), 3), label
+
+    def subtract(a: list[float], b: list[float]) -> list[float]:
+        return [round(x - y, 3) for x, y in zip(a, b, strict=True)]
+
+    def signed(text: str) -> list[float]:
+        return [float(d) for d in re.findall(r"[+-]\d\.\d{3}", text)]
+
+    # section 3: "18 layers: plain minus residual training error, per seed: +0.185, +0.124"
+    gaps = {int(d): signed(line) for d, line in re.findall(
+        r"^(\d+) layers: plain minus residual training error, per seed: (.*)$", lesson06, re.M)}
+    assert gaps == {d: subtract(values[f"plain-{d}"], values[f"ResNet-{d}"]) for d in (18, 34)}
+    gaps |= {d: subtract(values[f"plain-{d}"], values[f"ResNet-{d}"]) for d in (20, 56)}
+    lost = dict(re.findall(r"^(ResNet-34|CIFAR-style 56) lost more without its shortcuts than .+? on both seeds "
+                           r"\(([^)]*)\)", lesson06, re.M))
+    assert signed(lost["ResNet-34"]) == subtract(gaps[34], gaps[18])
+    assert signed(lost["CIFAR-style 56"]) == subtract(gaps[56], gaps[20])
+    # section 2's depth penalties: the residual nets' ("seed 0: ResNet-56 minus ResNet-20: default +0.007, ...")
+    # minus the plain nets' ("plain-56 ended with a higher training error than plain-20 on both seeds (...)")
+    residual = re.findall(r"^seed \d: ResNet-56 minus ResNet-20: default ([+-][\d.]+), γ = 0 ([+-][\d.]+)$",
+                          lesson06, re.M)
+    plain = signed(re.search(r"^plain-56 ended with a higher training error than plain-20 on both seeds \(([^)]*)\)",
+                             lesson06, re.M).group(1))
+    assert plain == subtract(values["plain-56"], values["plain-20"]) and len(residual) == 2
+    for k, init in enumerate(("default", "γ = 0")):
+        penalty = [float(seed[k]) for seed in residual]
+        assert lesson06_tables[f"ResNet vs plain, depth penalty ({init})"][0] == subtract(penalty, plain), init
 
 
 def test_lesson05_degradation_text_matches_the_seed_by_seed_verdicts():

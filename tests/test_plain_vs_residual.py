@@ -239,3 +239,35 @@ def test_converged_figure_text_is_readable_from_the_back_of_the_room():
         assert min(shown_font_sizes(fig)) >= MIN_FONT_PT  # tick labels included
     assert "pass over the training images" in fig.axes[0].xaxis.label.get_text()
     plt.close(fig)
+
+
+def test_converged_figure_draws_each_seed_faintly_under_the_mean():
+    """Lesson 06's figure of the runs trained to the end: each seed's training and test error, thin and faint in
+    the mean's colour and line style, under the mean (which alone is in the legend), so the seeds' spread shows."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from resnet_lib.ui.plain_vs_residual import draw_converged
+
+    runs = {name: {s: {"train_error": [0.5 + s / 10, 0.3], "test_error": [0.6, 0.4 + s / 10]} for s in (0, 1, 2)}
+            for name in ("plain-20", "plain-56", "ResNet-20", "ResNet-56")}
+    fig = draw_converged(runs, "t")
+    for ax, kind in zip(fig.axes, ("plain", "ResNet"), strict=True):
+        means = {line.get_label(): line for line in ax.get_lines() if not line.get_label().startswith("_")}
+        seeds = [line for line in ax.get_lines() if line.get_label().startswith("_")]
+        assert sorted(means) == sorted(f"{kind}-{d} {what}" for d in (20, 56) for what in ("train", "test"))
+        assert len(seeds) == 2 * 2 * 3  # two nets, training and test, three seeds
+        assert [t.get_text() for t in ax.get_legend().get_texts()] == list(means)  # the seeds stay out of it
+        for name in (f"{kind}-20", f"{kind}-56"):
+            for what, key in (("train", "train_error"), ("test", "test_error")):
+                mean = means[f"{name} {what}"]
+                own = [line for line in seeds if line.get_color() == mean.get_color()
+                       and line.get_linestyle() == mean.get_linestyle()]
+                assert sorted(list(line.get_ydata()) for line in own) == sorted(
+                    runs[name][s][key] for s in (0, 1, 2)), (name, what)
+                for line in own:  # thin, faint, under the mean
+                    assert line.get_linewidth() < mean.get_linewidth() and (line.get_alpha() or 1) < 1
+                    assert line.get_zorder() < mean.get_zorder()
+    plt.close(fig)

@@ -94,8 +94,10 @@ DEPTH_MARKERS = ("o", "s", "^", "D")
 def draw_converged(runs: dict[str, dict[int, dict[str, list[float]]]], title: str) -> Figure:
     """He et al.'s Fig. 6 for runs trained to the end: plain nets left, residual nets right; per net the mean over
     seeds of the training error (dashed, thin) and the test error (solid, bold) after every epoch, as the fraction
-    of images misclassified (as the lesson prints them). Depths are told apart by shade and marker (deeper = darker)."""
-    fig, panels = plt.subplots(1, 2, figsize=(12, 4.6), sharey=True)
+    of images misclassified (as the lesson prints them), with each seed's curve faint beneath it, in the same colour
+    and line style. Depths are told apart by shade and marker (deeper = darker). The legends sit below the panels,
+    clear of the curves."""
+    fig, panels = plt.subplots(1, 2, figsize=(12, 5.6), sharey=True)
     for ax, kind, shades in zip(panels, ("plain", "ResNet"), ("Oranges", "Blues"), strict=True):
         names = sorted((n for n in runs if n.startswith(kind)), key=lambda n: int(n.split("-")[1]))
         for rank, name in enumerate(names):
@@ -103,6 +105,9 @@ def draw_converged(runs: dict[str, dict[int, dict[str, list[float]]]], title: st
             # training lines (thin, dashed, hollow markers) on top: where a net's two errors meet, both stay visible
             for key, style, width, what, face, z in (("train_error", "--", 1.6, "train", "white", 3),
                                                      ("test_error", "-", 2.6, "test", color, 2)):
+                for numbers in runs[name].values():  # each seed, faint and beneath the means
+                    ax.plot(range(1, len(numbers[key]) + 1), numbers[key], linestyle=style, linewidth=1.0,
+                            color=color, alpha=0.5, zorder=1)
                 mean = mean_over_seeds(runs[name], key)
                 ax.plot(range(1, len(mean) + 1), mean, linestyle=style, linewidth=width, color=color, zorder=z,
                         marker=DEPTH_MARKERS[rank % len(DEPTH_MARKERS)], markersize=6, markerfacecolor=face,
@@ -110,7 +115,7 @@ def draw_converged(runs: dict[str, dict[int, dict[str, list[float]]]], title: st
         ax.set_title("plain nets" if kind == "plain" else "residual nets", fontsize=13)
         ax.set_xlabel("epoch (pass over the training images)", fontsize=12)
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=12, ncol=2)
+        ax.legend(fontsize=12, ncol=2, loc="upper center", bbox_to_anchor=(0.5, -0.2))
     panels[0].set_ylabel("training / test error\n(fraction misclassified)", fontsize=12)
     fig.suptitle(title, fontsize=13)
     fig.tight_layout()
