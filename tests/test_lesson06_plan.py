@@ -18,3 +18,11 @@ def test_every_preset_has_a_lesson06_plan_of_buildable_nets(name):
 def test_unknown_preset_is_named():
     with pytest.raises(ValueError, match="no lesson-06 plan for settings 'tpu'"):
         lesson06_plan("tpu")
+
+
+def test_the_plan_without_a_name_is_this_computers_and_carries_its_settings(monkeypatch):
+    from resnet_lib.lessons.plans import LESSON06_PLANS
+
+    monkeypatch.setenv("RESNET_PRESET", "smoke")
+    assert lesson06_plan() is LESSON06_PLANS["smoke"]
+    assert all(plan.settings == PRESETS[name] for name, plan in LESSON06_PLANS.items())

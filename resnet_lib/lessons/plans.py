@@ -87,6 +87,7 @@ def lesson05_plan(preset: Preset | str | None = None) -> Lesson05Plan:
 class Lesson06Plan:
     """Lesson 06's sizes for one preset: the CIFAR-style degradation runs and the ResNet-18/34 twin runs."""
 
+    settings: Preset  # the settings the plan is for (where the data comes from)
     train_images: int  # training images the runs draw from
     image_size: int  # side of the images the CIFAR-style nets see
     width: int  # channels of their first stage (He et al.: 16)
@@ -100,12 +101,13 @@ class Lesson06Plan:
 
 
 LESSON06_PLANS: dict[str, Lesson06Plan] = {
-    "smoke": Lesson06Plan(256, 8, 2, 16, 6, (0, 1), (20, 56), 4, 28, 2),
-    "cpu": Lesson06Plan(10_000, 14, 8, 128, 100, (0, 1), (20, 56), 8, 28, 100),
-    "full": Lesson06Plan(50_000, 28, 16, 128, 1200, (0, 1, 2), (20, 56), 64, 96, 600),
+    "smoke": Lesson06Plan(PRESETS["smoke"], 256, 8, 2, 16, 6, (0, 1), (20, 56), 4, 28, 2),
+    "cpu": Lesson06Plan(PRESETS["cpu"], 10_000, 14, 8, 128, 100, (0, 1), (20, 56), 8, 28, 100),
+    "full": Lesson06Plan(PRESETS["full"], 50_000, 28, 16, 128, 1200, (0, 1, 2), (20, 56), 64, 96, 600),
 }
 
 
-def lesson06_plan(preset: Preset | str) -> Lesson06Plan:
-    """Lesson 06's plan for a preset (or its name: ``smoke``, ``cpu`` or ``full``)."""
-    return _plan(LESSON06_PLANS, "06", preset)
+def lesson06_plan(preset: Preset | str | None = None) -> Lesson06Plan:
+    """Lesson 06's plan for a preset (or its name: ``smoke``, ``cpu`` or ``full``); ``None``: for this computer's
+    (:func:`~resnet_lib.presets.active_preset`). The plan carries its preset as ``settings``."""
+    return _plan(LESSON06_PLANS, "06", active_preset() if preset is None else preset)
