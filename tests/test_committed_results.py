@@ -295,7 +295,10 @@ def test_lesson05_degradation_text_matches_the_seed_by_seed_verdicts():
                        r"([\d.e+]+) \(block (\d+)\), lower by more than 0\.01 for (\d+) of 50 blocks", lesson05, re.M)
     assert len(plain) == 1
     for whole, median, worst, block, lower in plain:
-        assert block == "1" and float(worst) > 10 * float(whole) and float(median) > float(whole) and lower == "0"
+        # the summary: "the typical deletion about doubles it, deleting the block next to the input multiplies it
+        # by more than a thousand"
+        assert block == "1" and float(worst) > 1000 * float(whole) and lower == "0"
+        assert 1.5 < float(median) / float(whole) < 2.5
     # "the residual net with γ = 1 loses little whichever block goes (its worst deletion adds about a tenth)"
     residual = re.search(r"^residual\+BN +loss ([\d.]+) whole;.*worst ([\d.]+)", lesson05, re.M)
     whole, worst = map(float, residual.groups())

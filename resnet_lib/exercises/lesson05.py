@@ -226,8 +226,9 @@ EXERCISES: list[Exercise] = [
         "In training mode BN divides by the batch's own standard deviation, so its backward pass couples the "
         "examples of the batch: at each layer it removes the part of the gradient shared by the whole batch and "
         "rescales the rest, and with few examples the batch's statistics, and so that rescaling, depend on each "
-        "example the most. Compare your three ratios: the batch size changes how fast the ratio compounds with "
-        "depth. Batch statistics make BN part of the function being differentiated, not a fixed rescaling.",
+        "example the most. So the smaller the batch, the faster the ratio compounds with depth (your three "
+        "ratios show by how much). Batch statistics make BN part of the function being differentiated, not a "
+        "fixed rescaling.",
     ),
     Exercise(
         "05.3",

@@ -130,15 +130,17 @@ def plot_depth_losses(losses: Mapping[tuple[str, int], list[float]], names: Sequ
 
 
 def plot_controls(ends: Mapping[str, Mapping[int, Mapping[int, float]]], shallow: int, deep: int) -> Figure:
-    """Section 4's controlled runs: one row per run, one mark per seed, shallow (grey circles) against deep
-    (squares in the run's colour)."""
+    """Section 4's controlled runs: one row per run, one mark per seed (each seed a little lower than the one
+    before, so equal losses do not hide each other), shallow (grey circles) against deep (squares in the run's
+    colour)."""
     fig, ax = plt.subplots(figsize=(9, 4), dpi=100, layout="constrained")
     for row, (name, by_depth) in enumerate(ends.items()):
         kind = "plain" if "plain" in name else "residual"
         marks = ((shallow, "o", COLORS["reference"], -0.15), (deep, "s", COLORS[kind], 0.15))
         for depth, marker, color, shift in marks:
             finals = list(by_depth[depth].values())
-            ax.scatter(finals, [row + shift] * len(finals), marker=marker, s=60, color=color)
+            rows = [row + shift + 0.08 * (k - (len(finals) - 1) / 2) for k in range(len(finals))]  # seeds apart
+            ax.scatter(finals, rows, marker=marker, s=60, color=color, edgecolors="white", linewidths=0.8)
     ax.set_yticks(range(len(ends)), list(ends), fontsize=12)
     ax.invert_yaxis()
     ax.set_xlabel("final training loss (mean of the last 10 steps), one mark per seed", fontsize=12)
@@ -167,7 +169,10 @@ def plot_lesions(lesioned: Mapping[str, tuple[float, list[float]]], depth: int, 
     left.set_yscale("log")
     left.set(ylabel="loss on 1,024 training images", title=f"all {len(lesioned)} nets (log scale), seed {seed}")
     right.set(ylabel="loss on 1,024 training images", title="the residual nets only (linear scale)")
-    fig.legend(*left.get_legend_handles_labels(), loc="outside lower center", ncol=3, fontsize=12)
+    handles, labels = left.get_legend_handles_labels()
+    handles.append(Line2D([], [], color=COLORS["reference"], linewidth=1))
+    labels.append("the whole net (thin line in the net's colour and style)")
+    fig.legend(handles, labels, loc="outside lower center", ncol=2, fontsize=12)
     fig.suptitle(f"{depth}-block nets: a block deleted (markers) against the whole net (thin lines)", fontsize=14)
     return fig
 
