@@ -241,10 +241,17 @@ def test_compare_runs_judges_every_pair_by_the_late_means_it_prints():
     # identity init minus the control after the start: +0.01, +0.01, -0.01, +0.01
     above, points, largest = verdicts.above_control["plain, identity init"]
     assert (above, points) == (3, 4) and largest == pytest.approx(0.01)
-    text = str(verdicts)
-    assert "no layer inserted         seed 1: 0.445  seed 2: 0.465" in text.splitlines()
-    assert "'plain, default init' ended with a higher loss than 'no layer inserted' on both seeds" in text
-    assert "plain, identity init minus the control: above 0 at 3 of 4 points after the start" in text
+    lines = str(verdicts).splitlines()
+    assert "no layer inserted         seed 1: 0.445  seed 2: 0.465" in lines  # each run's value, then the table
+    table = lines.index("   A vs B                                   A - B:  seed 1  seed 2  spread  verdict")
+    assert lines[table + 1:table + 5] == [  # worked out by hand from the late means above
+        "1  plain, default init vs no layer inserted         +0.505  +0.560   0.075  plain, default init higher",
+        "2  plain, identity init vs no layer inserted        +0.010   0.000   0.020  not told apart",
+        "3  residual, γ = 0 vs no layer inserted              0.000  +0.005   0.025  not told apart",
+        "4  plain, identity init vs residual, γ = 0          +0.010  -0.005   0.025  seeds disagree"]
+    assert "plain, identity init minus the control: above 0 at 3 of 4 points after the start, " \
+           "largest difference +0.010" in lines[table + 5:]
+    assert not any("ended with" in line for line in lines)  # no sentence per pair: the table holds the verdicts
 
 
 def test_compare_runs_compares_only_the_variants_that_were_run():
@@ -253,8 +260,11 @@ def test_compare_runs_compares_only_the_variants_that_were_run():
     verdicts = fc.compare_runs(two)
     assert list(verdicts.comparisons) == [("residual, γ = 0", fc.CONTROL)]
     assert list(verdicts.above_control) == ["residual, γ = 0"]
-    assert fc.compare_runs(fc.InsertionRuns(runs.steps, runs.seeds, {"residual, γ = 0": runs.losses["residual, γ = 0"]}
-                                            )).above_control == {}  # no control: nothing to subtract
+    assert "1  residual, γ = 0 vs no layer inserted" in str(verdicts).splitlines()[4]  # 2 value lines, blank, header
+    alone = fc.compare_runs(fc.InsertionRuns(runs.steps, runs.seeds,
+                                             {"residual, γ = 0": runs.losses["residual, γ = 0"]}))
+    assert alone.above_control == {}  # no control: nothing to subtract
+    assert str(alone) == "residual, γ = 0           seed 1: 0.445  seed 2: 0.470"  # and no table
 
 
 def test_the_lessons_images_and_passes_follow_the_settings():

@@ -23,11 +23,15 @@ def test_the_errors_are_the_runs_tail_errors_rounded_as_printed(runs):
         assert runs.verdicts[depth] == compare_seeds(by_block["pre-activation"], by_block["original block"])
 
 
-def test_the_printed_lines_name_each_depth_and_its_verdict(runs):
-    text = str(runs)
-    for depth, by_block in runs.errors.items():
-        original = ", ".join(f"{e:.3f}" for e in by_block["original block"].values())
-        assert f"{depth} layers, by seed: original block {original}; pre-activation " in text
-        assert runs.verdicts[depth].describe(f"pre-activation ResNet-{depth}", f"ResNet-{depth}") + "." in text
+def test_the_printed_lines_show_each_net_by_seed_then_the_numbered_table(runs):
+    from resnet_lib.lessons.seeds import seed_table
+
+    lines = str(runs).splitlines()
+    values = [f"{f'{block}, {depth} layers':<27}" + "".join(f"  seed {s}: {e:.3f}" for s, e in by_seed.items())
+              for depth, by_block in runs.errors.items() for block, by_seed in by_block.items()]
+    table = seed_table({f"pre-activation vs original block ({depth} layers)": v for depth, v in runs.verdicts.items()})
+    assert lines == [*values, "", *table.splitlines()]
+    assert lines[0].startswith("original block, 20 layers    seed ")
+    assert lines[-2].startswith("1  pre-activation vs original block (20 layers)")
     assert runs.describe().startswith("He et al.'s CIFAR-style nets at depths ")
-    assert "seeds " in runs.describe() and ".json" not in text + runs.describe()
+    assert "seeds " in runs.describe() and ".json" not in str(runs) + runs.describe()

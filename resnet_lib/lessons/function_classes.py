@@ -25,7 +25,7 @@ from ..checks import check_positive
 from ..data import load_sample, prepare
 from ..presets import Preset, active_preset
 from ..training import short_run
-from .seeds import SeedComparison, compare_seeds
+from .seeds import SeedComparison, compare_seeds, seed_table
 
 FAMILIES = {True: "nested", False: "non-nested"}
 GRID_POINTS = 4000
@@ -295,15 +295,17 @@ class RunComparison:
         return in_a_word(self.comparisons.get((a, b)) or compare_seeds(self.late[a], self.late[b]))
 
     def __str__(self) -> str:
+        """Each run's late mean by seed, then the comparisons as a numbered :func:`~resnet_lib.lessons.seeds.seed_table`
+        (rows "A vs B", A minus B), then the counts of the lower panel."""
         width = max(24, max(map(len, self.late)) + 2)
         lines = [f"{variant:<{width}}" + "".join(f"  seed {s}: {v:.3f}" for s, v in by_seed.items())
                  for variant, by_seed in self.late.items()]
-        lines += [v.describe(f"'{a}'", f"'{b}'", "ended with a higher loss", "ended with a lower loss")
-                  for (a, b), v in self.comparisons.items()]
-        lines += [f"{variant} minus the control: above 0 at {above} of {points} points after the start, "
+        if self.comparisons:
+            lines += ["", seed_table({f"{a} vs {b}": v for (a, b), v in self.comparisons.items()})]
+        counts = [f"{variant} minus the control: above 0 at {above} of {points} points after the start, "
                   f"largest difference {largest:+.3f}"
                   for variant, (above, points, largest) in self.above_control.items()]
-        return "\n".join(lines)
+        return "\n".join(lines + ([""] + counts if counts else []))
 
 
 def compare_runs(runs: InsertionRuns, comparisons: tuple[tuple[str, str], ...] = COMPARISONS) -> RunComparison:

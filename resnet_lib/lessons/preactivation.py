@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from .plain_vs_residual import PREACT_RECORD, Run, load_record, tail_errors
-from .seeds import SeedComparison, compare_seeds
+from .seeds import SeedComparison, compare_seeds, seed_table
 
 BLOCKS = {"original block": "residual", "pre-activation": "pre-activation"}  # what a learner reads -> the run's kind
 
@@ -31,13 +31,16 @@ class PreactivationRuns:
                 f"{r['batch_size']} images each, seeds {', '.join(map(str, r['seeds']))}.")
 
     def __str__(self) -> str:
-        paragraphs = []
-        for depth, by_block in self.errors.items():
-            shown = "; ".join(f"{block} {', '.join(f'{e:.3f}' for e in by_seed.values())}"
-                              for block, by_seed in by_block.items())
-            verdict = self.verdicts[depth].describe(f"pre-activation ResNet-{depth}", f"ResNet-{depth}")
-            paragraphs.append(f"{depth} layers, by seed: {shown}\n{verdict}.")
-        return "\n\n".join(paragraphs)
+        """Each net's error by seed, then a numbered :func:`~resnet_lib.lessons.seeds.seed_table`: at each depth,
+        the pre-activation net minus the original one."""
+        by_net = {f"{block}, {depth} layers": by_seed for depth, by_block in self.errors.items()
+                  for block, by_seed in by_block.items()}
+        width = max(map(len, by_net)) + 2
+        lines = [f"{net:<{width}}" + "".join(f"  seed {s}: {e:.3f}" for s, e in by_seed.items())
+                 for net, by_seed in by_net.items()]
+        table = seed_table({f"pre-activation vs original block ({depth} layers)": verdict
+                            for depth, verdict in self.verdicts.items()})
+        return "\n".join([*lines, "", table])
 
 
 def preactivation_runs(path: str | Path | None = None) -> PreactivationRuns:
