@@ -369,3 +369,31 @@ def test_lesson03_size_comparison_is_the_printed_accuracies_subtracted():
     flops = dict(re.findall(r"^ *(\d+) px: final test accuracy .*; +(\d+\.\d+) MFLOPs per image", lesson03, re.M))
     factor = number(r"96 px: (\d+\.\d)x the FLOPs of 28 px at width", lesson03)
     assert f"{float(flops['96']) / float(flops['28']):.1f}" == f"{factor:.1f}"  # the printed FLOPs divided
+
+
+def lesson06_markdown() -> str:
+    cells = json.loads((NOTEBOOKS / "06_plain_vs_residual.ipynb").read_text())["cells"]
+    return " ".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown").replace("\n  ", " ")
+
+
+def test_lesson06_short_runs_are_a_little_over_one_pass_as_the_text_says():
+    passes = number(r"12 runs of \d+ steps \((\d+\.\d+) passes over the training images\)",
+                    printed("06_plain_vs_residual.ipynb"))
+    assert 1 < passes < 1.5 and "a little over one pass over these images" in lesson06_markdown()
+
+
+def test_lesson06_text_answers_whether_resnet56_beats_resnet20_in_short_runs(lesson06_tables):
+    """"the default ResNet-56 ended higher on both seeds, the γ = 0 one lower on both, but each time at least one
+    difference is no larger than the spread between seeds"."""
+    default, zero = (lesson06_tables[f"ResNet-56 vs ResNet-20 ({init})"] for init in ("default", "γ = 0"))
+    assert all(d > 0 for d in default[0]) and all(d < 0 for d in zero[0])
+    assert all(any(abs(d) <= spread for d in diffs) for diffs, spread, _ in (default, zero))
+    assert "in runs this short ResNet-56 does not beat ResNet-20" in lesson06_markdown()
+
+
+def test_lesson06_summary_quotes_row_3_of_the_end_of_training_table(lesson06_tables):
+    diffs, _, verdict = lesson06_tables["ResNet-56 vs ResNet-20 (training)"]
+    quoted = ", ".join(f"{d:+.3f}" for d in diffs)
+    text = lesson06_markdown()
+    assert f"higher on every seed, {quoted}, {verdict}" in text and "nearly removes the harm of" in text
+    assert "removes the harm of depth" not in text.replace("nearly removes", "")

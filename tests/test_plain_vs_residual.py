@@ -271,3 +271,29 @@ def test_converged_figure_draws_each_seed_faintly_under_the_mean():
                     assert line.get_linewidth() < mean.get_linewidth() and (line.get_alpha() or 1) < 1
                     assert line.get_zorder() < mean.get_zorder()
     plt.close(fig)
+
+
+def test_training_curves_say_their_unit_and_smoothing_and_twins_differ_without_colour():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from resnet_lib.ui.plain_vs_residual import draw_fig6, draw_panel
+
+    curves = {pvr.Run(kind, depth): {0: pvr.Curve([1.0] * 4, [0.5] * 4)}
+              for kind in ("plain", "residual", "residual, γ = 0") for depth in (20, 56)}
+    fig = draw_fig6(curves, 3, "t")
+    label = fig.axes[0].yaxis.label.get_text()
+    assert "fraction misclassified" in label and "moving average over 3 steps" in label
+    assert fig.axes[1].yaxis.label.get_text() == ""  # shared axis: labelled once
+    zero = {line.get_label(): line for line in fig.axes[1].get_lines() if "γ = 0" in line.get_label()}
+    shallow, deep = zero["ResNet-20, γ = 0"], zero["ResNet-56, γ = 0"]
+    assert shallow.get_markerfacecolor() == "white" and deep.get_markerfacecolor() != "white"
+    assert deep.get_markersize() > shallow.get_markersize()
+    plt.close(fig)
+    fig, ax = plt.subplots()
+    draw_panel(ax, curves, [pvr.Run("plain", 20), pvr.Run("residual", 20)], 2, plain_dashed=True)
+    styles = {line.get_label(): line.get_linestyle() for line in ax.get_lines()}
+    assert styles["plain-20"] == "--" and styles["ResNet-20"] == "-"
+    plt.close(fig)

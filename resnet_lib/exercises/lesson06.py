@@ -133,18 +133,20 @@ EXERCISES: list[Exercise] = [
         "06.3",
         "Put depth 32 between 20 and 56: train plain-32 with section 2's short run on the same seeds and compare "
         "its training error with plain-20's and plain-56's, seed by seed. Is it closer to plain-20 or to plain-56 "
-        "on every seed? Answer ({20: {seed: error}, 32: {seed: error}, 56: {seed: error}}, 20, 56 or "
-        "'seeds disagree').",
+        "on every seed? Answer a pair (errors, verdict): errors is {20: {seed: error}, 32: {seed: error}, "
+        "56: {seed: error}}, and verdict is 20, 56 or 'seeds disagree'.",
         _check_depth_32,
         "take the training error over the last 20 % of the steps (tail_errors) of the three plain nets, per seed, "
         "and on each seed compare the two distances |e32 - e20| and |e32 - e56|; answer 20 or 56 only if every "
         "seed gives the same one",
-        "Degradation is not a switch at some depth: the training error of the plain nets grows with depth, and "
-        "where 32 lands says how fast. Asking every seed keeps one lucky run from deciding: an answer counts only "
-        "if each seed gives it, and two nets as close in depth as 20 and 32 can differ by less than the seeds do "
-        "(on a seed plain-32 may even end below plain-20). This is a short, early-training run: where plain-32 "
-        "lands after training to the end was not measured (section 2's longer runs trained only 20 and 56 layers); "
-        "a few seeds and a short run are a glimpse.",
+        "Where plain-32 lands places the harm of depth between 20 and 56 layers in this short run: next to "
+        "plain-20 on every seed, most of the harm comes from the layers beyond 32; next to plain-56, most of it "
+        "has come by 32 layers; nearer one net on some seeds and the other on the rest, these seeds cannot place "
+        "it. Three depths cannot show whether the error rises steadily in between. Asking every seed keeps one "
+        "lucky run from deciding: an answer counts only if each seed gives it, and two nets as close in depth as "
+        "20 and 32 can differ by less than the seeds do (on a seed plain-32 may even end below plain-20). This "
+        "is a short, early-training run: where plain-32 lands after training to the end was not measured "
+        "(section 2's longer runs trained only 20 and 56 layers); a few seeds and a short run are a glimpse.",
     ),
     Exercise(
         "06.4",

@@ -21,32 +21,44 @@ def mean_curve(runs: dict[int, Curve], window: int) -> list[float]:
     return [sum(vals) / len(vals) for vals in zip(*smoothed, strict=True)]
 
 
-def line_style(run: Run, depth_rank: int) -> dict[str, Any]:
+def line_style(run: Run, depth_rank: int, plain_dashed: bool = False) -> dict[str, Any]:
     """Plain orange / residual blue; the deepest net of a panel solid and thick (``depth_rank`` 1), shallower
-    ones dashed (0), as in Fig. 6; γ = 0 runs dotted. A marker tells kinds and depths apart too (plain: squares
-    deep, circles shallow; residual: diamonds deep, pentagons shallow; γ = 0: triangles), so no two lines differ
-    by colour or thickness alone, not even twins of one depth."""
+    ones dashed and thinner (0), as in Fig. 6; γ = 0 runs dotted. A marker tells kinds and depths apart too (plain:
+    squares deep, circles shallow; residual: diamonds deep, pentagons shallow; γ = 0: triangles, larger and filled
+    deep, hollow shallow), so no two lines differ by colour or thickness alone, not even twins of one depth.
+    ``plain_dashed`` draws plain nets dashed whatever their depth: for a panel of twins of one depth."""
     color = COLORS["plain" if run.plain else "residual"]
-    style = ":" if run.zero_init else "-" if depth_rank else "--"
+    style = ":" if run.zero_init else "--" if plain_dashed and run.plain else "-" if depth_rank else "--"
     markers = ("v", "^") if run.zero_init else ("o", "s") if run.plain else ("p", "D")
     marker = markers[depth_rank]
-    return {"color": color, "linestyle": style, "linewidth": 2.0 if depth_rank else 1.4, "marker": marker}
+    style_kw: dict[str, Any] = {"color": color, "linestyle": style, "linewidth": 2.0 if depth_rank else 1.4,
+                                "marker": marker}
+    if run.zero_init:  # two dotted lines of one colour: hollow small triangles vs filled large ones
+        style_kw |= {"markersize": 8.0} if depth_rank else {"markerfacecolor": "white", "markeredgewidth": 1.4}
+    return style_kw
+
+
+def error_label(window: int) -> str:
+    """The y axis of the training curves: what the error counts and how it is smoothed."""
+    return f"training error\n(fraction misclassified,\nmoving average over {window} steps)"
 
 
 def draw_panel(ax: Axes, curves: Curves, runs: list[Run], window: int, upto: int | None = None,
-               per_seed: bool = True) -> None:
+               per_seed: bool = True, plain_dashed: bool = False) -> None:
     """One panel: each of ``runs``' seeds (thin; left out with ``per_seed=False``) and their mean (thick), steps
-    ``0 .. upto``."""
+    ``0 .. upto``, as moving averages over ``window`` steps. The y axis is labelled in the first column only."""
     deepest = max((run.depth for run in runs), default=0)
     for run in runs:
-        style = line_style(run, int(run.depth == deepest))
+        style = line_style(run, int(run.depth == deepest), plain_dashed)
         for curve in curves[run].values() if per_seed else ():
             ax.plot(smooth(curve.errors, window)[:upto], alpha=0.6, color=style["color"], linewidth=1.0,
                     linestyle=style["linestyle"])  # pale enough to leave the mean on top, dark enough for a projector
         mean = mean_curve(curves[run], window)[:upto]
-        ax.plot(mean, label=str(run), markevery=max(1, len(mean) // 8), markersize=6, **style)
+        ax.plot(mean, label=str(run), markevery=max(1, len(mean) // 8), **({"markersize": 6} | style))
     ax.set_xlabel("iteration (SGD step)", fontsize=12)
-    ax.set_ylabel("training error (smoothed)", fontsize=12)
+    spec = ax.get_subplotspec()
+    if spec is None or spec.is_first_col():
+        ax.set_ylabel(error_label(window), fontsize=12)
     ax.set_ylim(0, 1)
     if runs:
         ax.legend(fontsize=12)
