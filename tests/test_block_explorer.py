@@ -66,6 +66,15 @@ def test_diagram_has_a_box_per_step():
     assert any("1x1 conv" in t for t in texts) and "(4, 6, 3, 3)" in fig.axes[0].get_title()
 
 
+def test_diagram_text_is_large_enough_for_a_projector():
+    """Box text at 14 pt or more as shown at the notebook's width, for the 1x1-conv block and the identity one."""
+    from resnet_lib.ui.style import shown_font_sizes
+
+    for block in (Residual(3, 6, True, 2), Residual(3, 3)):
+        fig = draw_block(trace_block(block))
+        assert min(shown_font_sizes(fig)) >= 14, sorted(set(shown_font_sizes(fig)))
+
+
 def test_widget_slider_updates_text_and_figure():
     explorer = BlockExplorer()
     explorer.show()

@@ -124,7 +124,7 @@ def test_lesson01_identity_starts_are_mostly_a_little_above_the_control():
     lesson01 = printed("01_function_classes.ipynb")
     for variant in ("plain, identity init", "residual, γ = 0"):
         m = re.search(re.escape(variant) + r" minus the control: above 0 at (\d+) of (\d+) points after the start, "
-                      r"largest difference ([+-][\d.]+)", lesson01)
+                      r"largest in size ([+-][\d.]+)", lesson01)
         assert m, f"no count of the lower panel for {variant!r} in the committed outputs"
         above, points = int(m.group(1)), int(m.group(2))
         assert points / 2 < above < points, (variant, above, points)  # mostly above 0, yet on both sides

@@ -193,7 +193,7 @@ def test_insertion_plot_draws_every_variant_and_seed_and_the_identity_starts_min
     losses = {variant: [[1.0, 0.5 + k / 10], [1.0, 0.4 + k / 10]] for k, variant in enumerate(fc.VARIANTS)}
     fig = plot_insertion_runs(fc.InsertionRuns([0, 5], (1, 2), losses), before=1.0)
     top, bottom = fig.axes[:2]
-    assert len(top.get_lines()) == 2 * len(fc.VARIANTS) + 1 + 2 and top.get_yscale() == "log"  # + the seeds' key
+    assert len(top.get_lines()) == 2 * len(fc.VARIANTS) + 1 + 2 and top.get_yscale() == "linear"  # + the seeds' key
     assert list(top.get_lines()[1].get_ydata()) == [1.0, 0.4]  # the control, seed 2
     differences = [list(line.get_ydata()) for line in bottom.get_lines()[:-1]]  # the last line marks 0
     control = losses[fc.CONTROL]
@@ -219,6 +219,22 @@ def test_insertion_plot_tells_the_seeds_of_one_variant_apart_without_colour():
     texts = [t for ax in fig.axes for t in (ax.title, ax.xaxis.label, ax.yaxis.label, *ax.get_legend().get_texts(),
                                             *ax.get_xticklabels(), *ax.get_yticklabels()) if t.get_text()]
     assert min(t.get_fontsize() for t in texts) >= 12
+
+
+def test_insertion_plot_zooms_on_the_close_curves_and_says_where_the_damaged_one_is():
+    """The top panel's linear y axis spans the identity starts, the control and the loss before growing; the
+    default-init curve, far above, runs off the top and a note gives its range; the residual line's style is not
+    the default-init one's."""
+    runs = _made_up_runs()
+    fig = plot_insertion_runs(runs, before=0.5)
+    top = fig.axes[0]
+    low, high = top.get_ylim()
+    close = [x for v in fc.VARIANTS if v != "plain, default init" for curve in runs.losses[v] for x in curve]
+    assert top.get_yscale() == "linear" and low <= min(close) and max(close) <= high < 0.9
+    notes = [t.get_text() for t in top.texts]
+    assert any("plain, default init" in n and "0.90 to 2.20" in n.replace("\n", " ") for n in notes), notes
+    styles = {line.get_label(): line.get_linestyle() for line in top.get_lines()}
+    assert styles["residual, γ = 0"] != styles["plain, default init"]
 
 
 def _made_up_runs() -> fc.InsertionRuns:
@@ -250,7 +266,7 @@ def test_compare_runs_judges_every_pair_by_the_late_means_it_prints():
         "3  residual, γ = 0 vs no layer inserted              0.000  +0.005   0.025  not told apart",
         "4  plain, identity init vs residual, γ = 0          +0.010  -0.005   0.025  seeds disagree"]
     assert "plain, identity init minus the control: above 0 at 3 of 4 points after the start, " \
-           "largest difference +0.010" in lines[table + 5:]
+           "largest in size +0.010" in lines[table + 5:]
     assert not any("ended with" in line for line in lines)  # no sentence per pair: the table holds the verdicts
 
 

@@ -140,11 +140,16 @@ EXERCISES: list[Exercise] = [
         "measure both families with error_curves(12, f=f) and count the sizes where the 'non-nested' entry is "
         "below the 'nested' one. To explain it: the nested breakpoints are 0, -1/2, 1/2, -3/4, ... (halves, quarters, "
         "eighths): can one of them ever fall on 1/3?",
-        explanation="The nested breakpoints are fractions with a power of 2 as denominator (0, ±1/2, ±1/4, ...), "
-        "so none falls on 1/3: the nested classes never split at the jump. Their pieces are also uneven at most "
-        "sizes (some halves, some quarters, ...), and even pieces fit the smooth part better; an equal grid wins "
-        "where the two effects together favour it, clearly where it splits at the jump. Nesting guarantees that "
-        "the best error never rises as the class grows, not that the class is the best one of its size.",
+        explanation="Sort the 12 sizes into three groups. At 1, 2, 4 and 8 pieces the two classes are the same class "
+        "(equal grids of 2, 4 and 8 pieces have their breakpoints at halves, quarters, eighths, exactly where the "
+        "nested ones are), so neither fits strictly better. At 3, 6, 9 and 12 pieces the equal grid has a breakpoint "
+        "on 1/3 (3 divides m, as in 01.1) and fits the two sides of the jump separately, while no nested breakpoint "
+        "(a fraction over a power of 2) ever falls on 1/3. At 5, 7, 10 and 11 pieces neither grid splits at the "
+        "jump, and a jump inside a piece costs more the wider that piece is: at 5, 10 and 11 the equal piece holding "
+        "1/3 is the narrower one (at 5: 0.2 to 0.6 against the nested 0 to 0.5); at 7 it is not, and the equal grid "
+        "still wins on the smooth x² part, which pieces of one width fit better than a mix of halves and quarters. "
+        "That makes 4 + 4 = 8, which you can check against your two lists. Nesting guarantees that the best error "
+        "never rises as the class grows, not that the class is the best one of its size.",
     ),
     Exercise(
         "01.4",
@@ -197,10 +202,13 @@ EXERCISES: list[Exercise] = [
         "'not told apart'. Check it against verdicts.late: which way does each seed's difference go, and how far "
         "apart are one net's two seeds?",
         explanation="Both nets start from exactly the same function (the γ = 0 layer adds nothing at step 0) and see "
-        "the same batches; they part only as the new layer's weights start to move, so any difference between them is "
-        "small next to how much one net's loss moves from one seed to another. Compare your verdict with section 3's "
-        "for seeds 1 and 2: if both are 'not told apart', the rule did its job; if one pair of seeds finds a "
-        "difference the other does not, that is what the rule guards against: two seeds are not evidence of a "
-        "difference this small, and more seeds, or a longer run, would be needed to settle it.",
+        "the same batches, so they part only as the new layer's weights move away from γ = 0, and over one pass "
+        "that moves the loss little. A new seed changes more: the order of every batch, and so the path each net "
+        "takes, which moves a net's late loss from one seed to the next by about as much as, or more than, the "
+        "residual layer moves it away from the control. With a spread between seeds that size, the rule says "
+        "'not told apart'. Check it on your "
+        "numbers: from verdicts2.late, work out each seed's difference and the spread, and see whether every "
+        "difference is larger. If your seeds did tell the two apart, look at how close the smaller difference came "
+        "to the spread: one pair of seeds is a small sample of a small effect.",
     ),
 ]

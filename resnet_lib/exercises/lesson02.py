@@ -127,13 +127,16 @@ EXERCISES: list[Exercise] = [
         "short_run returns the loss of every step: round(sum(run[-15:]) / 15, 3). Then compare_seeds(losses['plain'], "
         "losses['residual']): .decided says whether every seed's difference is larger than the spread between "
         "seeds, and the sign of .differences which way.",
-        explanation="The two nets have the same layers and see the same batches; the plain twin lacks only the nine "
-        "shortcuts, so a difference larger than the spread between seeds is the shortcuts' doing. Where the plain net "
-        "falls more slowly, this is why: through 19 stacked convolutions the signal and its gradient must pass every "
-        "layer, while in the residual net the gradient also reaches the early layers through the shortcuts (with "
-        "PyTorch's default γ = 1 neither net starts at the identity). If your verdict is 'not told apart', this run "
-        "could not tell them apart. Either way this is early training only (60 steps); whether a gap survives to "
-        "the end of training, He et al.'s degradation, is lesson 6's question.",
+        explanation="Expect the plain net to end higher, on both seeds by more than the spread between seeds: in a "
+        "re-run made for this course it did. The two nets have the same layers and see the same batches; the plain "
+        "twin lacks only the nine shortcuts, so the difference is theirs. Through 19 stacked convolutions, each "
+        "started at PyTorch's default random weights (with γ = 1 neither net starts at the identity), the gradient "
+        "that reaches the plain net's early layers has been multiplied through every layer above them, so those "
+        "layers learn slowly; in the residual net the gradient also reaches them directly through the shortcuts, so "
+        "every layer learns from the first steps and the loss falls faster. Your verdict rests on your own numbers: "
+        "if it says 'not told apart', one of your differences was within your spread. Either way this is early "
+        "training only (60 steps); whether a gap survives to the end of training, He et al.'s degradation, is "
+        "lesson 6's question.",
     ),
     Exercise(
         "02.4",

@@ -283,7 +283,7 @@ class RunComparison:
     """Section 3's verdicts on :class:`InsertionRuns`: each run's mean loss over its second half (``late``, rounded to
     the 3 decimals printed), the rule of :func:`~resnet_lib.lessons.seeds.compare_seeds` on each pair of
     ``comparisons``, and, for each identity start, how its loss minus the control's falls over the steps after the
-    start (``above_control``: points above 0, points, largest difference)."""
+    start (``above_control``: points above 0, points, the difference largest in size, with its sign)."""
 
     late: dict[str, dict[int, float]]
     comparisons: dict[tuple[str, str], SeedComparison]
@@ -303,7 +303,7 @@ class RunComparison:
         if self.comparisons:
             lines += ["", seed_table({f"{a} vs {b}": v for (a, b), v in self.comparisons.items()})]
         counts = [f"{variant} minus the control: above 0 at {above} of {points} points after the start, "
-                  f"largest difference {largest:+.3f}"
+                  f"largest in size {largest:+.3f}"
                   for variant, (above, points, largest) in self.above_control.items()]
         return "\n".join(lines + ([""] + counts if counts else []))
 

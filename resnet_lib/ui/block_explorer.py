@@ -12,8 +12,8 @@ from ..lessons.block_anatomy import BLOCKS, BlockLayout, Step, describe, make_bl
 from .style import COLORS
 from .widget_output import Explorer
 
-FONT = 12  # points at dpi 80; the figure is at most ~10 inches wide, so it is shown at (about) its own size
-BOX_W, BOX_H = 0.86, 1.05  # data units: one column per step
+FONT = 14  # points at dpi 80; the figure is at most 12 inches (960 px) wide, so it is shown at its own size
+BOX_W, BOX_H = 0.9, 1.1  # data units: one column per step
 PLUS_R = 0.2
 
 
@@ -29,7 +29,7 @@ def draw_block(layout: BlockLayout) -> plt.Figure:
     at box edges; each box shows its output shape (channels × height × width)."""
     n, after = len(layout.branch), len(layout.after)
     columns = n + 2 + after  # input, the branch, +, the steps after the sum
-    fig, ax = plt.subplots(figsize=(min(1.18 * columns + 0.3, 10.4), 3.7), dpi=80)
+    fig, ax = plt.subplots(figsize=(min(1.32 * columns + 0.3, 12.0), 4.0), dpi=80)
     ax.set(xlim=(-0.55, columns - 0.45), ylim=(-2.25, 0.75))
     ax.axis("off")
 
@@ -62,8 +62,8 @@ def draw_block(layout: BlockLayout) -> plt.Figure:
     for j, s in enumerate(layout.after, start=1):
         box(add_x + j, 0, _step_text(s), "black")
         arrow((add_x + j - 1 + (PLUS_R if j == 1 else BOX_W / 2), 0), (add_x + j - BOX_W / 2, 0), "black")
-    ax.set_title(f"{layout.input_shape} → {layout.output_shape}, {layout.params:,} parameters "
-                 "(boxes: output channels × height × width)", fontsize=FONT)
+    ax.set_title(f"{layout.input_shape} → {layout.output_shape}, {layout.params:,} parameters; "
+                 "boxes: channels × height × width", fontsize=FONT)
     fig.tight_layout()
     return fig
 

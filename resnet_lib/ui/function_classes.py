@@ -8,7 +8,6 @@ from typing import Any
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 from matplotlib.patches import Circle
-from matplotlib.ticker import FormatStrFormatter, LogLocator, NullFormatter
 
 from ..lessons.function_classes import (
     BATCH_SIZE,
@@ -123,9 +122,11 @@ VARIANT_STYLES: dict[str, dict[str, Any]] = {
     CONTROL: {"color": COLORS["reference"], "linestyle": "-", "marker": "o"},
     "plain, default init": {**variant_style(residual=False, batch_norm=True), "marker": "s"},
     "plain, identity init": {**variant_style(residual=False), "linestyle": ":", "marker": "^"},
-    "residual, γ = 0": {**variant_style(residual=True, batch_norm=True), "marker": "D"},
+    # dash-dot, not dashed like the default-init layer that also has BN: the two are told apart without colour
+    "residual, γ = 0": {**variant_style(residual=True, batch_norm=True), "linestyle": "-.", "marker": "D"},
 }
-BEFORE_STYLE = {"color": COLORS["reference"], "linewidth": 1.5, "linestyle": "-."}  # the loss before growing
+BEFORE_STYLE = {"color": COLORS["reference"], "linewidth": 1.5, "linestyle": (0, (8, 4))}  # the loss before growing
+DAMAGED = "plain, default init"  # the one variant that does not start at the trained net's loss
 
 
 def seed_markers(index: int) -> dict[str, Any]:
@@ -138,8 +139,10 @@ def seed_markers(index: int) -> dict[str, Any]:
 def plot_insertion_runs(runs: InsertionRuns, before: float) -> plt.Figure:
     """Top: eval-mode loss against SGD step for every variant (one line per seed, one colour, line style and marker
     per variant; the first seed's markers filled, the others' open), with the trained net's loss ``before`` anything
-    was inserted; log scale, since the damaged start is far above. Bottom: each identity start's loss minus the
-    control's, seed by seed (what lesson 01's verdict compares), on a linear scale around 0."""
+    was inserted. The linear y axis spans the close curves (the identity starts, the control, the loss before); the
+    default-init curve, far above, runs off the top, and a note beside the panel gives its range. Bottom: each
+    identity start's loss minus the control's, seed by seed (what lesson 01's verdict compares), on a linear scale
+    around 0."""
     if set(runs.losses) - set(VARIANT_STYLES) or CONTROL not in runs.losses:
         raise ValueError(f"runs must be keyed by the variants {list(VARIANT_STYLES)}, the control {CONTROL!r} "
                          f"included, got {list(runs.losses)}")
@@ -152,12 +155,17 @@ def plot_insertion_runs(runs: InsertionRuns, before: float) -> plt.Figure:
     for i, seed in enumerate(runs.seeds[:2]):  # legend entries for the seeds' markers
         top.plot([], [], color=COLORS["reference"], linestyle="none", marker="o", **seed_markers(i),
                  label=f"seed {seed}: {'filled' if i == 0 else 'open'} markers")
-    top.set_yscale("log")
-    top.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 3.0, 5.0)))  # several labelled ticks, not just 10^0
-    top.yaxis.set_major_formatter(FormatStrFormatter("%g"))
-    top.yaxis.set_minor_formatter(NullFormatter())
+    close = [before] + [x for variant, curves in runs.losses.items() if variant != DAMAGED for c in curves for x in c]
+    low, high = min(close), max(close)
+    room = max(high - low, 0.02)
+    top.set_ylim(low - 0.1 * room, high + 0.15 * room)
+    if DAMAGED in runs.losses:
+        damaged = [x for curve in runs.losses[DAMAGED] for x in curve]
+        where = "above this panel\nat every step" if min(damaged) > top.get_ylim()[1] else "partly above\nthis panel"
+        top.text(1.01, 0.0, f"{DAMAGED}:\nloss {min(damaged):.2f} to {max(damaged):.2f},\n{where}",
+                 transform=top.transAxes, ha="left", va="bottom", fontsize=FONT - 1, color=COLORS["plain"])
     top.set_title(f"after growing by one layer, and the control ({len(runs.seeds)} seeds each)", fontsize=FONT)
-    top.set_ylabel("training loss\n(cross-entropy, log scale)", fontsize=FONT)
+    top.set_ylabel("training loss\n(cross-entropy)", fontsize=FONT)
     top.legend(fontsize=FONT - 1, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)  # clear of the data
     control = runs.losses[CONTROL]
     for variant in (v for v in IDENTITY_STARTS if v in runs.losses):
