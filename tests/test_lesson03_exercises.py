@@ -108,3 +108,21 @@ def test_malformed_answers_are_wrong_not_crashes(capsys):
 
 def test_resnet18_layout_has_18_main_path_layers_and_3_shortcut_convs():
     assert weighted_layer_counts((2, 2, 2, 2)) == (21, 18)
+
+
+def test_03_3_explanation_gives_the_flop_factor_measured_at_the_exercise_width(capsys):
+    from torch import nn
+
+    from resnet_lib import resnet18
+    from resnet_lib.measure import count_flops
+
+    def flops(max_pool: bool) -> int:
+        net = resnet18(width=8)
+        if not max_pool:
+            net[0][3] = nn.Identity()
+        return count_flops(net, (1, 28, 28)).total
+
+    check_exercise("03.3", ([0.5, 0.5, 0.5], [0.5, 0.5, 0.5], "can't tell"))
+    why = " ".join(capsys.readouterr().out.split())
+    assert f"{flops(False) / flops(True):.1f} times the FLOPs at width 8" in why
+    assert "about 4 times" not in why

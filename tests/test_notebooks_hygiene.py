@@ -194,3 +194,43 @@ def test_the_hidden_names_check_can_fail(tmp_path):
          "outputs": []},
     ], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
     assert hidden_names_in_visible_code(bad) == ["code cell 1: secret", "code cell 1: torch"]
+
+
+# A hidden check (a collapsed cell that asserts) must be tagged ``remove-input``: otherwise tools.classroom.is_solution
+# takes it for a reference solution, the site shows it as "Show the reference solution" and the slides skip it.
+def unmarked_hidden_checks(path: Path) -> list[str]:
+    import nbformat
+
+    from tools.classroom import is_solution
+
+    found = []
+    for i, cell in enumerate(nbformat.read(path, as_version=4).cells):
+        if not is_solution(cell) or cell.metadata.get("nbgrader", {}).get("solution"):
+            continue  # shown, removed from the site, shown collapsed for its output, or an exercise's reference
+        if any(isinstance(node, ast.Assert) for node in ast.walk(ast.parse(cell.source))):
+            found.append(f"cell {i} (id {cell.get('id')}): {cell.source.splitlines()[0][:80]}")
+    return found
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_hidden_checks_are_removed_from_the_site(path):
+    found = unmarked_hidden_checks(path)
+    assert not found, "hidden cells that assert but are not tagged remove-input (the site calls them reference " \
+        "solutions):\n" + "\n".join(found)
+
+
+def test_the_hidden_checks_check_can_fail(tmp_path):
+    bad = tmp_path / "bad.ipynb"
+    collapsed = {"jupyter": {"source_hidden": True}}
+    bad.write_text(json.dumps({"cells": [
+        {"cell_type": "code", "id": "a", "source": "assert 1 + 1 == 2", "metadata": collapsed, "outputs": [],
+         "execution_count": None},
+        {"cell_type": "code", "id": "b", "source": "assert 2 + 2 == 4",
+         "metadata": {**collapsed, "tags": ["remove-input"]}, "outputs": [], "execution_count": None},
+        {"cell_type": "code", "id": "c",
+         "source": "### BEGIN SOLUTION\nanswer = 3\nassert answer\n### END SOLUTION",
+         "metadata": {**collapsed, "nbgrader": {"solution": True, "grade": False, "grade_id": "a", "locked": False,
+                                                "schema_version": 3, "task": False}},
+         "outputs": [], "execution_count": None},
+    ], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
+    assert unmarked_hidden_checks(bad) == ["cell 0 (id a): assert 1 + 1 == 2"]

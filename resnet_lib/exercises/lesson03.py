@@ -129,13 +129,13 @@ EXERCISES: list[Exercise] = [
         _pool_reading,
         "give each setting's accuracies (one per seed, both nets trained long enough to beat 0.2) and read them: "
         "a setting wins only if its worst seed beats the other's best; otherwise the answer is \"can't tell\".",
-        "without the max-pool the stages work on 14, 7, 4 and 2 px maps instead of 7, 4, 2 and 1: b5 gets a 2x2 "
-        "map, as at a 56 px input with the pool, for about 4 times the FLOPs (count them with "
-        "measure.count_flops). Both nets see the same 28x28 pixels, so this separates the last map's size from "
-        "the image's. He et al. 2015 drop the pool for their 32x32 CIFAR images (a 3x3 stem, no pooling, an 8x8 "
-        "last map). If every seed without the pool is ahead, the small maps cost accuracy in runs this short; if the "
-        "seeds overlap, a run this short cannot tell, and more seeds or steps are the next experiment, not a "
-        "conclusion.",
+        "without the max-pool the stages work on 14, 7, 4 and 2 px maps instead of 7, 4, 2 and 1: b5 gets a 2x2 map, "
+        "as at a 56 px input with the pool, for 3.4 times the FLOPs at width 8 (measure.count_flops: the stages do up "
+        "to four times the work, the stem conv and the head the same). Both nets see the same 28x28 pixels, so this "
+        "separates the last map's size from the image's. He et al. 2015 drop the pool for their 32x32 CIFAR images (a "
+        "3x3 stem, no pooling, an 8x8 last map). If every seed without the pool is ahead, the small maps cost accuracy"
+        " in runs this short; if the seeds overlap, a run this short cannot tell, and more seeds or steps are the next"
+        " experiment, not a conclusion.",
     ),
     Exercise(
         "03.4",

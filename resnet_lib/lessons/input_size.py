@@ -94,12 +94,14 @@ class SizeRecord:
         passed_at = [next((e for e, a in enumerate(run.test_acc, 1) if round(a, DIGITS) > mean_final[base]), None)
                      for run in largest]  # the first epoch after which each run passed base's mean, as printed
         caught_up = min((e for e in passed_at if e is not None), default=None)
+        reached = tuple(round(run.test_acc[caught_up - 1], DIGITS) for run, e in zip(largest, passed_at, strict=True)
+                        if caught_up is not None and e == caught_up)
         width = self.plan.width
         return SizeComparison(
             base=base, largest=others[0], epochs=self.plan.epochs, mean_final=mean_final, by_seed=by_seed,
             epoch_cost=forward_flops(others[0], width) / (self.plan.epochs * forward_flops(base, width)),
             first_best=round(max(run.test_acc[0] for run in largest), DIGITS), caught_up=caught_up,
-            passed=0 if caught_up is None else passed_at.count(caught_up), runs=len(largest))
+            passed=len(reached), reached=reached, runs=len(largest))
 
     def save(self, path: str | Path) -> None:
         """Write it as a :class:`~resnet_lib.record.Record`: the plan in ``info["budget"]``, runs named by size."""
@@ -133,6 +135,7 @@ class SizeComparison:
     first_best: float  # the best test accuracy at ``largest`` after one epoch
     caught_up: int | None  # the first epoch after which a run at ``largest`` passed ``base``'s mean final accuracy
     passed: int  # how many runs at ``largest`` had passed it after that epoch
+    reached: tuple[float, ...]  # their test accuracies after that epoch, rounded
     runs: int  # runs at ``largest``
 
     def gain(self, size: int) -> float:
@@ -147,16 +150,21 @@ class SizeComparison:
         target = f"{self.mean_final[self.base]:.3f}"
         if self.caught_up is None:
             later = f"none of its {self.runs} runs passed {target}"
-        else:
-            later = (f"{self.passed} of its {self.runs} runs first passed {target} after "
-                     f"{self.caught_up * self.epoch_cost:.2f}x")
+        else:  # "passed" only if each run's margin is larger than the spread between seeds of the table's row
+            spread = self.by_seed[f"{big} vs {base}"].spread
+            clear = all(round(acc - self.mean_final[self.base], DIGITS) > spread for acc in self.reached)
+            reached = f"{base}'s mean ({', '.join(f'{acc:.3f}' for acc in self.reached)} vs {target})"
+            later = (f"{self.passed} of its {self.runs} runs "
+                     + (f"passed {reached} after " if clear else f"drew level with {reached} only after ")
+                     + f"{self.caught_up * self.epoch_cost:.2f}x")
         return "\n".join([
             "equal steps: at the end " + ", ".join(gains),
             "seed by seed (final test accuracy):",
             seed_table(self.by_seed),
             f"against compute: {big}'s first checkpoint (after one epoch) came after {self.epoch_cost:.2f}x the "
             f"compute of all {self.epochs} epochs at {base}",
-            f"  and stood at {self.first_best:.3f} at best ({base} ended at {target}); {later}",
+            f"  and stood at {self.first_best:.3f} at best ({base} ended at {target});",
+            f"  {later}",
         ])
 
 
