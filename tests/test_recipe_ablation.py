@@ -85,6 +85,21 @@ def test_every_preset_has_a_lesson04_plan_with_a_small_overfitting_set(name):
         lesson04_plan("huge")
 
 
+@pytest.mark.parametrize("name", PRESETS)
+def test_lesson04_plan_defaults_to_this_computers_settings_and_carries_them(name, monkeypatch):
+    monkeypatch.setenv("RESNET_PRESET", name)  # what active_preset() reads
+    plan = lesson04_plan()
+    assert plan is lesson04_plan(name) is lesson04_plan(PRESETS[name])
+    assert plan.settings is PRESETS[name]  # the notebook's visible cells read the data, image size and limits here
+
+
+@pytest.mark.parametrize("name", PRESETS)
+def test_lesson04_plan_names_d2ls_own_run_whatever_the_computer(name):
+    d2l = lesson04_plan(name).d2l_run
+    assert d2l is lesson04_plan("full") and d2l.settings is PRESETS["full"]
+    assert (d2l.train_width, d2l.settings.image_size, d2l.settings.epochs) == (64, 96, 10)  # d2l 7.6's run
+
+
 def _runs(*tests: float) -> list[History]:
     return [History(train_loss=[0.5], train_acc=[0.8], test_acc=[t], examples_per_s=[100.0], wall_s=[2.0],
                     info={"recipe": {"seed": seed}}) for seed, t in enumerate(tests)]

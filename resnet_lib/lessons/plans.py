@@ -24,6 +24,7 @@ class Lesson04Plan:
     """Lesson 04's run of d2l's recipe, its overfitting run, and how the improved run's curve is measured (the
     one-switch-at-a-time ablation is a committed record, ``benchmarks/recipe_ablation.py``: 24 runs)."""
 
+    settings: Preset  # the settings the plan is for: the data, image size and how many training and test images
     train_width: int  # ResNet-18 stem width when training (d2l's is 64)
     improved_epochs: int  # epochs of the improved recipe
     d2l_epochs: int  # epochs of d2l's recipe on all the preset's training images (section 3)
@@ -32,17 +33,23 @@ class Lesson04Plan:
     overfit_batch: int
     curve_test: int  # test images of the overfitting run and of the improved run's per-epoch curve
 
+    @property
+    def d2l_run(self) -> Lesson04Plan:
+        """The plan of d2l's own run (the ``full`` settings: width 64, 96 px, 10 epochs), whatever this one's."""
+        return LESSON04_PLANS["full"]
+
 
 LESSON04_PLANS: dict[str, Lesson04Plan] = {
-    "smoke": Lesson04Plan(16, 1, 1, 128, 4, 32, 250),
-    "cpu": Lesson04Plan(16, 12, 1, 500, 20, 64, 1000),
-    "full": Lesson04Plan(64, 10, 10, 2000, 40, 64, 10_000),
+    "smoke": Lesson04Plan(PRESETS["smoke"], 16, 1, 1, 128, 4, 32, 250),
+    "cpu": Lesson04Plan(PRESETS["cpu"], 16, 12, 1, 500, 20, 64, 1000),
+    "full": Lesson04Plan(PRESETS["full"], 64, 10, 10, 2000, 40, 64, 10_000),
 }
 
 
-def lesson04_plan(preset: Preset | str) -> Lesson04Plan:
-    """Lesson 04's side-experiment plan for a preset (or its name: ``smoke``, ``cpu`` or ``full``)."""
-    return _plan(LESSON04_PLANS, "04", preset)
+def lesson04_plan(preset: Preset | str | None = None) -> Lesson04Plan:
+    """Lesson 04's side-experiment plan for a preset (or its name: ``smoke``, ``cpu`` or ``full``); ``None``: for
+    this computer's (:func:`~resnet_lib.presets.active_preset`). The plan carries its preset as ``settings``."""
+    return _plan(LESSON04_PLANS, "04", active_preset() if preset is None else preset)
 
 
 @dataclass(frozen=True)
