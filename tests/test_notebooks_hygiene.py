@@ -144,9 +144,7 @@ def test_the_plumbing_checks_can_fail(tmp_path):
 
 # Visible code runs on what visible code made: a learner reading the lesson sees where every name comes from. The
 # nbgrader answer cells count as visible (they are the learner's own cells in the student edition).
-DEFINES_WHAT_IT_USES = (
-    "01_function_classes.ipynb", "02_residual_block.ipynb", "03_resnet18.ipynb", "04_training.ipynb",
-)
+DEFINES_WHAT_IT_USES = tuple(p.name for p in NOTEBOOKS)  # every lesson
 
 
 def names_made_and_used(source: str) -> tuple[set[str], set[str]]:
