@@ -25,7 +25,7 @@ from ..checks import check_positive
 from ..data import load_sample, prepare
 from ..presets import Preset, active_preset
 from ..training import short_run
-from .seeds import SeedComparison, compare_seeds, seed_table
+from .seeds import DIGITS, SeedComparison, compare_seeds, seed_table
 
 FAMILIES = {True: "nested", False: "non-nested"}
 GRID_POINTS = 4000
@@ -311,7 +311,7 @@ class RunComparison:
 def compare_runs(runs: InsertionRuns, comparisons: tuple[tuple[str, str], ...] = COMPARISONS) -> RunComparison:
     """Judge ``runs`` seed by seed: every pair of ``comparisons`` whose two variants were run, by their mean loss
     over the second half of the run (:meth:`InsertionRuns.late_mean`, 3 decimals)."""
-    late = {variant: runs.late_mean(variant, digits=3) for variant in runs.losses}
+    late = {variant: runs.late_mean(variant, digits=DIGITS) for variant in runs.losses}
     pairs = {(a, b): compare_seeds(late[a], late[b]) for a, b in comparisons if a in late and b in late}
     above: dict[str, tuple[int, int, float]] = {}
     for variant in (v for v in IDENTITY_STARTS if v in runs.losses and CONTROL in runs.losses):

@@ -11,8 +11,10 @@ from ..presets import PRESETS, Preset, active_preset
 T = TypeVar("T")
 
 
-def _plan(plans: dict[str, T], lesson: str, preset: Preset | str) -> T:
-    """``plans[name]`` for a preset or its name; an unknown name is an error listing the known ones."""
+def _plan(plans: dict[str, T], lesson: str, preset: Preset | str | None) -> T:
+    """``plans[name]`` for a preset or its name (``None``: this computer's, :func:`~resnet_lib.presets.active_preset`);
+    an unknown name is an error listing the known ones."""
+    preset = active_preset() if preset is None else preset
     name = preset.name if isinstance(preset, Preset) else preset
     if name not in plans:
         raise ValueError(f"no lesson-{lesson} plan for settings {name!r}; use one of {', '.join(plans)}")
@@ -49,7 +51,7 @@ LESSON04_PLANS: dict[str, Lesson04Plan] = {
 def lesson04_plan(preset: Preset | str | None = None) -> Lesson04Plan:
     """Lesson 04's side-experiment plan for a preset (or its name: ``smoke``, ``cpu`` or ``full``); ``None``: for
     this computer's (:func:`~resnet_lib.presets.active_preset`). The plan carries its preset as ``settings``."""
-    return _plan(LESSON04_PLANS, "04", active_preset() if preset is None else preset)
+    return _plan(LESSON04_PLANS, "04", preset)
 
 
 @dataclass(frozen=True)
@@ -87,7 +89,7 @@ LESSON05_PLANS: dict[str, Lesson05Plan] = {
 def lesson05_plan(preset: Preset | str | None = None) -> Lesson05Plan:
     """Lesson 05's plan for a preset (or its name: ``smoke``, ``cpu`` or ``full``); ``None``: for this computer's
     (:func:`~resnet_lib.presets.active_preset`). The plan carries its preset as ``settings``."""
-    return _plan(LESSON05_PLANS, "05", active_preset() if preset is None else preset)
+    return _plan(LESSON05_PLANS, "05", preset)
 
 
 @dataclass(frozen=True)
@@ -117,4 +119,4 @@ LESSON06_PLANS: dict[str, Lesson06Plan] = {
 def lesson06_plan(preset: Preset | str | None = None) -> Lesson06Plan:
     """Lesson 06's plan for a preset (or its name: ``smoke``, ``cpu`` or ``full``); ``None``: for this computer's
     (:func:`~resnet_lib.presets.active_preset`). The plan carries its preset as ``settings``."""
-    return _plan(LESSON06_PLANS, "06", active_preset() if preset is None else preset)
+    return _plan(LESSON06_PLANS, "06", preset)

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from .plain_vs_residual import PREACT_RECORD, Run, load_record, tail_errors
-from .seeds import SeedComparison, compare_seeds, seed_table
+from .seeds import DIGITS, SeedComparison, compare_seeds, seed_table
 
 BLOCKS = {"original block": "residual", "pre-activation": "pre-activation"}  # what a learner reads -> the run's kind
 
@@ -48,7 +48,7 @@ def preactivation_runs(path: str | Path | None = None) -> PreactivationRuns:
     curves, info = load_record(PREACT_RECORD if path is None else path)
     recipe = cast(dict[str, Any], info["recipe"])
     tails = tail_errors(curves)
-    errors = {depth: {block: {s: round(e, 3) for s, e in tails[Run(kind, depth)].items()}
+    errors = {depth: {block: {s: round(e, DIGITS) for s, e in tails[Run(kind, depth)].items()}
                       for block, kind in BLOCKS.items()} for depth in recipe["depths"]}
     verdicts = {depth: compare_seeds(by_block["pre-activation"], by_block["original block"])
                 for depth, by_block in errors.items()}

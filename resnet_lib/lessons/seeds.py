@@ -34,7 +34,7 @@ class SeedComparison:
                  lower: str = "ended with a lower training error") -> str:
         """One sentence: on which side of ``b`` net ``a`` ended, by how much on each seed, and whether that is
         larger than the spread between seeds (``higher``/``lower`` say what a positive/negative difference means)."""
-        shown = {s: round(d, 3) for s, d in self.differences.items()}  # as printed: +0.0002 reads 0.000
+        shown = {s: round(d, DIGITS) for s, d in self.differences.items()}  # as printed: +0.0002 reads 0.000
         diffs = ", ".join("0.000" if d == 0 else f"{d:+.3f}" for d in shown.values())
         seeds = "both seeds" if len(shown) == 2 else f"all {len(shown)} seeds"
         if not all(math.isfinite(d) for d in shown.values()):
@@ -56,7 +56,7 @@ class SeedComparison:
         """The verdict in a few words for a table row: "``a`` higher" or "``a`` lower" only when every seed's
         difference has that sign and is larger than the spread between seeds; "seeds disagree" when the printed
         differences have both signs; otherwise "not told apart" (or "level", or "a run diverged")."""
-        shown = [round(d, 3) for d in self.differences.values()]  # as printed
+        shown = [round(d, DIGITS) for d in self.differences.values()]  # as printed
         if not all(math.isfinite(d) for d in shown):
             return "a run diverged"
         if all(d == 0 for d in shown):
@@ -86,7 +86,8 @@ def seed_table(rows: dict[str, SeedComparison]) -> str:
     lines = [" " * number + f"{'A vs B':<{width}}" + "A - B:" + "".join(f"{f'seed {s}':>8}" for s in seeds)
              + "  spread  verdict"]
     for k, (label, c) in enumerate(rows.items(), start=1):
-        diffs = "".join("   0.000" if round(c.differences[s], 3) == 0 else f"{c.differences[s]:>+8.3f}" for s in seeds)
+        diffs = "".join("   0.000" if round(c.differences[s], DIGITS) == 0 else f"{c.differences[s]:>+8.3f}"
+                        for s in seeds)
         verdict = c.in_words(label.split(" vs ")[0])
         lines.append(f"{k:<{number}}{label:<{width}}      {diffs}{c.spread:>8.3f}  {verdict}")
     return "\n".join(lines)

@@ -18,8 +18,7 @@ from ..blocks import Residual
 from ..lessons.input_size import SizeRecord, forward_flops
 from ..measure import STAGE_NAMES, FlopCount, shape_str, size_report, stages
 from ..models import resnet18
-from .function_classes import seed_markers
-from .style import COLORS, FIGURE_DPI, MIN_FONT_PT
+from .style import COLORS, FIGURE_DPI, MIN_FONT_PT, seed_markers
 from .widget_output import Explorer
 
 
@@ -147,7 +146,7 @@ SIZE_COLORS = ("#7b3294", "#2ca25f", COLORS["residual"])  # purple, green, blue:
 def plot_input_size(record: SizeRecord) -> Figure:
     """Test accuracy after each epoch at every input size of ``record`` (one line per run), against epochs (equal
     steps) and against the forward-pass TFLOPs spent on training images (log scale). Sizes differ in colour, line
-    style and marker; the first seed's markers are filled, the others' open (lesson 01's ``seed_markers``); one
+    style and marker; the first seed's markers are filled, the others' open (``style.seed_markers``); one
     legend below both panels, clear of the data; every text is at least ``MIN_FONT_PT`` at the notebook's width."""
     plan = record.plan
     fig, (ax_e, ax_f) = plt.subplots(1, 2, figsize=(12, 4.8), dpi=FIGURE_DPI, sharey=True)

@@ -22,7 +22,7 @@ from ..lessons.function_classes import (
     grid,
     target,
 )
-from .style import COLORS, variant_style
+from .style import COLORS, seed_markers, variant_style
 from .widget_output import Explorer
 
 FONT = 13  # points, at dpi 80: readable from the back of a room when the figure is shown at its own width
@@ -128,12 +128,6 @@ VARIANT_STYLES: dict[str, dict[str, Any]] = {
 BEFORE_STYLE = {"color": COLORS["reference"], "linewidth": 1.5, "linestyle": (0, (8, 4))}  # the loss before growing
 DAMAGED = "plain, default init"  # the one variant that does not start at the trained net's loss
 
-
-def seed_markers(index: int) -> dict[str, Any]:
-    """How the ``index``-th seed's line is drawn on top of its variant's style: the first seed with filled markers,
-    the others with open ones (white inside), so that two seeds of one variant are told apart without colour."""
-    filled = {"markersize": 7, "markeredgewidth": 1.5, "linewidth": 1.8}
-    return filled if index == 0 else {**filled, "markerfacecolor": "white", "linewidth": 1.2}
 
 
 def plot_insertion_runs(runs: InsertionRuns, before: float) -> plt.Figure:

@@ -3,6 +3,8 @@ variants with batch norm are drawn dashed."""
 
 from __future__ import annotations
 
+from typing import Any
+
 COLORS: dict[str, str] = {
     "plain": "#d95f02",  # orange
     "residual": "#1b6ca8",  # blue
@@ -17,6 +19,13 @@ def variant_style(residual: bool, batch_norm: bool = False) -> dict[str, str]:
         "color": COLORS["residual" if residual else "plain"],
         "linestyle": "--" if batch_norm else "-",
     }
+
+
+def seed_markers(index: int) -> dict[str, Any]:
+    """How the ``index``-th seed's line is drawn on top of its variant's style: the first seed with filled markers,
+    the others with open ones (white inside), so that two seeds of one variant are told apart without colour."""
+    filled = {"markersize": 7, "markeredgewidth": 1.5, "linewidth": 1.8}
+    return filled if index == 0 else {**filled, "markerfacecolor": "white", "linewidth": 1.2}
 
 
 # Type for a projector: text of the course's figures is at least MIN_FONT_PT as shown in the notebook. A figure
