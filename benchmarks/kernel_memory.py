@@ -7,6 +7,10 @@ processes that share them. Writes ``benchmarks/results/kernel_memory-<preset>.js
 
     python -m benchmarks.kernel_memory --preset cpu --record                 # every lesson
     python -m benchmarks.kernel_memory --preset smoke notebooks/02_residual_block.ipynb
+    python -m benchmarks.kernel_memory --python /path/to/cpu-venv/bin/python notebooks/01_function_classes.ipynb
+
+``--python`` runs the kernels with another environment's Python (one with ipykernel and this project installed),
+e.g. one with the CPU-only build of PyTorch, as a hub without GPUs would install.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import argparse
 import json
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import threading
@@ -25,6 +30,8 @@ from typing import Any
 import nbformat
 import psutil
 import torch
+from jupyter_client.kernelspec import KernelSpecManager
+from jupyter_client.manager import KernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
@@ -63,14 +70,27 @@ class Peak:
                     self.peak[key] = max(self.peak[key], getattr(mem, key))
 
 
-def measure(path: Path, preset: str, timeout: int) -> dict[str, Any]:
-    """Run a temporary copy of ``path`` (the committed notebook is never written) in a fresh kernel."""
+def kernel_manager(python: Path | None, kernels: Path) -> KernelManager:
+    """This environment's ``python3`` kernel, or (``python`` given) a kernel spec in ``kernels`` that starts it."""
+    if python is None:
+        return KernelManager(kernel_name="python3")
+    spec = kernels / "measured"
+    spec.mkdir(parents=True)
+    (spec / "kernel.json").write_text(json.dumps({"argv": [str(python), "-m", "ipykernel_launcher", "-f",
+                                                           "{connection_file}"],
+                                                  "display_name": f"Python ({python})", "language": "python"}))
+    return KernelManager(kernel_name="measured", kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(kernels)]))
+
+
+def measure(path: Path, preset: str, timeout: int, python: Path | None = None) -> dict[str, Any]:
+    """Run a temporary copy of ``path`` (the committed notebook is never written) in a fresh kernel, of this
+    environment or started by ``python``."""
     with tempfile.TemporaryDirectory() as tmp:
         copy = Path(tmp) / path.name
         shutil.copyfile(path, copy)
         nb = nbformat.read(copy, as_version=4)
         os.environ["RESNET_PRESET"] = preset  # the kernel inherits it
-        client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
+        client = NotebookClient(nb, km=kernel_manager(python, Path(tmp) / "kernels"), timeout=timeout,
                                 resources={"metadata": {"path": str(path.parent)}})
         error = None
         start = time.perf_counter()
@@ -83,6 +103,14 @@ def measure(path: Path, preset: str, timeout: int) -> dict[str, Any]:
     return {"wall_s": round(wall, 1), "error": error, **{f"peak_{k}_mib": round(v / MIB) for k, v in peak.peak.items()}}
 
 
+def kernel_torch(python: Path | None) -> str:
+    """The PyTorch version (e.g. ``2.13.0+cpu``) the kernels run."""
+    if python is None:
+        return str(torch.__version__)
+    return subprocess.run([str(python), "-c", "import torch; print(torch.__version__)"], capture_output=True,
+                          text=True, check=True, timeout=120).stdout.strip()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("notebooks", nargs="*", type=Path, help="default: every notebook in notebooks/")
@@ -91,16 +119,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--record", action="store_true", help="write benchmarks/results/kernel_memory-<preset>.json")
     parser.add_argument("--out", type=Path)
     parser.add_argument("--label", default="", help="a note on the machine's state, kept in the record")
+    parser.add_argument("--python", type=Path, help="run the kernels with this Python (another environment)")
+    parser.add_argument("--name", default="", help="added to the record's file name: kernel_memory-<preset><name>.json")
     args = parser.parse_args(argv)
     notebooks = args.notebooks or sorted((ROOT / "notebooks").glob("*.ipynb"))
-    out = args.out or (RESULTS if args.record else BUILD) / f"kernel_memory-{args.preset}.json"
+    out = args.out or (RESULTS if args.record else BUILD) / f"kernel_memory-{args.preset}{args.name}.json"
     record: dict[str, Any] = {"what": "each lesson's kernel memory (benchmarks/kernel_memory.py)", "label": args.label,
-                              "preset": args.preset, "omp_num_threads": os.environ.get("OMP_NUM_THREADS"),
+                              "preset": args.preset, "kernel_python": str(args.python or sys.executable),
+                              "kernel_torch": kernel_torch(args.python),
+                              "omp_num_threads": os.environ.get("OMP_NUM_THREADS"),
                               "machine": machine_info(torch.device("cpu")), "load_before": load_average(),
                               "notebooks": {}}
     print("| notebook | wall s | peak USS MiB | PSS MiB | RSS MiB |\n|---|---|---|---|---|")
     for path in notebooks:
-        result = record["notebooks"][path.name] = measure(path.resolve(), args.preset, args.timeout)
+        result = record["notebooks"][path.name] = measure(path.resolve(), args.preset, args.timeout, args.python)
         print(f"| {path.stem} | {result['wall_s']} | {result['peak_uss_mib']} | {result['peak_pss_mib']} | "
               f"{result['peak_rss_mib']} |" + (f" error: {result['error']}" if result["error"] else ""), flush=True)
     record.update(load_after=load_average(), finished=utc_now())

@@ -53,3 +53,19 @@ def test_a_subset_holds_only_its_own_examples_so_the_full_set_can_be_freed():
         assert torch.equal(part, whole[:len(part)])
     everything = full.subset(test=10)  # no count: the same tensor, no copy
     assert everything.train_images is full.train_images
+
+
+def test_the_memory_benchmark_runs_the_kernel_with_the_python_it_is_given(tmp_path):
+    """`--python` measures a kernel of another environment (e.g. one with the CPU-only build of PyTorch)."""
+    import nbformat
+
+    from benchmarks import kernel_memory
+
+    other = next(p for p in (Path(sys.executable).with_name(n) for n in ("python3", "python")) if p.exists()
+                 and str(p) != sys.executable)
+    cell = nbformat.v4.new_code_cell("import sys; open('exe.txt', 'w').write(sys.executable)")
+    nb = nbformat.v4.new_notebook(cells=[cell])
+    nbformat.write(nb, tmp_path / "which.ipynb")
+    result = kernel_memory.measure(tmp_path / "which.ipynb", "smoke", timeout=60, python=other)
+    assert result["error"] is None and result["peak_uss_mib"] > 0
+    assert (tmp_path / "exe.txt").read_text() == str(other)
