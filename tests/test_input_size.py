@@ -1,7 +1,17 @@
 import pytest
+import torch
 
 from resnet_lib.data import load_sample
-from resnet_lib.lessons.input_size import RECORD, SizePlan, SizeRecord, SizeRun, forward_flops, run_size, size_runs
+from resnet_lib.lessons.input_size import (
+    RECORD,
+    SizePlan,
+    SizeRecord,
+    SizeRun,
+    forward_flops,
+    run_size,
+    share_on_real_values,
+    size_runs,
+)
 from resnet_lib.lessons.seeds import seed_table
 
 
@@ -68,11 +78,13 @@ def test_compare_reads_every_size_against_the_smallest_at_the_digits_printed():
     # epoch 2 is the middle of the first and last accuracies: seed 0 (0.6416) has not passed 0.820 there; the
     # first 96 px run to pass it does so at the last epoch, and both do
     assert (comparison.caught_up, comparison.passed, comparison.first_best) == (3, 2, 0.517)
-    assert f"after {cost:.2f}x the compute of all 3 epochs at 28 px" in text
-    assert "stood at 0.517 at best (28 px ended at 0.820)" in text
+    # in words a learner knows: what "after one epoch" cost, and where the runs stood then (no "checkpoint")
+    assert f"after one epoch 96 px had already spent {cost:.2f}x the compute of all 3 epochs at 28 px" in text
+    assert "its test accuracy was 0.517 at best (28 px ended at 0.820)" in text
+    assert "checkpoint" not in text
     # both by more than the spread between seeds (0.013): "passed", with the accuracies they reached
     assert comparison.reached == (0.873, 0.860)
-    assert f"2 of its 2 runs passed 28 px's mean (0.873, 0.860 vs 0.820) after {3 * cost:.2f}x" in text
+    assert f"2 of its 2 runs passed 28 px's mean (0.873, 0.860 vs 0.820) after {3 * cost:.2f}x 28 px's compute" in text
 
 
 def test_compare_says_drew_level_when_the_margin_is_within_the_spread_between_seeds():
@@ -81,7 +93,8 @@ def test_compare_says_drew_level_when_the_margin_is_within_the_spread_between_se
     comparison = record.compare(28)
     assert (comparison.caught_up, comparison.passed, comparison.reached) == (3, 1, (0.825,))
     cost = 3 * forward_flops(96, 4) / (3 * forward_flops(28, 4))
-    assert f"1 of its 2 runs drew level with 28 px's mean (0.825 vs 0.820) only after {cost:.2f}x" in str(comparison)
+    level = f"1 of its 2 runs drew level with 28 px's mean (0.825 vs 0.820) only after {cost:.2f}x 28 px's compute"
+    assert level in str(comparison)
     assert "passed" not in str(comparison)
 
 
@@ -99,3 +112,23 @@ def test_compare_needs_a_size_the_record_holds():
         record.compare(48)
     with pytest.raises(ValueError, match="nothing to compare"):
         SizeRecord(record.plan, [run for run in record.runs if run.image_size == 28]).compare()
+
+
+@pytest.mark.parametrize(("side", "stride", "share"), [(1, 1, 1 / 9), (3, 1, (7 / 9) ** 2), (2, 2, (2 / 3) ** 2)])
+def test_share_on_real_values_of_a_padded_3x3_conv(side, stride, share):
+    # 1x1: only the centre weight meets a real value; 3x3: 7 of the 9 (weight, position) pairs per axis
+    assert share_on_real_values(side, stride) == pytest.approx(share)
+
+
+@pytest.mark.parametrize("side", [1, 2, 3, 4, 7, 12, 28])
+@pytest.mark.parametrize("stride", [1, 2])
+def test_share_on_real_values_counts_what_a_conv_of_ones_counts(side, stride):
+    """A 3x3 conv of ones (padding 1) over an image of ones adds up, at each output position, the weights that
+    land on real values: the share is that sum over 9 per position."""
+    hits = torch.nn.functional.conv2d(torch.ones(1, 1, side, side), torch.ones(1, 1, 3, 3), padding=1, stride=stride)
+    assert share_on_real_values(side, stride) == pytest.approx(hits.sum().item() / (9 * hits.numel()))
+
+
+def test_share_on_real_values_rejects_a_bad_side():
+    with pytest.raises(ValueError, match="side must be a positive integer"):
+        share_on_real_values(0)

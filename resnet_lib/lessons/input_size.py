@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..checks import check_positive
 from ..data import FashionMNIST
 from ..measure import count_flops
 from ..models import resnet18
@@ -156,14 +157,14 @@ class SizeComparison:
             reached = f"{base}'s mean ({', '.join(f'{acc:.3f}' for acc in self.reached)} vs {target})"
             later = (f"{self.passed} of its {self.runs} runs "
                      + (f"passed {reached} after " if clear else f"drew level with {reached} only after ")
-                     + f"{self.caught_up * self.epoch_cost:.2f}x")
+                     + f"{self.caught_up * self.epoch_cost:.2f}x {base}'s compute")
         return "\n".join([
             "equal steps: at the end " + ", ".join(gains),
             "seed by seed (final test accuracy):",
             seed_table(self.by_seed),
-            f"against compute: {big}'s first checkpoint (after one epoch) came after {self.epoch_cost:.2f}x the "
-            f"compute of all {self.epochs} epochs at {base}",
-            f"  and stood at {self.first_best:.3f} at best ({base} ended at {target});",
+            f"against compute: after one epoch {big} had already spent {self.epoch_cost:.2f}x the compute of all "
+            f"{self.epochs} epochs at {base},",
+            f"  and its test accuracy was {self.first_best:.3f} at best ({base} ended at {target});",
             f"  {later}",
         ])
 
@@ -171,6 +172,16 @@ class SizeComparison:
 def size_runs(path: str | Path = RECORD) -> SizeRecord:
     """The six training runs of lesson 03's section 7 (28, 48 and 96 px, two seeds each), made in advance on a CPU."""
     return SizeRecord.load(path)
+
+
+def share_on_real_values(side: int, stride: int = 1) -> float:
+    """The share of a 3x3 conv's multiplications (padding 1, ``stride``) that land on real values of a
+    ``side`` x ``side`` map rather than on its zero padding: 1/9 on a 1x1 map, where only the centre weight meets
+    a value. Rows and columns are padded alike, so it is the share along one side, squared."""
+    check_positive(side=side, stride=stride)
+    starts = range(-1, side - 1, stride)  # the first input row each output row's three weights read (padding 1)
+    on_values = sum(sum(0 <= row < side for row in range(start, start + 3)) for start in starts)
+    return (on_values / (3 * len(starts))) ** 2
 
 
 def forward_flops(image_size: int, width: int = 16) -> int:
