@@ -26,12 +26,31 @@ from resnet_lib.ui.architecture import (
     InputSizeExplorer,
     box_height,
     draw_architecture,
+    draw_input_size,
     plot_input_size,
     plot_size_and_compute,
 )
 from resnet_lib.ui.style import MIN_FONT_PT, NOTEBOOK_WIDTH_PX, shown_font_sizes
 
 matplotlib.use("Agg")  # headless: the widget and the diagram draw without a display
+
+SITE_WIDTH_PX = 780  # the course site's text column: figures wider than it are shown scaled down to it
+
+
+def shown_on_site(fig) -> list[float]:
+    """Every text's size in points as shown in the site's column (``shown_font_sizes`` is at the notebook's wider
+    ``NOTEBOOK_WIDTH_PX``): the figure is scaled down to ``SITE_WIDTH_PX``, its text with it."""
+    width = fig.get_figwidth() * fig.dpi
+    scale = min(1.0, SITE_WIDTH_PX / width) / min(1.0, NOTEBOOK_WIDTH_PX / width)
+    return [size * scale for size in shown_font_sizes(fig)]
+
+
+def test_shown_on_site_scales_a_notebook_wide_figure_to_the_sites_column():
+    import matplotlib.pyplot as plt
+
+    fig = plt.figure(figsize=(NOTEBOOK_WIDTH_PX / 80, 3), dpi=80)
+    fig.text(0.5, 0.5, "x", fontsize=12)
+    assert shown_font_sizes(fig) == [12.0] and shown_on_site(fig) == [pytest.approx(12 * 780 / 960)]
 
 
 def test_the_18_are_17_main_path_convs_and_1_linear_and_the_3_shortcuts_are_excluded():
@@ -179,7 +198,7 @@ def test_diagram_draws_every_shortcut_and_marks_the_1x1_projections(layers):
 
 @pytest.mark.parametrize("size", [28, 96, 224])
 def test_diagram_text_is_readable_on_a_projector(size):
-    sizes = shown_font_sizes(draw_architecture(resnet18(), size))
+    sizes = shown_on_site(draw_architecture(resnet18(), size))
     assert len(sizes) > 30 and min(sizes) >= MIN_FONT_PT
 
 
@@ -219,7 +238,7 @@ def test_input_size_plot_draws_one_line_per_run_with_labelled_axes():
     assert len({s[0] for s in styles}) == len({s[1] for s in styles}) == len({s[2] for s in styles}) == 2  # ... all 3
     faces = {(line.get_color(), line.get_markerfacecolor()) for line in runs}
     assert len(faces) == 4  # the two seeds of one size told apart without colour: filled and open markers
-    assert min(shown_font_sizes(fig)) >= MIN_FONT_PT
+    assert min(shown_on_site(fig)) >= MIN_FONT_PT
     assert len([t for t in ax_f.get_xticklabels() if t.get_text()]) >= 3  # a log axis read off more than 10^k
     assert "TFLOPs" in ax_f.get_xlabel()
 
@@ -247,4 +266,45 @@ def test_size_and_compute_bars_are_readable_and_show_both_counts():
     ax_p, ax_f = fig.axes
     assert [round(b.get_width(), 6) for b in ax_p.patches] == [round(p / 1e6, 6) for p, _ in measured.values()]
     assert [round(b.get_width(), 6) for b in ax_f.patches] == [round(f.total / 1e9, 6) for _, f in measured.values()]
-    assert min(shown_font_sizes(fig)) >= MIN_FONT_PT
+    assert min(shown_on_site(fig)) >= MIN_FONT_PT
+    for ax in (ax_p, ax_f):  # ResNets and AlexNets told apart without colour: the AlexNets' bars hatched
+        assert [bool(b.get_hatch()) for b in ax.patches] == [False, True]
+    renderer = fig.canvas.get_renderer()
+    legend = ax_p.get_legend().get_window_extent(renderer)
+    (line,) = ax_p.lines  # the misread count's dotted line: the legend that names it does not cover it
+    assert not legend.overlaps(line.get_window_extent(renderer))
+    assert not any(legend.overlaps(b.get_window_extent(renderer)) for b in ax_p.patches)
+
+
+def test_explorer_picture_shows_what_its_question_asks_the_flops_at_half_the_size_and_at_this_size():
+    """The cell asks how the FLOPs grow when the side doubles: the picture (the one the site shows) answers it
+    with each part's FLOPs at half the slider's size and at its size, and the factor between them."""
+    explorer = InputSizeExplorer(value=96)
+    explorer.show()
+    assert len(explorer.figure.axes) == 2  # the widget draws this picture (closed once shown: redrawn below)
+    fig = draw_input_size(explorer.net, 96)
+    diagram, bars = fig.axes
+    assert "512x3x3" in [t.get_text() for t in diagram.texts]  # the diagram at the slider's size
+    half, full = size_report(48), size_report(96)
+    heights = [round(p.get_height(), 6) for p in bars.patches]
+    assert heights == [round(f / 1e6, 6) for report in (half, full) for f in report.stage_flops]
+    ticks = [t.get_text() for t in bars.get_xticklabels()]  # each part, and its map's side at 48 and at 96 px
+    assert ticks == ["b1 stem\n12→24", "b2\n12→24", "b3\n6→12", "b4\n3→6", "b5\n2→3", "head"]
+    factors = [t.get_text() for t in bars.texts]
+    assert factors == [f"×{b / a:.2f}" for a, b in zip(half.stage_flops, full.stage_flops, strict=True)]
+    assert factors == ["×4.00"] * 4 + ["×2.25", "×1.00"]  # b5 (2x2 -> 3x3) and the head grow less than the area
+    assert "×4.00" in bars.get_title() and bars.get_ylabel().startswith("MFLOPs")
+    assert len({p.get_hatch() for p in bars.patches}) == 2  # the two sizes told apart without colour
+    (legend,) = [bars.get_legend()]
+    renderer = fig.canvas.get_renderer()
+    box = legend.get_window_extent(renderer)
+    assert not any(box.overlaps(p.get_window_extent(renderer)) for p in bars.patches)  # clear of the bars
+    assert not any(box.overlaps(t.get_window_extent(renderer)) for t in bars.texts)  # and of their factors
+    assert fig.bbox.contains(box.x0, box.y0) and fig.bbox.contains(box.x1, box.y1)  # and inside the picture
+    assert min(shown_on_site(fig)) >= MIN_FONT_PT
+
+
+def test_explorer_picture_compares_an_odd_size_with_half_of_it_rounded_down():
+    _, bars = draw_input_size(resnet18(), 97).axes
+    assert [t.get_text() for t in bars.get_legend().get_texts()] == ["48 px", "97 px"]
+    assert f"×{(97 / 48) ** 2:.2f}" in bars.get_title()

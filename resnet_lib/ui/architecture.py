@@ -9,6 +9,7 @@ from typing import Any, cast
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import torch
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle, FancyBboxPatch
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
@@ -18,7 +19,7 @@ from ..blocks import Residual
 from ..lessons.input_size import SizeRecord, forward_flops
 from ..measure import STAGE_NAMES, FlopCount, shape_str, size_report, stages
 from ..models import resnet18
-from .style import COLORS, FIGURE_DPI, MIN_FONT_PT, seed_markers
+from .style import COLORS, FIGURE_DPI, MIN_FONT_PT, NOTEBOOK_WIDTH_PX, seed_markers
 from .widget_output import Explorer
 
 
@@ -54,17 +55,16 @@ def _block_shapes(net: nn.Sequential, image_size: int) -> tuple[tuple[int, ...],
     return stem_shape, per_stage
 
 
-DIAGRAM_PT = MIN_FONT_PT + 3  # the diagram's labels are read from the back of a room, inside small boxes
+# The course site shows figures in a column SITE_WIDTH_PX wide: a figure drawn NOTEBOOK_WIDTH_PX wide (12 inches at
+# FIGURE_DPI) is scaled down to it, so its text is drawn at FONT_PT to be MIN_FONT_PT there.
+SITE_WIDTH_PX = 780
+FONT_PT = math.ceil(MIN_FONT_PT * NOTEBOOK_WIDTH_PX / SITE_WIDTH_PX)  # 15
+DIAGRAM_PT = FONT_PT  # the diagram's labels are read from the back of a room, inside small boxes
 
 
-def draw_architecture(net: nn.Sequential, image_size: int = 224) -> Figure:
-    """ResNet-18 (or any d2l-style ResNet of basic blocks) left to right: the input, the stem b1, every residual
-    block of b2..b5 with its shortcut arc (dashed, and marked "1x1, /2", where a 1x1 conv projects it), the head.
-
-    Labels come from ``net``'s own modules, shapes from a pass of an ``image_size`` input; box heights from
-    :func:`box_height`. The names (b1 ... head) stand on one line above the arcs and the output shapes of the stem,
-    the stages and the head on one line below the boxes. Every text is ``DIAGRAM_PT`` (above ``MIN_FONT_PT``) at
-    the notebook's width."""
+def _draw_diagram(ax: Axes, net: nn.Sequential, image_size: int, caption: bool = True) -> tuple[float, float]:
+    """Draw the diagram of :func:`draw_architecture` into ``ax`` (its limits set, one data unit as tall as wide in
+    the figure it is sized for) and return the drawing's ``(width, height)`` in data units."""
     stages(net)  # checks the layout
     if not all(isinstance(b, Residual) for stage in net[1:5] for b in cast(nn.Sequential, stage)):
         raise ValueError("draw_architecture draws d2l's Residual blocks; build the net with resnet18() or "
@@ -73,7 +73,6 @@ def draw_architecture(net: nn.Sequential, image_size: int = 224) -> Figure:
     head = cast(nn.Linear, net[-1])
     head_in, head_out = head.in_features, head.out_features
     gap, block_w, side_w = 0.3, 1.0, 2.0  # side_w: the stem's and the head's boxes
-    fig, ax = plt.subplots(figsize=(12, 4.4), dpi=FIGURE_DPI)  # its height is set once the drawing's is known
     font: dict[str, Any] = {"fontsize": DIAGRAM_PT}
     in_shape = (1, cast(nn.Conv2d, cast(nn.Sequential, net[0])[0]).in_channels, image_size, image_size)
     arc_y = max(box_height(s) for shapes in block_shapes for s in shapes) / 2 + 0.35  # every arc at one height
@@ -125,17 +124,34 @@ def draw_architecture(net: nn.Sequential, image_size: int = 224) -> Figure:
     box(x, side_w, (1, head_out), COLORS["reference"], f"avg pool\nlinear\n{head_in}->{head_out}")
     label(x + side_w / 2, STAGE_NAMES[5], str(head_out))
     right = x + side_w + 0.05
-    low = min(shapes_y - 0.75, -box_height(in_shape) / 2 - 0.3)
-    ax.text(0, low, "Grey: the image, the stem b1 (64 ch, /2: 64 output channels, stride 2) and the head. Blue box: "
-            "a residual\nblock (two 3x3 convs with batch norm), its output channels inside. /2: stride 2, which "
-            "halves height\nand width. Arc: the shortcut, added at ⊕; dashed: a 1x1 conv with stride 2 projects it "
-            "to the new\nshape. In the image and under the boxes: channels x height x width (under: each part's "
-            "output).",
-            ha="left", va="top", linespacing=1.25, **font)
-    ax.set(xlim=(-0.1, right), ylim=(low - 1.75, names_y + 0.5))
-    fig.set_size_inches(12, 12 * (names_y + 2.25 - low) / (right + 0.1) + 0.4)  # one unit as tall as wide: round +
-    ax.set_title(f"ResNet-18 as built, {image_size}x{image_size} input", fontsize=DIAGRAM_PT + 1)
+    if caption:
+        low = min(shapes_y - 0.75, -box_height(in_shape) / 2 - 0.3)
+        ax.text(0, low, "Grey: the image, the stem b1 (64 ch, /2: 64 output channels, stride 2) and the head. Blue "
+                "box: a residual\nblock (two 3x3 convs with batch norm), its output channels inside. /2: stride 2, "
+                "which halves height\nand width. Arc: the shortcut, added at ⊕; dashed: a 1x1 conv with stride 2 "
+                "turns it into the new\nshape. In the image and under the boxes: channels x height x width (under: "
+                "each part's output).",
+                ha="left", va="top", linespacing=1.25, **font)
+        bottom = low - 1.75
+    else:
+        bottom = min(shapes_y - 0.45, -box_height(in_shape) / 2 - 0.1)
+    ax.set(xlim=(-0.1, right), ylim=(bottom, names_y + 0.5))
     ax.axis("off")
+    return right + 0.1, names_y + 0.5 - bottom
+
+
+def draw_architecture(net: nn.Sequential, image_size: int = 224) -> Figure:
+    """ResNet-18 (or any d2l-style ResNet of basic blocks) left to right: the input, the stem b1, every residual
+    block of b2..b5 with its shortcut arc (dashed, and marked "1x1, /2", where a 1x1 conv projects it), the head.
+
+    Labels come from ``net``'s own modules, shapes from a pass of an ``image_size`` input; box heights from
+    :func:`box_height`. The names (b1 ... head) stand on one line above the arcs and the output shapes of the stem,
+    the stages and the head on one line below the boxes. Every text is ``DIAGRAM_PT`` (above ``MIN_FONT_PT``) at
+    the notebook's width."""
+    fig, ax = plt.subplots(figsize=(12, 4.4), dpi=FIGURE_DPI)  # its height is set once the drawing's is known
+    width, height = _draw_diagram(ax, net, image_size)
+    fig.set_size_inches(12, 12 * height / width + 0.4)  # one unit as tall as wide: round +
+    ax.set_title(f"ResNet-18 as built, {image_size}x{image_size} input", fontsize=DIAGRAM_PT + 1)
     fig.tight_layout()
     return fig
 
@@ -147,9 +163,9 @@ def plot_input_size(record: SizeRecord) -> Figure:
     """Test accuracy after each epoch at every input size of ``record`` (one line per run), against epochs (equal
     steps) and against the forward-pass TFLOPs spent on training images (log scale). Sizes differ in colour, line
     style and marker; the first seed's markers are filled, the others' open (``style.seed_markers``); one
-    legend below both panels, clear of the data; every text is at least ``MIN_FONT_PT`` at the notebook's width."""
+    legend below both panels, clear of the data; every text is at least ``MIN_FONT_PT`` in the site's column."""
     plan = record.plan
-    fig, (ax_e, ax_f) = plt.subplots(1, 2, figsize=(12, 4.8), dpi=FIGURE_DPI, sharey=True)
+    fig, (ax_e, ax_f) = plt.subplots(1, 2, figsize=(12, 5.4), dpi=FIGURE_DPI, sharey=True)
     sizes = record.sizes()
     for i, size in enumerate(sizes):
         line, marker = ("-", "--", ":", "-.")[(len(sizes) - 1 - i) % 4], "o^sDv"[i % 5]  # largest: solid
@@ -165,16 +181,16 @@ def plot_input_size(record: SizeRecord) -> Figure:
     for i, seed in enumerate(plan.seeds[:2]):  # legend entries for the seeds' markers
         ax_e.plot([], [], color=COLORS["reference"], linestyle="none", marker="o",
                   **{**seed_markers(i), "markersize": 8}, label=f"seed {seed} ({'filled' if i == 0 else 'open'})")
-    font = MIN_FONT_PT
-    ax_e.set_xlabel(f"epoch (one pass over the {plan.train_images:,} training images)", fontsize=font)
+    font = FONT_PT
+    ax_e.set_xlabel(f"epoch\n(one pass over the {plan.train_images:,} training images)", fontsize=font)
     ax_e.set_ylabel("test accuracy (fraction correct)", fontsize=font)
-    ax_e.set_title("Equal steps: the same images and steps at every size", fontsize=font + 1)
+    ax_e.set_title("Equal steps: same images, same steps", fontsize=font + 1)
     ax_e.set_xticks(range(1, plan.epochs + 1))
     ax_f.set_xscale("log")
     ax_f.xaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
     ax_f.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
     ax_f.xaxis.set_minor_formatter(NullFormatter())
-    ax_f.set_xlabel("training compute (TFLOPs of forward passes, log scale)", fontsize=font)
+    ax_f.set_xlabel("training compute\n(TFLOPs of forward passes, log scale)", fontsize=font)
     ax_f.set_title("Against compute", fontsize=font + 1)
     for ax in (ax_e, ax_f):
         ax.tick_params(labelsize=font)
@@ -187,29 +203,80 @@ def plot_input_size(record: SizeRecord) -> Figure:
 
 def plot_size_and_compute(measured: dict[str, tuple[int, FlopCount]], misread: float = 18e6) -> Figure:
     """Two bar charts for ``{model name: (parameters, FLOPs)}``: parameters in millions (a dotted line at the
-    ``misread`` count) and GFLOPs per image. ResNets blue, the others orange."""
+    ``misread`` count) and GFLOPs per image. ResNets blue, the others orange and hatched; a name's part in
+    brackets goes on a second line."""
     names = list(measured)
-    colors = [COLORS["residual" if name.startswith("ResNet") else "plain"] for name in names]
-    fig, (ax_p, ax_f) = plt.subplots(1, 2, figsize=(12, 4), dpi=FIGURE_DPI, sharey=True)
-    ax_p.barh(names, [measured[n][0] / 1e6 for n in names], color=colors)
+    resnet = [name.startswith("ResNet") for name in names]
+    looks: dict[str, Any] = {"color": [COLORS["residual" if r else "plain"] for r in resnet],
+                             "hatch": [None if r else "//" for r in resnet], "edgecolor": "white"}
+    labels = [name.replace(" (", "\n(") for name in names]
+    fig, (ax_p, ax_f) = plt.subplots(1, 2, figsize=(12, 4.6), dpi=FIGURE_DPI, sharey=True)
+    ax_p.barh(labels, [measured[n][0] / 1e6 for n in names], **looks)
     ax_p.axvline(misread / 1e6, color=COLORS["reference"], linestyle=":", lw=2,
                  label=f"misread: 'about {misread / 1e6:.0f}M'")
-    ax_f.barh(names, [measured[n][1].total / 1e9 for n in names], color=colors)
-    font = MIN_FONT_PT
+    ax_f.barh(labels, [measured[n][1].total / 1e9 for n in names], **looks)
+    font = FONT_PT
     ax_p.set_xlabel("parameters (millions)", fontsize=font)
     ax_f.set_xlabel("GFLOPs per 224x224 image", fontsize=font)
     ax_p.set_title("Size", fontsize=font + 1)
     ax_f.set_title("Compute", fontsize=font + 1)
     for ax in (ax_p, ax_f):
         ax.tick_params(labelsize=font)
-    ax_p.legend(loc="lower right", fontsize=font)
+    ax_p.legend(loc="upper right", fontsize=font)  # beside the first bar, clear of the line
     ax_p.invert_yaxis()
     fig.tight_layout()
     return fig
 
 
+def _plot_doubling(ax: Axes, image_size: int) -> None:
+    """Bars of each part's FLOPs at half ``image_size`` (rounded down) and at ``image_size``, the factor between
+    the two above each pair, the side of each part's output map at both sizes under it, and the factor of the
+    image's area in the title."""
+    half = image_size // 2
+    reports = size_report(half), size_report(image_size)
+    names = [name for name, _ in reports[1].shapes]
+    positions = range(len(names))
+    looks: list[dict[str, Any]] = [{"color": "#d9d9d9", "edgecolor": COLORS["reference"], "hatch": "//"},
+                                   {"color": COLORS["residual"], "edgecolor": COLORS["residual"], "hatch": ""}]
+    for offset, size, report, look in zip((-0.2, 0.2), (half, image_size), reports, looks, strict=True):
+        ax.bar([p + offset for p in positions], [f / 1e6 for f in report.stage_flops], 0.4, label=f"{size} px",
+               **look)
+    top = max(reports[1].stage_flops + reports[0].stage_flops) / 1e6
+    for p, small, big in zip(positions, *(r.stage_flops for r in reports), strict=True):
+        ax.text(p, max(small, big) / 1e6 + 0.03 * top, f"×{big / small:.2f}", ha="center", va="bottom",
+                fontsize=FONT_PT)
+    sides = [[shape[-1] if len(shape) == 4 else None for _, shape in report.shapes] for report in reports]
+    ticks = [f"{name}\n{a}→{b}" if a else name for name, a, b in zip(names, *sides, strict=True)]
+    ax.set_xticks(list(positions), ticks)
+    ax.set_xlabel("each part, and the side of its output map at the two sizes", fontsize=FONT_PT)
+    ax.set_ylim(0, 1.25 * top)
+    ax.set_ylabel("MFLOPs per image", fontsize=FONT_PT)
+    ax.set_title(f"Each part's FLOPs at {half} px and at {image_size} px; the image's area grows "
+                 f"×{(image_size / half) ** 2:.2f}", fontsize=FONT_PT)
+    ax.tick_params(labelsize=FONT_PT)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=FONT_PT, frameon=False)
+    ax.spines[["top", "right"]].set_visible(False)
+
+
+def draw_input_size(net: nn.Sequential, image_size: int) -> Figure:
+    """The input-size widget's picture: the diagram of ``net`` at ``image_size`` (without its key, given in the
+    lesson above) and, under it, each part's FLOPs at half that size and at that size (:func:`_plot_doubling`)."""
+    fig = plt.figure(figsize=(12, 1), dpi=FIGURE_DPI)
+    diagram = fig.add_axes((0, 0, 1, 1))
+    width, height = _draw_diagram(diagram, net, image_size, caption=False)
+    diagram.set_title(f"ResNet-18 as built, {image_size}x{image_size} input", fontsize=DIAGRAM_PT + 1)
+    top_in, bars_in, gap_in, title_in, bottom_in = 12 * height / width, 2.9, 0.8, 0.45, 1.0  # inches
+    total = top_in + bars_in + gap_in + title_in + bottom_in
+    fig.set_size_inches(12, total)
+    diagram.set_position((0, (bottom_in + bars_in + gap_in) / total, 1, top_in / total))
+    bars = fig.add_axes((0.09, bottom_in / total, 0.74, bars_in / total))  # the legend to its right
+    _plot_doubling(bars, image_size)
+    return fig
+
+
 class InputSizeExplorer(Explorer):
-    """Widget: a slider over the input size shows the size report and the architecture diagram at that size."""
+    """Widget: a slider over the input size shows the architecture diagram at that size, each part's FLOPs at
+    half that size and at that size (:func:`draw_input_size`), and the size report."""
 
     def __init__(self, value: int = 96, min_size: int = 16, max_size: int = 224, step: int = 1):
         if not min_size <= value <= max_size or (value - min_size) % step:
@@ -223,4 +290,4 @@ class InputSizeExplorer(Explorer):
 
     def draw(self) -> tuple[Figure, str]:
         size = self.controls["input_size"].value
-        return draw_architecture(self.net, size), str(size_report(size))
+        return draw_input_size(self.net, size), str(size_report(size))
