@@ -10,7 +10,9 @@ processes that share them. Writes ``benchmarks/results/kernel_memory-<preset>.js
     python -m benchmarks.kernel_memory --python /path/to/cpu-venv/bin/python notebooks/01_function_classes.ipynb
 
 ``--python`` runs the kernels with another environment's Python (one with ipykernel and this project installed),
-e.g. one with the CPU-only build of PyTorch, as a hub without GPUs would install.
+e.g. one with the CPU-only build of PyTorch, as a hub without GPUs would install. ``--beside-another`` measures each
+kernel while another process of the same Python holds PyTorch loaded, as on a hub where other students' kernels
+share the library pages: alone, every page of libtorch a kernel touches counts as its private memory.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +74,40 @@ class Peak:
                     self.peak[key] = max(self.peak[key], getattr(mem, key))
 
 
+# another student's kernel: PyTorch (and torchvision where installed) loaded, one step of a small CNN, a figure drawn
+ANOTHER_KERNEL = """
+import sys, time, torch, matplotlib
+try:
+    import torchvision
+except ImportError:
+    pass
+matplotlib.use("agg")
+import matplotlib.pyplot as plt
+net = torch.nn.Sequential(torch.nn.Conv2d(1, 8, 3), torch.nn.BatchNorm2d(8), torch.nn.ReLU(), torch.nn.Flatten(),
+                          torch.nn.Linear(8 * 26 * 26, 10))
+optimizer = torch.optim.SGD(net.parameters(), lr=0.1, momentum=0.9)
+torch.nn.functional.cross_entropy(net(torch.randn(4, 1, 28, 28)), torch.tensor([0, 1, 2, 3])).backward()
+optimizer.step()
+plt.plot([1, 2]); plt.savefig("/dev/null", format="png")
+print("ready", flush=True)
+time.sleep(100000)
+"""
+
+
+@contextmanager
+def another_kernel(python: Path) -> Iterator[psutil.Process]:
+    """A process of ``python`` holding PyTorch's library pages while the measured kernel runs (killed after)."""
+    proc = subprocess.Popen([str(python), "-c", ANOTHER_KERNEL], stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        if proc.stdout.readline().strip() != "ready":
+            raise RuntimeError(f"{python} could not load PyTorch for the companion process")
+        yield psutil.Process(proc.pid)
+    finally:
+        proc.kill()
+        proc.wait(timeout=30)
+
+
 def kernel_manager(python: Path | None, kernels: Path) -> KernelManager:
     """This environment's ``python3`` kernel, or (``python`` given) a kernel spec in ``kernels`` that starts it."""
     if python is None:
@@ -82,9 +120,13 @@ def kernel_manager(python: Path | None, kernels: Path) -> KernelManager:
     return KernelManager(kernel_name="measured", kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(kernels)]))
 
 
-def measure(path: Path, preset: str, timeout: int, python: Path | None = None) -> dict[str, Any]:
+def measure(path: Path, preset: str, timeout: int, python: Path | None = None,
+            beside_another: bool = False) -> dict[str, Any]:
     """Run a temporary copy of ``path`` (the committed notebook is never written) in a fresh kernel, of this
-    environment or started by ``python``."""
+    environment or started by ``python``; with ``beside_another``, while :func:`another_kernel` runs."""
+    if beside_another:
+        with another_kernel(python or Path(sys.executable)):
+            return measure(path, preset, timeout, python)
     with tempfile.TemporaryDirectory() as tmp:
         copy = Path(tmp) / path.name
         shutil.copyfile(path, copy)
@@ -120,19 +162,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path)
     parser.add_argument("--label", default="", help="a note on the machine's state, kept in the record")
     parser.add_argument("--python", type=Path, help="run the kernels with this Python (another environment)")
+    parser.add_argument("--beside-another", action="store_true",
+                        help="measure while another process holds PyTorch loaded (as other students' kernels do)")
     parser.add_argument("--name", default="", help="added to the record's file name: kernel_memory-<preset><name>.json")
     args = parser.parse_args(argv)
     notebooks = args.notebooks or sorted((ROOT / "notebooks").glob("*.ipynb"))
     out = args.out or (RESULTS if args.record else BUILD) / f"kernel_memory-{args.preset}{args.name}.json"
     record: dict[str, Any] = {"what": "each lesson's kernel memory (benchmarks/kernel_memory.py)", "label": args.label,
                               "preset": args.preset, "kernel_python": str(args.python or sys.executable),
-                              "kernel_torch": kernel_torch(args.python),
+                              "kernel_torch": kernel_torch(args.python), "beside_another": args.beside_another,
                               "omp_num_threads": os.environ.get("OMP_NUM_THREADS"),
                               "machine": machine_info(torch.device("cpu")), "load_before": load_average(),
                               "notebooks": {}}
     print("| notebook | wall s | peak USS MiB | PSS MiB | RSS MiB |\n|---|---|---|---|---|")
     for path in notebooks:
-        result = record["notebooks"][path.name] = measure(path.resolve(), args.preset, args.timeout, args.python)
+        result = record["notebooks"][path.name] = measure(path.resolve(), args.preset, args.timeout, args.python,
+                                                          args.beside_another)
         print(f"| {path.stem} | {result['wall_s']} | {result['peak_uss_mib']} | {result['peak_pss_mib']} | "
               f"{result['peak_rss_mib']} |" + (f" error: {result['error']}" if result["error"] else ""), flush=True)
     record.update(load_after=load_average(), finished=utc_now())

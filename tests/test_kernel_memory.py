@@ -69,3 +69,11 @@ def test_the_memory_benchmark_runs_the_kernel_with_the_python_it_is_given(tmp_pa
     result = kernel_memory.measure(tmp_path / "which.ipynb", "smoke", timeout=60, python=other)
     assert result["error"] is None and result["peak_uss_mib"] > 0
     assert (tmp_path / "exe.txt").read_text() == str(other)
+
+
+def test_the_companion_process_holds_pytorch_loaded_while_a_kernel_is_measured_and_is_gone_after():
+    from benchmarks import kernel_memory
+
+    with kernel_memory.another_kernel(Path(sys.executable)) as companion:
+        assert any("libtorch" in m.path for m in companion.memory_maps())
+    assert not companion.is_running() or companion.status() == "zombie"
