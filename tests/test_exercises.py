@@ -41,17 +41,34 @@ def test_quiet_checks_print_nothing(capsys):
 
 def test_only_a_right_answer_is_reported_on_stdout_and_every_verdict_is_one_line(capsys):
     """nbgrader scores a grade cell 0 when it writes to stderr: a wrong or missing answer must, without raising
-    (so "Run all" goes on); a right one must not. The verdict is one line; after a judged attempt (not before) one
-    more line gives the model explanation."""
+    (so "Run all" goes on); a right one must not. The verdict is one line; after a right answer (only) one more
+    line gives the model explanation."""
     key = "01.3"
     right = next(a for a in range(20_000) if _registry()[key].check(a))
-    for answer, stream, lines in ((right, "out", 2), (right + 1, "err", 2), (None, "err", 1), ("12", "err", 2)):
+    for answer, stream, lines in ((right, "out", 2), (right + 1, "err", 1), (None, "err", 1), ("12", "err", 1)):
         check_exercise(key, answer)
         captured = capsys.readouterr()
         said, silent = (captured.out, captured.err) if stream == "out" else (captured.err, captured.out)
         assert silent == "" and said.count("\n") == lines, said
         assert said.startswith(("✓", "✗", f"{key}: not answered")), said
-        assert ("Why: " in said) == (answer is not None), said
+        assert ("Why: " in said) == (answer == right), said
+
+
+class _Unreadable:
+    """An answer no checker can read: every exercise judges it wrong (a type problem, or a failed check)."""
+
+    def __repr__(self) -> str:
+        return "<unreadable>"
+
+
+@pytest.mark.parametrize("key", sorted(_registry()))
+def test_no_exercise_shows_its_explanation_after_a_wrong_answer(key, capsys):
+    """The "Why:" is a model answer (04.2's gives the target probability, 04.5's the warm-up fraction): shown after
+    a wrong guess it would give the answer away, so only a right answer earns it."""
+    assert _registry()[key].explanation, key  # every exercise has one to withhold
+    assert check_exercise(key, _Unreadable()) is False
+    said = "".join(capsys.readouterr())
+    assert said.startswith("✗") and "Why:" not in said and _registry()[key].explanation not in said, said
 
 
 def test_natural_types_are_accepted_and_a_wrong_type_is_named():

@@ -85,9 +85,18 @@ def test_measurements_of_the_wrong_kind_say_what_to_give(capsys):
     assert "scored with the flip" in out and "at least 2 epochs" in out and "drop_last" in out and "Hint" not in out
 
 
-def test_every_exercise_explains_itself_after_an_attempt(capsys):
+def test_every_exercise_explains_itself_after_a_right_answer_only(capsys):
     from resnet_lib.exercises.lesson04 import EXERCISES
 
     assert all(len(e.explanation) > 80 for e in EXERCISES)
-    check_exercise("04.2", 0.5)
-    assert "Why:" in "".join(capsys.readouterr())
+    check_exercise("04.2", 0.91)
+    assert "Why:" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("key", "wrong", "answer"),
+                         [("04.2", 0.9, "0.91"), ("04.3", 0.3, "0.50"), ("04.5", 0.5, "0.3")])
+def test_a_wrong_guess_does_not_get_the_number_from_the_explanation(key, wrong, answer, capsys):
+    """The review's wrong guesses: 0.9 for 04.2 used to print "the true class gets 0.9 + 0.1/10 = 0.91"."""
+    assert check_exercise(key, wrong) is False
+    said = "".join(capsys.readouterr())
+    assert "Hint:" in said and "Why:" not in said and answer not in said, said

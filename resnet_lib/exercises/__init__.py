@@ -1,4 +1,5 @@
-"""Exercise checkers: ``check_exercise("02.1", answer)`` says right or wrong; a hint comes only after a wrong try.
+"""Exercise checkers: ``check_exercise("02.1", answer)`` says right or wrong; a hint comes only after a wrong try,
+the explanation ("Why: ...") only after a right one.
 
 Each lesson's exercises live in their own module (``lesson01`` …) as a list of :class:`Exercise`. A checker
 computes the right answer itself (never a stored number) and may convert the answer with :func:`whole_number`,
@@ -22,7 +23,8 @@ LESSONS = ("lesson01", "lesson02", "lesson03", "lesson04", "lesson05", "lesson06
 @dataclass(frozen=True)
 class Exercise:
     """One exercise: ``check(answer)`` returns True when the answer is right; ``hint`` is shown otherwise;
-    ``explanation`` (a model answer to the exercise's "why") is shown after every judged attempt, right or wrong."""
+    ``explanation`` (a model answer to the exercise's "why") is shown after a right answer only: it may state the
+    answer itself (04.2's gives the target probability), so a wrong guess must not be followed by it."""
 
     key: str
     question: str
@@ -94,10 +96,11 @@ def _verdict(exercise: Exercise, answer: Any) -> tuple[bool, str]:
 def check_exercise(key: str, answer: Any, quiet: bool = False) -> bool:
     """Check ``answer`` for exercise ``key`` (e.g. ``"02.1"``), print the verdict and return it.
 
-    ``None`` means "not answered yet": nothing is judged and no hint is given. A right answer is reported on
-    stdout, anything else on stderr, in one line and without raising: "Run all" goes on past an exercise, and an
-    autograder that scores a cell by its output (nbgrader gives no points to a cell that writes to stderr) gives
-    the cell nothing. ``quiet=True`` prints nothing.
+    ``None`` means "not answered yet": nothing is judged and no hint is given. The verdict is one line, followed
+    after a right answer (only) by the explanation ("Why: ..."); a wrong answer's line carries the hint instead. A
+    right answer is reported on stdout, anything else on stderr, without raising: "Run all" goes on past an
+    exercise, and an autograder that scores a cell by its output (nbgrader gives no points to a cell that writes to
+    stderr) gives the cell nothing. ``quiet=True`` prints nothing.
     """
     exercises = _registry()
     if key not in exercises:
@@ -106,6 +109,6 @@ def check_exercise(key: str, answer: Any, quiet: bool = False) -> bool:
     if not quiet:
         stream = sys.stdout if right else sys.stderr
         print(verdict, file=stream)
-        if answer is not None and exercises[key].explanation:  # a model answer, after an attempt only
+        if right and exercises[key].explanation:  # a model answer: after a right answer only, never after a guess
             print(f"Why: {exercises[key].explanation}", file=stream)
     return right
