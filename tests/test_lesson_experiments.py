@@ -10,7 +10,7 @@ from torch import nn
 
 from resnet_lib.lessons.degradation import control_name, lesion_losses, load_controls
 from resnet_lib.lessons.gradients import DeepMLP
-from resnet_lib.lessons.last_batch import epoch_ends, study_size
+from resnet_lib.lessons.last_batch import EpochEnd, batches_in_words, describe_ends, epoch_ends, study_size
 from resnet_lib.lessons.plain_vs_residual import load_converged
 from resnet_lib.record import Record
 from resnet_lib.training import short_run
@@ -149,3 +149,21 @@ def test_an_epoch_of_one_full_batch_measures_its_only_step():
     data = tiny_data(train=40, test=32)  # batch 32, drop_last: one step per epoch (the smoke size has one too)
     ends = epoch_ends(TinyNet(), data, epochs=1, batch_size=32, drop_last=True)
     assert ends[0].typical_step == ends[0].last_step > 0
+
+
+def test_batches_in_words_names_the_full_batches_and_the_short_one():
+    assert batches_in_words(10_000, 256) == "10,000 training images = 39 batches of 256 and a short one of 16"
+    assert batches_in_words(60_000, 256) == "60,000 training images = 234 batches of 256 and a short one of 96"
+    assert batches_in_words(9_984, 256) == "9,984 training images = 39 batches of 256, none short"
+    assert batches_in_words(100, 256) == "100 training images = one short batch of 100"
+    assert batches_in_words(300, 256) == "300 training images = 1 batch of 256 and a short one of 44"
+
+
+def test_describe_ends_gives_one_line_per_epoch_with_the_step_ratio_and_both_accuracies():
+    ends = [EpochEnd(1, 16, 0.75, 0.4631, 0.5, 0.8, 0.2), EpochEnd(2, 16, 0.802, 0.329, 0.46, 1.44, 0.2)]
+    assert describe_ends(ends).splitlines() == [
+        "epoch 1: last step on 16 images moved the weights 4.0x as far as a typical step; test accuracy 0.750 "
+        "before it, 0.463 after it",
+        "epoch 2: last step on 16 images moved the weights 7.2x as far as a typical step; test accuracy 0.802 "
+        "before it, 0.329 after it",
+    ]

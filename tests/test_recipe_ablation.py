@@ -13,7 +13,10 @@ from resnet_lib.lessons.plans import lesson04_plan
 from resnet_lib.lessons.recipe_ablation import (
     SWITCHES,
     ablation_runs,
+    against_best_single,
+    final_by_seed,
     load_ablation,
+    means_side_by_side,
     one_switch_recipes,
     run_arms,
     save_ablation,
@@ -137,13 +140,62 @@ def test_the_ablation_runs_say_how_they_were_made_in_plain_words(tmp_path):
     results = {"none": _runs(0.8, 0.81), "all": _runs(0.9, 0.91)}
     budget = {"train_images": 10_000, "test_images": 2_000, "epochs": 5, "batch_size": 256, "seeds": [0, 1],
               "width": 16, "image_size": 28}
-    save_ablation(tmp_path / "r.json", results, {"budget": budget, "wall_s": 337.7})
+    machine = "Intel(R) Xeon(R) Processor, 2 logical CPUs, torch 2.14.1+cu130, 2 thread(s)"
+    save_ablation(tmp_path / "r.json", results, {"budget": budget, "wall_s": 337.7, "machine": machine})
     histories, setup = ablation_runs(tmp_path / "r.json")
     assert histories == results
-    assert setup == ("4 runs made in advance, 6 minutes in all: 10,000 training images, 5 epochs, batch 256, "
-                     "width 16, 28 px, seeds 0 and 1; tested on 2,000 images")
+    assert setup == ("4 runs made in advance on a 2-core Intel(R) Xeon(R) Processor, 6 minutes in all: 10,000 "
+                     "training images, 5 epochs, batch 256, width 16, 28 px, seeds 0 and 1; tested on 2,000 images")
 
 
 def test_a_missing_record_names_the_script_that_makes_it(tmp_path):
     with pytest.raises(FileNotFoundError, match="python -m benchmarks.recipe_ablation --out "):
         load_ablation(tmp_path / "none.json")
+
+
+def test_the_verdict_reads_the_seeds_at_the_digits_the_table_prints():
+    """'none' at 0.8305, 0.8113, 0.8397 prints 0.831, 0.811, 0.840: its spread reads 0.029 (unrounded 0.0284 printed
+    0.028, which no reader of the table could subtract); a seed level with 'none' at those digits is not above it."""
+    results = {"none": _runs(0.8305, 0.8113, 0.8397), "flips": _runs(0.842, 0.845, 0.851),
+               "momentum": _runs(0.8404, 0.9, 0.9)}
+    lines = verdict(results).splitlines()
+    assert lines[0] == "every seed above every seed of 'none': flips (+0.019)"
+    # momentum's 0.8404 prints 0.840, level with the highest seed of 'none': above it only unrounded
+    assert lines[2].startswith("seeds overlap with 'none': momentum")
+    assert lines[3].endswith("'none' alone spreads 0.029): no row")
+
+
+def test_final_by_seed_keys_each_runs_last_test_accuracy_by_its_seed():
+    assert final_by_seed({"none": _runs(0.8, 0.81)}, "none") == {0: 0.8, 1: 0.81}
+
+
+def test_all_is_compared_seed_by_seed_with_the_single_switch_of_the_highest_mean():
+    """The second table's question, "do all six together beat the best one alone?": the best single switch by its
+    mean, and "all" minus it seed by seed with the course's rule (at the printed digits)."""
+    results = {"none": _runs(0.83, 0.81, 0.84), "momentum": _runs(0.832, 0.848, 0.844),
+               "one-cycle lr": _runs(0.8613, 0.8578, 0.8618), "all": _runs(0.8621, 0.8650, 0.8625)}
+    best, comparison = against_best_single(results)
+    assert best == "one-cycle lr"
+    assert comparison.differences == pytest.approx({0: 0.001, 1: 0.007, 2: 0.001})  # 0.862 - 0.861, ...
+    assert comparison.spread == pytest.approx(0.004) and not comparison.decided  # one-cycle's 0.862 - 0.858
+    with pytest.raises(ValueError, match="'all'"):
+        against_best_single({k: v for k, v in results.items() if k != "all"})
+
+
+def test_the_means_of_two_ablations_side_by_side_rise_by_the_printed_means_difference():
+    first = {"none": _runs(0.1152, 0.6972, 0.5572), "flips": _runs(0.3244, 0.6802, 0.6682)}
+    second = {"none": _runs(0.8305, 0.8113, 0.8397), "flips": _runs(0.8362, 0.8448, 0.8397)}
+    rows = means_side_by_side(first, second).splitlines()
+    assert rows[0].split() == ["switched", "on", "short", "last", "batch", "every", "batch", "full", "rise",
+                               "gain", "over", "'none':", "short,", "full"]
+    # none: means 0.4565 and 0.8272 print 0.457 and 0.827, so the rise reads 0.370 (unrounded 0.3706 gave 0.371)
+    assert rows[1].split() == ["none", "0.457", "0.827", "+0.370", "+0.000,", "+0.000"]
+    assert rows[2].split() == ["flips", "0.558", "0.840", "+0.282", "+0.101,", "+0.013"]
+
+
+def test_the_processor_of_a_record_reads_as_a_learner_would_say_it():
+    from resnet_lib.lessons.recipe_ablation import processor_in_words
+
+    assert processor_in_words("AMD EPYC, 2 logical CPUs, torch 2.14.1+cu130, 2 thread(s)") == "a 2-core AMD EPYC"
+    with pytest.raises(ValueError, match="logical CPUs"):
+        processor_in_words("a laptop")

@@ -29,6 +29,16 @@ def study_size(preset_name: str) -> tuple[int, int]:
     return SIZES[preset_name]
 
 
+def batches_in_words(images: int, batch_size: int) -> str:
+    """How an epoch of ``images`` training images cuts into batches of ``batch_size``, as a learner reads it:
+    "10,000 training images = 39 batches of 256 and a short one of 16" (the short one is the epoch's last)."""
+    full, short = divmod(images, batch_size)
+    if full == 0:
+        return f"{images:,} training images = one short batch of {short:,}"
+    cut = f"{images:,} training images = {full:,} batch{'es' * (full > 1)} of {batch_size:,}"
+    return f"{cut} and a short one of {short:,}" if short else f"{cut}, none short"
+
+
 @dataclass(frozen=True)
 class EpochEnd:
     """What happened at the end of one epoch (test accuracies in [0, 1])."""
@@ -90,3 +100,11 @@ def epoch_ends(net: nn.Module, data: FashionMNIST, *, epochs: int, lr: float = 0
                              accuracy(recomputed_bn(net, data, image_size), data, image_size), lengths[-1],
                              statistics.median(lengths[:-1] or lengths)))
     return ends
+
+
+def describe_ends(ends: list[EpochEnd]) -> str:
+    """One line per epoch of :func:`epoch_ends`: how far its last step moved the weights, as a multiple of a
+    typical step, and the test accuracy just before and just after that step."""
+    return "\n".join(
+        f"epoch {e.epoch}: last step on {e.last_batch} images moved the weights {e.last_step / e.typical_step:.1f}x "
+        f"as far as a typical step; test accuracy {e.before:.3f} before it, {e.after:.3f} after it" for e in ends)

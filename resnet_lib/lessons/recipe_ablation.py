@@ -4,6 +4,7 @@ as a table and a verdict that compares every row's seeds with those of "none"; r
 
 from __future__ import annotations
 
+import re
 import statistics
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields, replace
@@ -18,7 +19,7 @@ from ..record import Record
 from ..seeding import seed_everything
 from ..training import Recipe, train
 from .records import RESULTS, minutes_in_words
-from .seeds import compare_seeds
+from .seeds import DIGITS, SeedComparison, compare_seeds
 
 # Each improvement, as the Recipe fields it changes (the one-cycle schedule comes with its higher peak lr).
 SWITCHES: dict[str, tuple[str, ...]] = {
@@ -85,6 +86,17 @@ def summarise(results: dict[str, list[History]]) -> dict[str, ArmSummary]:
     return out
 
 
+def _shown(value: float) -> float:
+    """``value`` at the digits the tables print (:data:`~resnet_lib.lessons.seeds.DIGITS`): a reader who subtracts
+    two printed values gets the printed difference."""
+    return round(value, DIGITS)
+
+
+def _gain(arm: ArmSummary, none: ArmSummary) -> float:
+    """A row's mean minus the mean of "none", both as printed."""
+    return _shown(arm.mean_test) - _shown(none.mean_test)
+
+
 def table(results: dict[str, list[History]]) -> str:
     """The ablation as a text table: one row per arm, each seed's test accuracy, the means, the median seconds of
     one epoch."""
@@ -92,7 +104,7 @@ def table(results: dict[str, list[History]]) -> str:
             f"{'train acc':>9} {'s/epoch':>7}"]
     arms = summarise(results)
     for name, arm in arms.items():
-        gain = arm.mean_test - arms["none"].mean_test
+        gain = _gain(arm, arms["none"])
         rows.append(f"{name:<16} {' '.join(f'{t:.3f}' for t in arm.tests):>24} {arm.mean_test:>6.3f} {gain:>+7.3f} "
                     f"{arm.train_loss:>10.3f} {arm.train_acc:>9.3f} {arm.epoch_s:>7.1f}")
     return "\n".join(rows)
@@ -102,14 +114,15 @@ def verdict(results: dict[str, list[History]]) -> str:
     """Each arm against "none", by its seeds: above if every seed's final test accuracy beats every seed of "none",
     below if every seed is beneath them all, otherwise the seeds overlap, with the mean gain; then
     the rows that the seed-by-seed rule of :func:`~resnet_lib.lessons.seeds.compare_seeds` decides (runs are paired
-    by their order, the same seeds in every arm)."""
+    by their order, the same seeds in every arm). Every comparison reads the accuracies as the table prints them."""
     arms = summarise(results)
-    none = arms["none"].tests
+    none = [_shown(t) for t in arms["none"].tests]
     groups: dict[str, list[str]] = {"above": [], "below": [], "overlap": []}
     for name, arm in arms.items():
         if name != "none":
-            side = "above" if min(arm.tests) > max(none) else "below" if max(arm.tests) < min(none) else "overlap"
-            groups[side].append(f"{name} ({arm.mean_test - arms['none'].mean_test:+.3f})")
+            tests = [_shown(t) for t in arm.tests]
+            side = "above" if min(tests) > max(none) else "below" if max(tests) < min(none) else "overlap"
+            groups[side].append(f"{name} ({_gain(arm, arms['none']):+.3f})")
     by_seed = {name: dict(enumerate(arm.tests)) for name, arm in arms.items()}
     paired = [name for name in arms if name != "none" and compare_seeds(by_seed[name], by_seed["none"]).decided]
     return "\n".join([
@@ -119,6 +132,40 @@ def verdict(results: dict[str, list[History]]) -> str:
         f"each seed's difference larger than the spread between seeds (the course's seed-by-seed rule; 'none' alone "
         f"spreads {max(none) - min(none):.3f}): {', '.join(paired) or 'no row'}",
     ])
+
+
+def final_by_seed(results: dict[str, list[History]], name: str) -> dict[int, float]:
+    """Arm ``name``'s final test accuracy by seed, ``{seed: accuracy}``, as :func:`~resnet_lib.lessons.seeds.
+    compare_seeds` takes them."""
+    return {h.seed: h.test_acc[-1] for h in results[name]}
+
+
+def against_best_single(results: dict[str, list[History]]) -> tuple[str, SeedComparison]:
+    """Do all the improvements together beat the best one alone? The single switch with the highest mean final test
+    accuracy (at the printed digits; the first such row on a tie), and "all" minus it seed by seed
+    (:func:`~resnet_lib.lessons.seeds.compare_seeds`)."""
+    if "all" not in results:
+        raise ValueError(f"no 'all' row to compare; the rows are {', '.join(results)}")
+    singles = [name for name in results if name not in ("none", "all")]
+    if not singles:
+        raise ValueError("no single switch to compare 'all' with")
+    arms = summarise(results)
+    best = max(singles, key=lambda name: _shown(arms[name].mean_test))
+    return best, compare_seeds(final_by_seed(results, "all"), final_by_seed(results, best))
+
+
+def means_side_by_side(first: dict[str, list[History]], second: dict[str, list[History]]) -> str:
+    """Two ablations of the same rows, a row per line: each one's mean final test accuracy ("short last batch", the
+    first; "every batch full", the second), the rise from the first to the second, and each one's gain over "none"
+    (every difference between the means as printed)."""
+    a, b = summarise(first), summarise(second)
+    rows = [f"{'switched on':<16} {'short last batch':>16} {'every batch full':>16} {'rise':>7}   "
+            "gain over 'none': short, full"]
+    for name in second:
+        rise = _shown(b[name].mean_test) - _shown(a[name].mean_test)
+        rows.append(f"{name:<16} {a[name].mean_test:>16.3f} {b[name].mean_test:>16.3f} {rise:>+7.3f}   "
+                    f"{_gain(a[name], a['none']):+.3f}, {_gain(b[name], b['none']):+.3f}")
+    return "\n".join(rows)
 
 
 def save_ablation(path: str | Path, results: dict[str, list[History]], info: dict[str, object]) -> None:
@@ -139,6 +186,16 @@ def load_ablation(path: str | Path = RECORD) -> tuple[dict[str, list[History]], 
     return histories, record.info
 
 
+def processor_in_words(machine: str) -> str:
+    """The machine of a record (``"AMD EPYC, 2 logical CPUs, torch ..."``, as the benchmarks write it) as a learner
+    reads it: "a 2-core AMD EPYC". Runs from the same seed on two processors can differ: they may add up
+    floating-point sums in another order."""
+    found = re.fullmatch(r"\s*([^,]+?)\s*,\s*(\d+) logical CPUs\b.*", machine)
+    if found is None:
+        raise ValueError(f"the record's machine does not read 'processor, N logical CPUs, ...': {machine!r}")
+    return f"a {found.group(2)}-core {found.group(1)}"
+
+
 class AblationRuns(NamedTuple):
     """The committed ablation as a lesson shows it: the histories per arm, and how they were made, in words."""
 
@@ -156,7 +213,8 @@ def ablation_runs(path: str | Path = RECORD) -> AblationRuns:
     seeds = f"{', '.join(first)} and {last}" if first else last
     took = minutes_in_words(cast(float, info["wall_s"]))
     return AblationRuns(histories, (
-        f"{runs} runs made in advance, {took} in all: {size['train_images']:,} "
+        f"{runs} runs made in advance on {processor_in_words(str(info['machine']))}, {took} in all: "
+        f"{size['train_images']:,} "
         f"training images, {size['epochs']} epochs, batch {size['batch_size']}, width {size['width']}, "
         f"{size['image_size']} px, seeds {seeds}; tested on {size['test_images']:,} images"))
 
