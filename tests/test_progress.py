@@ -77,7 +77,9 @@ def test_notebook_progress_adds_points_within_an_epoch_and_redraws_at_most_every
     xs, _ = reporter.live.curves["train_loss"]
     assert xs == [0.2, 0.4, 0.6, 0.8, 1.0]  # POINTS_PER_EPOCH = 5, recorded however fast the steps are
     assert reporter.live.curves["test_acc"] == ([1], [0.75])
-    assert len(updates) == redraws and reporter.bar is None  # fast steps: only the epoch end redraws
+    assert len(updates) == redraws  # fast steps: only the epoch end redraws
+    reporter.close()
+    assert reporter.bar is None
 
 
 def test_a_finished_epochs_bar_last_shows_every_step_and_the_last_loss(monkeypatch, capsys):
@@ -94,5 +96,92 @@ def test_a_finished_epochs_bar_last_shows_every_step_and_the_last_loss(monkeypat
     for i in range(50):
         reporter.step(1.0 - i / 100, 0.5)  # all within the bar's refresh interval
     reporter.end_epoch(one_epoch())
+    reporter.close()
     frames = [f for f in capsys.readouterr().err.split("\r") if "epoch 1/1" in f]
     assert "100%" in frames[-1] and "50/50" in frames[-1] and "loss=0.510" in frames[-1], frames
+
+
+def test_one_bar_serves_the_whole_run_and_names_the_epoch_it_is_in(monkeypatch):
+    """A bar per epoch stacked 12 bars under the figure of a 12-epoch run (and 12 lines on the course site, which
+    keeps each bar's last text): one bar, reset at each epoch, says which epoch it counts."""
+
+    class Handle:
+        def update(self, fig):
+            pass
+
+    bars = []
+
+    class Bar:
+        def __init__(self, total, desc, **kw):
+            self.total, self.desc, self.n, self.closed = total, desc, 0, False
+            bars.append(self)
+
+        def update(self, n=1):
+            self.n += n
+
+        def reset(self, total=None):
+            self.n, self.total = 0, total
+
+        def set_description(self, desc, refresh=True):
+            self.desc = desc
+
+        def set_postfix(self, **kw):
+            pass
+
+        def refresh(self):
+            pass
+
+        def close(self):
+            self.closed = True
+
+    monkeypatch.setattr("IPython.display.display", lambda *a, **k: Handle())
+    monkeypatch.setattr("tqdm.auto.tqdm", Bar)
+    reporter = live.NotebookProgress()
+    for epoch in range(3):
+        reporter.start_epoch(epoch, 3, 4)
+        for _ in range(4):
+            reporter.step(0.5, 0.8)
+        reporter.end_epoch(one_epoch())
+    assert len(bars) == 1 and bars[0].desc == "epoch 3/3" and bars[0].n == bars[0].total == 4
+    assert not bars[0].closed  # still showing the last epoch until the run ends
+    reporter.close()
+    assert bars[0].closed and reporter.bar is None
+
+
+def shown_on_site(fig, column_px: int = 780) -> list[float]:
+    """Every text's size in points (at the course's 80 dpi) as the course site shows ``fig``: the PNG the inline
+    backend saves, cropped to its contents, scaled down to the site's column when it is wider."""
+    import struct
+
+    from resnet_lib.ui.style import NOTEBOOK_WIDTH_PX, shown_font_sizes
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", bbox_inches="tight")
+    png_px = struct.unpack(">I", buffer.getvalue()[16:20])[0]  # the PNG header's width
+    in_notebook = min(1.0, NOTEBOOK_WIDTH_PX / (fig.get_figwidth() * fig.dpi))  # what shown_font_sizes applied
+    return [size / in_notebook * min(1.0, column_px / png_px) for size in shown_font_sizes(fig)]
+
+
+def test_the_live_figure_is_readable_on_a_projector_and_its_legends_cover_no_curve(monkeypatch):
+    """The review measured ~11 px ticks on the live figures: every text is at least 13 pt as shown in the site's
+    780 px column, and the legends sit below the panels, outside the data."""
+
+    class Handle:
+        def update(self, fig):
+            pass
+
+    monkeypatch.setattr("IPython.display.display", lambda *a, **k: Handle())
+    curves = live.LiveCurves(12, test_label="test accuracy (first 1,000 test images)")
+    for x, loss, acc in ((0.2, 1.2, 0.7), (1.0, 0.9, 0.84), (12.0, 0.6, 0.94)):
+        curves.add("train_loss", x, loss)
+        curves.add("train_acc", x, acc)
+    curves.add("test_acc", 1.0, 0.78)
+    curves.redraw()
+    assert min(shown_on_site(curves.fig)) >= 13
+    curves.fig.draw_without_rendering()
+    for ax in curves.axes:
+        legend = ax.get_legend()
+        assert legend is not None
+        box, panel = legend.get_window_extent(), ax.get_window_extent()
+        assert box.y1 <= panel.y0  # wholly below the panel (under its x label), so it hides no point
+    assert all(line.get_linewidth() >= 2 for ax in curves.axes for line in ax.get_lines())

@@ -1,5 +1,6 @@
-"""See training as it happens in Jupyter: a ``tqdm.auto`` bar per epoch and one live matplotlib figure (train
-loss; train and test accuracy) redrawn in place, a tidy stand-in for d2l's Animator."""
+"""See training as it happens in Jupyter: one ``tqdm.auto`` bar for the run (reset at each epoch, named after it) and
+one live matplotlib figure (train loss; train and test accuracy) redrawn in place, a tidy stand-in for d2l's
+Animator."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from ..history import History
 from .style import COLORS
@@ -21,7 +23,8 @@ CURVES = {  # key -> (panel, label, colour, line style, marker): the loss on the
     "train_acc": (1, "train accuracy", COLORS["residual"], "--", None),
     "test_acc": (1, "test accuracy", COLORS["accent"], "-", "o"),
 }
-FONT = 12  # points: readable from the back of a room at the notebook's width
+FONT = 14  # points: readable from the back of a room at the notebook's width (the figure is shown about 1:1)
+FIGSIZE = (9.6, 4.2)  # inches at 80 dpi: 768 px, within the site's 780 px column, so its text is not scaled down
 
 
 def accuracy_floor(values: list[float]) -> float:
@@ -33,7 +36,8 @@ def accuracy_floor(values: list[float]) -> float:
 def draw_curves(axes: tuple[Axes, Axes], curves: dict[str, tuple[list[float], list[float]]], epochs: int,
                 test_label: str | None = None) -> None:
     """Draw ``key -> (x in epochs, y)`` curves: the training loss on ``axes[0]``, the accuracies on ``axes[1]``
-    (its axis from :func:`accuracy_floor` to 1). ``test_label`` names the test curve (e.g. which test images)."""
+    (its axis from :func:`accuracy_floor` to 1). ``test_label`` names the test curve (e.g. which test images). Each
+    panel's legend sits below it, under the x label, where it can hide no curve."""
     for ax in axes:
         ax.clear()
     for key, (xs, ys) in curves.items():
@@ -48,18 +52,18 @@ def draw_curves(axes: tuple[Axes, Axes], curves: dict[str, tuple[list[float], li
     acc_ax.set_ylabel("accuracy (fraction correct)", fontsize=FONT)
     for ax in axes:
         ax.set_xlim(0, epochs * 1.04)  # room for the last epoch's dot
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 5, 10], integer=epochs > 1))  # whole epochs
         ax.set_xlabel("epoch", fontsize=FONT)
         ax.tick_params(labelsize=FONT)
         ax.grid(alpha=0.3)
         if ax.get_lines():
-            # accuracies rise and the loss falls to the right: room below, and above, their right ends
-            ax.legend(loc="lower right" if ax is acc_ax else "upper right", fontsize=FONT)
+            ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), fontsize=FONT, frameon=False)
 
 
 class LiveCurves:
     """A figure that is displayed once and then updated in place (``IPython.display`` display handle)."""
 
-    def __init__(self, epochs: int, figsize: tuple[float, float] = (10, 3.6), test_label: str | None = None):
+    def __init__(self, epochs: int, figsize: tuple[float, float] = FIGSIZE, test_label: str | None = None):
         from IPython.display import display
 
         self.epochs, self.test_label = epochs, test_label
@@ -81,8 +85,10 @@ class LiveCurves:
 
 
 class NotebookProgress:
-    """A ``tqdm.auto`` bar for the current epoch and the live curves below it; ``test_label`` names the test curve
-    (e.g. "test accuracy (first 1,000 test images)")."""
+    """One ``tqdm.auto`` bar for the whole run, reset at every epoch and named after it ("epoch 3/12"), and the live
+    curves below it; ``test_label`` names the test curve (e.g. "test accuracy (first 1,000 test images)"). A bar per
+    epoch would stack one line per epoch under the figure (and on the course site, which keeps each bar's last
+    text)."""
 
     def __init__(self, test_label: str | None = None) -> None:
         self.test_label = test_label
@@ -97,8 +103,12 @@ class NotebookProgress:
         if self.live is None:
             self.live = LiveCurves(epochs, test_label=self.test_label)
         self.epoch, self.steps, self.done = epoch, steps, 0
-        self.bar = tqdm(total=steps, desc=f"epoch {epoch + 1}/{epochs}", unit="batch", leave=False,
-                        mininterval=REDRAW_S / 4)
+        desc = f"epoch {epoch + 1}/{epochs}"
+        if self.bar is None:
+            self.bar = tqdm(total=steps, desc=desc, unit="batch", leave=False, mininterval=REDRAW_S / 4)
+        else:  # the same bar, from 0 again
+            self.bar.reset(total=steps)
+            self.bar.set_description(desc, refresh=False)
         self.drawn = time.perf_counter()
 
     def step(self, loss: float, acc: float) -> None:
@@ -118,10 +128,11 @@ class NotebookProgress:
         if self.live is not None:
             self.live.add("test_acc", self.epoch + 1, history.test_acc[-1])
             self.live.redraw()
-        self.close()
+        if self.bar is not None:
+            self.bar.refresh()  # the last step and loss, not the last throttled picture: a saved notebook keeps it
 
     def close(self) -> None:
         if self.bar is not None:
-            self.bar.refresh()  # the last step and loss, not the last throttled picture: a saved notebook keeps it
+            self.bar.refresh()
             self.bar.close()
             self.bar = None
