@@ -58,3 +58,15 @@ def test_mistake_browser_shows_the_image_and_sets_the_marker():
 def test_mistake_browser_needs_mistakes():
     with pytest.raises(ValueError, match="no mistakes"):
         MistakeBrowser(torch.zeros(1, 28, 28), LABELS[:1], LABELS[:1], torch.empty(0, dtype=torch.long))
+
+
+def test_the_mistake_is_drawn_large_enough_for_a_projector():
+    """The review measured its picture at ~250 px, small on a projector: at least 400 px wide, title >= 14 pt."""
+    import matplotlib.pyplot as plt
+
+    from resnet_lib.ui.style import shown_font_sizes
+
+    browser = MistakeBrowser(torch.zeros(10, 28, 28, dtype=torch.uint8), LABELS, PREDS, torch.tensor([1]))
+    fig, _ = browser.draw()
+    assert fig.get_figwidth() * fig.dpi >= 400 and min(shown_font_sizes(fig)) >= 14
+    plt.close(fig)
