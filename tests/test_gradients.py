@@ -12,8 +12,11 @@ from resnet_lib.lessons.gradients import (
     grad_norms,
     jacobian_chain,
     layer_grad_norms,
+    median_and_end,
     profile_at_init,
+    ratio_table,
     spread_over_layers,
+    variant_name,
 )
 
 
@@ -86,6 +89,7 @@ def test_builder_shapes_counts_and_variant_names():
     assert model.variant() == "residual+BN"
     assert DeepMLP(2, residual=True, batch_norm=True, zero_init_residual=True).variant() == "residual+BN, γ=0"
     assert DeepMLP(2).variant() == "plain"
+    assert [variant_name(**variant) for variant in VARIANTS.values()] == list(VARIANTS)  # the names VARIANTS uses
 
 
 @pytest.mark.parametrize("kwargs", [{"depth": 0}, {"depth": 3, "width": 0}, {"depth": 2.5},
@@ -163,3 +167,26 @@ def test_grad_norms_segment_by_segment_are_one_backward_pass_bit_for_bit(name):
 def test_grad_norms_refuse_a_segment_below_one():
     with pytest.raises(ValueError, match="segment"):
         grad_norms(DeepMLP(2, width=4), *_random_batch(), segment=0)
+
+
+def test_ratio_table_prints_one_row_per_net_and_one_column_per_depth():
+    """Lesson 05 prints section 2's ratios, and again at the end, as this table (2 significant digits)."""
+    ratios = {"plain": {2: 0.912, 1000: 3.3e-20}, "residual+BN, γ=0": {2: 1.0, 1000: 1.0}}
+    assert ratio_table(ratios).splitlines() == [
+        "first/last ratio     depth 2 depth 1000",
+        "plain                   0.91    3.3e-20",
+        "residual+BN, γ=0           1          1",
+    ]
+    wide = ratio_table(ratios, title="first/last ratio at init").splitlines()
+    assert wide[0] == "first/last ratio at init     depth 2 depth 1000" and wide[1].startswith("plain" + " " * 20)
+    with pytest.raises(ValueError, match="same depths"):
+        ratio_table({"plain": {2: 1.0}, "residual": {3: 1.0}})
+
+
+def test_median_and_end_say_whether_the_typical_layer_is_on_the_side_of_1_that_h0_is():
+    dips = median_and_end(torch.tensor([0.001, 4.0, 2.0, 8.0, 6.0, 1.0], dtype=torch.float64))
+    assert (dips.median, dips.end) == pytest.approx((4.0, 0.001)) and dips.side == "opposite sides of 1"
+    assert str(dips) == "median layer / top        4, h_0 / top    0.001: opposite sides of 1"
+    grows = median_and_end(torch.tensor([100.0, 10.0, 3.0, 1.0], dtype=torch.float64))
+    assert grows.side == "same side of 1"
+    assert median_and_end(torch.ones(5, dtype=torch.float64)).side == "both exactly 1"

@@ -15,6 +15,8 @@ from __future__ import annotations
 import copy
 import itertools
 import math
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import cast
 
 import torch
@@ -50,6 +52,13 @@ class Block(nn.Module):
         return F.relu(self.bn(z) if self.bn is not None else z)
 
 
+def variant_name(residual: bool, batch_norm: bool = False, zero_init_residual: bool = False) -> str:
+    """The short name of a :class:`DeepMLP` variant, as the keys of ``VARIANTS`` spell it: ``"plain"``,
+    ``"plain+BN"``, ``"residual"``, ``"residual+BN"`` or ``"residual+BN, γ=0"``."""
+    name = ("residual" if residual else "plain") + ("+BN" if batch_norm else "")
+    return name + (", γ=0" if zero_init_residual else "")
+
+
 class DeepMLP(nn.Module):
     """``stem (in_features -> width) -> depth Blocks -> head (width -> classes)``; see the module docstring."""
 
@@ -69,9 +78,8 @@ class DeepMLP(nn.Module):
         self.blocks = nn.ModuleList(Block(width, residual, batch_norm, zero_init_residual) for _ in range(depth))
 
     def variant(self) -> str:
-        """A short name such as ``"residual+BN, γ=0"`` or ``"plain"``."""
-        name = ("residual" if self.residual else "plain") + ("+BN" if self.batch_norm else "")
-        return name + (", γ=0" if self.zero_init_residual else "")
+        """A short name such as ``"residual+BN, γ=0"`` or ``"plain"`` (:func:`variant_name`)."""
+        return variant_name(self.residual, self.batch_norm, self.zero_init_residual)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.trunk(x)[-1])
@@ -185,6 +193,44 @@ def spread_over_layers(norms: torch.Tensor, quantiles: tuple[float, ...] = (0.1,
         raise ValueError(f"quantiles must lie in [0, 1], got {quantiles!r}")
     relative = (norms[:-1] / norms[-1]).to(torch.float64)
     return tuple(float(v) for v in torch.quantile(relative, torch.tensor(quantiles, dtype=torch.float64)))
+
+
+@dataclass(frozen=True)
+class MedianAndEnd:
+    """A profile's median layer and its input-side end ``h_0``, each as its gradient over the top layer's."""
+
+    median: float  # the median over the layers 0 … depth-1 (:func:`spread_over_layers`)
+    end: float  # h_0's (:func:`first_last_ratio`)
+
+    @property
+    def side(self) -> str:
+        """Whether the typical layer and ``h_0`` lie on the same side of 1 (both larger or both smaller than the
+        top layer's gradient): ``"same side of 1"``, ``"opposite sides of 1"`` or ``"both exactly 1"``."""
+        if abs(self.median - 1) < 1e-9 and abs(self.end - 1) < 1e-9:
+            return "both exactly 1"
+        return "same side of 1" if (self.median - 1) * (self.end - 1) > 0 else "opposite sides of 1"
+
+    def __str__(self) -> str:
+        return f"median layer / top {self.median:8.2g}, h_0 / top {self.end:8.2g}: {self.side}"
+
+
+def median_and_end(norms: torch.Tensor) -> MedianAndEnd:
+    """Does the first/last ratio describe the typical layer, or only the end next to the input? The median layer's
+    gradient and ``h_0``'s, each over the top layer's (printed: ``median layer / top …, h_0 / top …: same side
+    of 1``)."""
+    return MedianAndEnd(spread_over_layers(norms, (0.5,))[0], first_last_ratio(norms))
+
+
+def ratio_table(ratios: Mapping[str, Mapping[int, float]], title: str = "first/last ratio") -> str:
+    """``{net: {depth: first/last ratio}}`` as a table: a row per net, a column per depth, 2 significant digits."""
+    depths = list(next(iter(ratios.values()), {}))
+    if any(list(row) != depths for row in ratios.values()):
+        raise ValueError(f"every net needs the same depths, got {[list(row) for row in ratios.values()]}")
+    width = max(len(title), *(len(name) for name in ratios)) + 1
+    lines = [f"{title:<{width}}" + "".join(f"{f'depth {d}':>11}" for d in depths)]
+    for name, row in ratios.items():
+        lines.append(f"{name:<{width}}" + "".join(f"{r:>11.2g}" for r in row.values()))
+    return "\n".join(lines)
 
 
 def _check_profile(norms: torch.Tensor) -> None:
