@@ -65,7 +65,10 @@ def test_a_diverged_loss_curve_is_marked_where_it_turned_nan():
     labels = [line.get_label() for line in ax.lines]
     assert labels[:2] == ["fine", "diverged (NaN from step 1)"]
     marker = ax.lines[-1]
-    assert marker.get_marker() == "X" and list(marker.get_xdata()) == [1] and list(marker.get_ydata()) == [2.3]
+    assert marker.get_marker() == "X" and list(marker.get_xdata()) == [1] and marker.get_label() == "NaN (diverged)"
+    # drawn at the top edge of the axes (a fraction of its height), not at a loss it never had
+    assert list(marker.get_ydata()) == [1.0] and marker.get_transform() == ax.get_xaxis_transform()
+    assert not marker.get_clip_on()
     plt.close(fig)
 
 

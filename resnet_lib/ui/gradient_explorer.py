@@ -12,11 +12,12 @@ import matplotlib.pyplot as plt
 import torch
 from matplotlib.axes import Axes
 
-from ..lessons.gradients import first_last_ratio, profile_at_init
-from .style import variant_style
+from ..lessons.gradients import first_last_ratio, profile_at_init, variant_name
+from .style import FIGURE_DPI, variant_style
 from .widget_output import Explorer
 
 DEPTHS: tuple[int, ...] = (2, 3, 5, 10, 20, 30, 50, 100, 200, 300, 500, 1000)
+WIDTH = 9.6  # inches of lesson 05's figures: 768 px at FIGURE_DPI, within the ~780 px the notebook is shown at
 
 
 def profile_style(residual: bool, batch_norm: bool, zero_init_residual: bool = False) -> dict[str, str]:
@@ -38,16 +39,16 @@ def draw_profile(ax: Axes, norms: torch.Tensor, residual: bool, batch_norm: bool
 
 
 def draw_losses(ax: Axes, losses: list[float], label: str, **style: Any) -> int | None:
-    """Plot a training-loss curve. If it turned NaN or infinite, mark the first such step with an ✕ (at the last
-    finite loss, or at the top of the axes if there is none) and say so in the label; return that step (or None)."""
+    """Plot a training-loss curve. If it turned NaN or infinite, say so in the label and mark the first such step
+    with an ✕ at the top edge of the axes (labelled "NaN (diverged)" in the legend): a NaN has no height, so the ✕
+    must not sit where it would read as a loss. Return that step (or None)."""
     diverged = next((step for step, loss in enumerate(losses) if not math.isfinite(loss)), None)
     if diverged is not None:
         label = f"{label} (NaN from step {diverged})"
     (line,) = ax.plot(losses, label=label, **style)
-    if diverged is not None:
-        height = losses[diverged - 1] if diverged > 0 else ax.get_ylim()[1]
-        ax.plot([diverged], [height], marker="X", markersize=11, color=line.get_color(), linestyle="none")
-        ax.annotate("NaN", (diverged, height), textcoords="offset points", xytext=(7, 3), color=line.get_color())
+    if diverged is not None:  # x in data, y on the top edge (a fraction of the axes' height): y limits unchanged
+        ax.plot([diverged], [1.0], transform=ax.get_xaxis_transform(), clip_on=False, marker="X", markersize=11,
+                color=line.get_color(), linestyle="none", label="NaN (diverged)")
     return diverged
 
 
@@ -84,9 +85,15 @@ class GradientExplorer(Explorer):
         residual, batch_norm, zero_init = bool(s["residual"]), bool(s["batch_norm"]), bool(s["zero_init_residual"])
         self.norms = profile_at_init(depth, self.x, self.y, seed=self.seed, residual=residual, batch_norm=batch_norm,
                                      zero_init_residual=zero_init)
-        fig, ax = plt.subplots(figsize=(6, 3.2))
-        draw_profile(ax, self.norms, residual, batch_norm, zero_init)
-        ax.set_title(f"gradient reaching each layer at initialisation, depth {depth}")
-        fig.tight_layout()
+        ratio = first_last_ratio(self.norms)
+        fig, ax = plt.subplots(figsize=(WIDTH, 4.2), dpi=FIGURE_DPI, layout="constrained")  # shown 1:1
+        draw_profile(ax, self.norms, residual, batch_norm, zero_init, marker="o", markevery=max(1, depth // 10))
+        net = variant_name(residual, batch_norm, zero_init)
+        ax.set_title(f"gradient reaching each layer at initialisation: {net} net, {depth} blocks\n"
+                     f"first / last = {ratio:.3g} (above 1 it grows toward the input, below 1 it shrinks)",
+                     fontsize=14)
+        for axis in (ax.xaxis, ax.yaxis):
+            axis.label.set_fontsize(14)
+        ax.tick_params(which="both", labelsize=13)
         flags = ", ".join(f"{k}={v}" for k, v in s.items())
-        return fig, f"depth {depth}, {flags}: first/last gradient ratio {first_last_ratio(self.norms):.3g}"
+        return fig, f"depth {depth}, {flags}: first/last gradient ratio {ratio:.3g}"

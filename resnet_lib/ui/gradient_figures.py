@@ -1,8 +1,9 @@
 """Lesson 05's figures, one function each: products of Jacobians, gradient profiles at initialisation and during
 training, shallow-against-deep loss curves, the controlled runs, the lesion experiment and the 1000-block runs.
 Every function draws one figure in the course's palette (plain orange, residual blue, batch norm dashed, γ = 0
-dotted), with a marker per line so that lines are told apart without colour, and returns it; figures as wide as the
-notebook are drawn at ``FIGURE_DPI``, so they are shown 1:1."""
+dotted), with a marker per line so that lines are told apart without colour, and returns it. Every figure is
+``WIDTH`` inches wide at ``FIGURE_DPI``: narrower than the notebook on the course site and on a projector (about
+780 px), so it is shown 1:1 and its text at the size it is set, 12 pt or more."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from matplotlib.ticker import LogLocator, MaxNLocator, NullLocator
 
 from ..lessons.degradation import ProfileRecorder
 from ..lessons.gradients import VARIANTS
-from .gradient_explorer import draw_losses, draw_profile, profile_style
+from .gradient_explorer import WIDTH, draw_losses, draw_profile, profile_style
 from .style import COLORS, FIGURE_DPI
 
 
@@ -28,7 +29,7 @@ def _ticks_every_30_decades(ax) -> None:
 def plot_chains(chains: Mapping[str, torch.Tensor]) -> Figure:
     """Section 1: the length of a vector sent back through each chain of random Jacobians (``{name: lengths}``,
     names starting "plain" or "residual"), on a log axis, with the band within 1000x of 1."""
-    fig, ax = plt.subplots(figsize=(10, 5.6), layout="constrained")
+    fig, ax = plt.subplots(figsize=(WIDTH, 5.6), dpi=FIGURE_DPI, layout="constrained")
     for i, (name, norms) in enumerate(chains.items()):
         residual = name.startswith("residual")  # plain: hollow markers; residual: filled ones
         color = COLORS["residual" if residual else "plain"]
@@ -54,7 +55,8 @@ def plot_profiles(profiles: Mapping[str, Mapping[int, torch.Tensor]], ratios: Ma
     markers = dict(zip(VARIANTS, "osD^v", strict=True))
     depths = sorted(next(iter(profiles.values())))
     shallow, deepest = depths[0], depths[-1]
-    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.4 if every else 3.8), dpi=FIGURE_DPI, layout="constrained")
+    fig, (left, right) = plt.subplots(1, 2, figsize=(WIDTH, 5.0 if every else 4.2), dpi=FIGURE_DPI,
+                                      layout="constrained")
     for name in names:
         v = VARIANTS[name]
         draw_profile(left, profiles[name][deepest], label=name, marker=markers[name], markevery=100, markersize=7, **v)
@@ -62,18 +64,17 @@ def plot_profiles(profiles: Mapping[str, Mapping[int, torch.Tensor]], ratios: Ma
                      label=name, **profile_style(**v))
     right.axhline(1, color=COLORS["reference"], linewidth=0.8)
     right.set(xlabel="depth (blocks)", ylabel="first / last gradient norm")
+    left.set_title(f"gradient reaching each layer, depth {deepest}")
+    right.set_title("first/last ratio vs depth")
     if every:
-        left.set_title(f"gradient reaching each layer, depth {deepest}")
-        right.set_title("first/last ratio vs depth")
         right.annotate("at the smallest depths every ratio\nis near 1: the lines lie on top\nof one another",
                        (shallow, 1), xytext=(0.04, 0.6), textcoords="axes fraction", fontsize=12,
                        arrowprops={"arrowstyle": "->"})
         for ax in (left, right):
             _ticks_every_30_decades(ax)
-        fig.legend(*left.get_legend_handles_labels(), loc="outside lower center", ncol=5, fontsize=12)
+        fig.legend(*left.get_legend_handles_labels(), loc="outside lower center", ncol=3, fontsize=12)
     else:
-        left.set_title(f"these {len(names)} nets on a scale of their own, depth {deepest}")
-        right.set_title("their first/last ratio vs depth")
+        fig.suptitle(" and ".join(f"“{name}”" for name in names) + " on a scale of their own", fontsize=13)
         right.legend(fontsize=12)
     return fig
 
@@ -81,18 +82,19 @@ def plot_profiles(profiles: Mapping[str, Mapping[int, torch.Tensor]], ratios: Ma
 def plot_training_profiles(recorders: Mapping[str, ProfileRecorder], depth: int, seed: int) -> Figure:
     """Section 3: for each net of ``recorders`` (a row each), the gradient of every layer's output (left) and
     weights (right) at each measured step, early steps dark, late ones light."""
-    fig, axes = plt.subplots(len(recorders), 2, figsize=(12, 7.2), sharex=True, dpi=FIGURE_DPI, layout="constrained",
-                             squeeze=False)
+    fig, axes = plt.subplots(len(recorders), 2, figsize=(WIDTH, 7.6), sharex=True, dpi=FIGURE_DPI,
+                             layout="constrained", squeeze=False)
     for row, (name, recorder) in zip(axes, recorders.items(), strict=True):
         for ax, measured, symbol in zip(row, (recorder.profiles, recorder.weight_profiles), ("h_l", "W_l"),
                                         strict=True):
             for i, (step, norms) in enumerate(measured.items()):
                 draw_profile(ax, norms, label=f"step {step}", color=plt.cm.viridis(0.9 * i / (len(measured) - 1)),
                              marker="osD^vP"[i % 6], markevery=max(1, len(norms) // 8), **VARIANTS[name])
-            ax.set(ylabel=f"|dL/d{symbol}|", title=f"{name}, {depth} blocks: gradient of {symbol}, seed {seed}")
+            ax.set(ylabel=f"|dL/d{symbol}|", title=f"{name}: gradient of {symbol}")
     for ax in axes[0]:
         ax.set_xlabel("")  # the bottom row names the shared axis
     fig.legend(*axes[0, 0].get_legend_handles_labels(), loc="outside lower center", ncol=6, fontsize=12)
+    fig.suptitle(f"{depth}-block nets, seed {seed}: the gradient at each layer, at each measured step", fontsize=13)
     return fig
 
 
@@ -100,7 +102,7 @@ def plot_spreads(recorders: Mapping[str, ProfileRecorder], depth: int, seed: int
     """Section 3: each measured profile summarised over all layers, each layer's gradient over the top layer's:
     the median (line) and the 10th to 90th percentile (band) at every measured step, activations left, weights
     right (:meth:`ProfileRecorder.spreads`)."""
-    fig, axes = plt.subplots(1, 2, figsize=(12, 3.8), sharey=True, dpi=FIGURE_DPI, layout="constrained")
+    fig, axes = plt.subplots(1, 2, figsize=(WIDTH, 4.4), sharey=True, dpi=FIGURE_DPI, layout="constrained")
     for ax, kind, symbol in zip(axes, ("profiles", "weight_profiles"), ("h_l", "W_l"), strict=True):
         for (name, recorder), marker in zip(recorders.items(), "s^", strict=False):
             s = recorder.spreads(kind)
@@ -109,34 +111,40 @@ def plot_spreads(recorders: Mapping[str, ProfileRecorder], depth: int, seed: int
             ax.semilogy(list(s), median, label=name, **style | {"marker": marker, "markersize": 7})
             ax.fill_between(list(s), low, high, color=style["color"], alpha=0.12)
         ax.axhline(1, color=COLORS["reference"], linewidth=0.8)
-        ax.set(xlabel="SGD step", ylabel="layer / top layer (median, 10–90 %)",
-               title=f"gradient of {symbol}, {depth} blocks, seed {seed}")
-        ax.legend(fontsize=12)
+        ax.set(xlabel="SGD step", title=f"gradient of {symbol}")
+    axes[0].set_ylabel("layer / top layer\n(median, 10–90 %)")
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncol=2, fontsize=12)
+    fig.suptitle(f"{depth}-block nets, seed {seed}: each layer's gradient over the top layer's", fontsize=13)
     return fig
 
 
 def plot_depth_losses(losses: Mapping[tuple[str, int], list[float]], names: Sequence[str], shallow: int, deep: int,
                       seed: int) -> Figure:
-    """Section 4: for each net in ``names``, the training loss of its shallow (wide grey) and deep twin."""
-    fig, axes = plt.subplots(1, len(names), figsize=(12, 4.6), sharey=True, dpi=FIGURE_DPI, layout="constrained",
-                             squeeze=False)
+    """Section 4: for each net in ``names``, the training loss of its shallow (wide grey) and deep twin (in the
+    net's colour and line style, on top)."""
+    fig, axes = plt.subplots(1, len(names), figsize=(WIDTH, 4.4), sharey=True, dpi=FIGURE_DPI,
+                             layout="constrained", squeeze=False)
     for ax, name in zip(axes[0], names, strict=True):
         ax.plot(losses[name, shallow], color=COLORS["reference"], linewidth=3.5, label=f"{shallow} blocks")  # below
-        ax.plot(losses[name, deep], label=f"{deep} blocks",
-                **profile_style(**VARIANTS[name]) | {"linestyle": "-", "linewidth": 1.5})
-        ax.set(title=f"{name}: training loss, seed {seed}", xlabel="SGD step", ylabel="training loss (cross-entropy)")
+        ax.plot(losses[name, deep], label=f"{deep} blocks", **profile_style(**VARIANTS[name]) | {"linewidth": 1.8})
+        ax.set(title=name, xlabel="SGD step")
         ax.legend(fontsize=12)
+    axes[0, 0].set_ylabel("training loss (cross-entropy)")
+    fig.suptitle(f"training loss, {shallow} against {deep} blocks, seed {seed}", fontsize=13)
     return fig
+
+
+DEEP_MARKER = {"plain": "s", "residual": "D"}  # plot_controls: the deep nets' marks
 
 
 def plot_controls(ends: Mapping[str, Mapping[int, Mapping[int, float]]], shallow: int, deep: int) -> Figure:
     """Section 4's controlled runs: one row per run, one mark per seed (each seed a little lower than the one
     before, so equal losses do not hide each other), shallow (grey circles) against deep (squares in the run's
-    colour)."""
-    fig, ax = plt.subplots(figsize=(9, 4), dpi=100, layout="constrained")
+    colour: squares for plain nets, diamonds for residual ones)."""
+    fig, ax = plt.subplots(figsize=(WIDTH, 4.8), dpi=FIGURE_DPI, layout="constrained")
     for row, (name, by_depth) in enumerate(ends.items()):
         kind = "plain" if "plain" in name else "residual"
-        marks = ((shallow, "o", COLORS["reference"], -0.15), (deep, "s", COLORS[kind], 0.15))
+        marks = ((shallow, "o", COLORS["reference"], -0.15), (deep, DEEP_MARKER[kind], COLORS[kind], 0.15))
         for depth, marker, color, shift in marks:
             finals = list(by_depth[depth].values())
             rows = [row + shift + 0.08 * (k - (len(finals) - 1) / 2) for k in range(len(finals))]  # seeds apart
@@ -147,7 +155,7 @@ def plot_controls(ends: Mapping[str, Mapping[int, Mapping[int, float]]], shallow
     ax.set_title("one change at a time: does the deep net still train worse?", fontsize=13)
     ax.grid(axis="x", alpha=0.3)
     kinds = [Line2D([], [], marker=m, linestyle="none", markersize=8, color=COLORS[c])
-             for m, c in (("o", "reference"), ("s", "plain"), ("s", "residual"))]
+             for m, c in (("o", "reference"), (DEEP_MARKER["plain"], "plain"), (DEEP_MARKER["residual"], "residual"))]
     ax.legend(kinds, [f"{shallow} blocks", f"{deep} blocks, plain", f"{deep} blocks, residual"], fontsize=12,
               loc="lower right")
     return fig
@@ -158,7 +166,7 @@ def plot_lesions(lesioned: Mapping[str, tuple[float, list[float]]], depth: int, 
     line), all nets on a log scale (left) and the residual ones on a linear scale (right)."""
     residual = [name for name in lesioned if VARIANTS[name]["residual"]]
     markers = {"plain+BN": "s", "residual+BN": "o"}
-    fig, (left, right) = plt.subplots(1, 2, figsize=(13, 4.4), dpi=FIGURE_DPI, layout="constrained")
+    fig, (left, right) = plt.subplots(1, 2, figsize=(WIDTH, 5.0), dpi=FIGURE_DPI, layout="constrained")
     for ax, names in ((left, list(lesioned)), (right, residual)):
         for name in names:
             whole, without = lesioned[name]
@@ -167,19 +175,21 @@ def plot_lesions(lesioned: Mapping[str, tuple[float, list[float]]], depth: int, 
             ax.axhline(whole, linewidth=1, color=style["color"], linestyle=style["linestyle"])
         ax.set_xlabel("deleted block (1 = next to the input)")
     left.set_yscale("log")
-    left.set(ylabel="loss on 1,024 training images", title=f"all {len(lesioned)} nets (log scale), seed {seed}")
-    right.set(ylabel="loss on 1,024 training images", title="the residual nets only (linear scale)")
+    left.set(ylabel="loss on 1,024 training images", title=f"all {len(lesioned)} nets (log scale)")
+    right.set(title="the residual nets (linear scale)")
     handles, labels = left.get_legend_handles_labels()
     handles.append(Line2D([], [], color=COLORS["reference"], linewidth=1))
     labels.append("the whole net (thin line in the net's colour and style)")
     fig.legend(handles, labels, loc="outside lower center", ncol=2, fontsize=12)
-    fig.suptitle(f"{depth}-block nets: a block deleted (markers) against the whole net (thin lines)", fontsize=14)
+    fig.suptitle(f"{depth}-block nets, seed {seed}: one block deleted (markers), the whole net (thin lines)",
+                 fontsize=13)
     return fig
 
 
 def plot_thousand(curves: Mapping[str, list[float]], depth: int) -> Figure:
-    """Section 5: the training loss of each very deep net, a diverged run's curve ending at its ✕."""
-    fig, ax = plt.subplots(figsize=(8, 3.8), layout="constrained")
+    """Section 5: the training loss of each very deep net; a diverged run's curve ends where its loss turned NaN,
+    marked by an ✕ at the top edge (:func:`~resnet_lib.ui.gradient_explorer.draw_losses`)."""
+    fig, ax = plt.subplots(figsize=(WIDTH, 4.4), dpi=FIGURE_DPI, layout="constrained")
     for (name, curve), marker in zip(curves.items(), "osD", strict=False):  # a marker per net, on every other step
         draw_losses(ax, curve, name, marker=marker, markevery=2, markersize=7, **profile_style(**VARIANTS[name]))
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # SGD steps are whole numbers
