@@ -253,3 +253,13 @@ def test_the_build_refuses_to_replace_a_folder_that_is_not_a_site(tmp_path):
 def test_a_missing_vendor_package_names_the_fix(tmp_path):
     with pytest.raises(build_book.BuildError, match="npm ci"):
         build_book.vendor(tmp_path / "vendor", node_modules=tmp_path / "node_modules")
+
+
+def test_the_site_names_no_make_target_even_in_code_spans():
+    """What the site adds under a widget's picture is read by learners: no make targets (they need the README)."""
+    from tests.test_notebooks_hygiene import PLUMBING_WORDS
+
+    with_widget = next(nb for nb in NOTEBOOKS if build_book.LIVE_NOTE in str(build_book.prepare_lesson(nb)))
+    added = [out.data["text/markdown"] for cell in build_book.prepare_lesson(with_widget).cells
+             for out in cell.get("outputs", []) if "text/markdown" in out.get("data", {})]
+    assert added and not [text for text in added if PLUMBING_WORDS["make target"].search(text)], added[:1]

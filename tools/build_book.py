@@ -36,8 +36,8 @@ WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 # widget models that only show something; any other model in a widget's tree is a control a learner moves
 DISPLAY_ONLY = {"BoxModel", "HBoxModel", "VBoxModel", "GridBoxModel", "HTMLModel", "HTMLMathModel", "LabelModel",
                 "FloatProgressModel", "IntProgressModel", "OutputModel", "ImageModel"}
-LIVE_NOTE = ("*A static picture of this widget's last state. To move its controls, run the notebook: `make lab`, "
-             "Binder or Colab (see the course's home page).*")
+LIVE_NOTE = ("*A static picture of this widget's last state. To move its controls, run the notebook in your own "
+             "copy: on your computer, Binder or Colab (the course's home page says how).*")
 NBVAL_MARKER = re.compile(r"^# NBVAL_[A-Z_]+[ \t]*\n?", re.MULTILINE)
 # files the pages load, per npm package in book/package.json (glob patterns, relative to the package)
 VENDOR = {
