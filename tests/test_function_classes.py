@@ -7,8 +7,10 @@ matplotlib.use("Agg")
 import copy  # noqa: E402
 from itertools import combinations, pairwise  # noqa: E402
 
+import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
+from shown_size import DISPLAY_PX, png_width, shown_sizes  # noqa: E402
 
 from resnet_lib.lessons import function_classes as fc  # noqa: E402
 from resnet_lib.presets import get_preset  # noqa: E402
@@ -17,6 +19,7 @@ from resnet_lib.ui.function_classes import (  # noqa: E402
     FunctionClassExplorer,
     plot_function_classes,
     plot_insertion_runs,
+    plot_nested_classes,
 )
 
 
@@ -92,10 +95,66 @@ def test_explorer_slider_and_toggle_redraw():
     assert explorer.marker.value == "updated: nested=True"
     assert f"{fc.best_error(5, True):.4f}" in explorer.caption
     lines = explorer.figure.axes[0].get_lines()
-    torch.testing.assert_close(torch.as_tensor(lines[1].get_ydata()), fc.best_fit(5, True))
+    drawn = np.asarray(lines[1].get_ydata(), dtype=float)
+    torch.testing.assert_close(torch.as_tensor(drawn[~np.isnan(drawn)]), fc.best_fit(5, True))  # gaps at the jumps
     assert lines[1].get_label() == "best fit, 5 pieces"
     explorer.controls["size"].value = 1
     assert "class with 1 piece," in explorer.caption
+
+
+@pytest.mark.parametrize("draw", [plot_nested_classes, lambda: plot_function_classes(3, nested=False),
+                                  lambda: plot_function_classes(12, nested=True)], ids=["nested", "best fit", "12"])
+def test_the_idea_figures_text_is_16_pt_as_the_notebook_shows_them(draw):
+    """Lesson 01's two figures of the idea are read from the back of a room: every text (ticks, labels, legends,
+    notes) at least 16 pt as shown in a notebook DISPLAY_PX wide, the figure no wider than that (not scaled down)."""
+    fig = draw()
+    assert png_width(fig) <= DISPLAY_PX
+    assert min(shown_sizes(fig)) >= 16, sorted(set(shown_sizes(fig)))
+
+
+def _segments(line) -> list[tuple[float, float]]:
+    """The (x0, x1) of every straight piece matplotlib draws for ``line`` (none across a NaN)."""
+    x, y = (np.asarray(v, dtype=float) for v in (line.get_xdata(), line.get_ydata()))
+    return [(x[i], x[i + 1]) for i in range(len(x) - 1) if not np.isnan(y[i:i + 2]).any()]
+
+
+@pytest.mark.parametrize(("size", "nested"), [(3, False), (5, True), (1, True), (12, False)])
+def test_the_best_fit_figure_draws_each_jump_as_a_gap(size, nested):
+    """f* jumps at 0 and the best fit at each breakpoint: no drawn piece of either line crosses its jumps (no
+    vertical line joining the two sides), and the values drawn are f* and the best fit, in order."""
+    fig = plot_function_classes(size, nested)
+    truth, fit = fig.axes[0].get_lines()[:2]
+    for line, jumps, values in ((truth, [0.0], fc.target(fc.grid())), (fit, fc.breakpoints(size, nested),
+                                                                      fc.best_fit(size, nested))):
+        assert not [(a, b) for a, b in _segments(line) for j in jumps if a < j < b], line.get_label()
+        y = np.asarray(line.get_ydata(), dtype=float)
+        assert np.isnan(y).sum() == len(jumps)  # one gap per jump, nowhere else
+        torch.testing.assert_close(torch.as_tensor(y[~np.isnan(y)]), values)
+
+
+@pytest.mark.parametrize("nested", [True, False])
+def test_the_best_fit_figure_tells_its_lines_apart_without_colour(nested):
+    """f* and the fit differ in line style or marker for either family (the nested fit is solid, like f*), and the
+    fit wears its family's marker, as in the right panel."""
+    fig = plot_function_classes(4, nested)
+    truth, fit = fig.axes[0].get_lines()[:2]
+    assert (truth.get_linestyle(), truth.get_marker()) != (fit.get_linestyle(), fit.get_marker())
+    family = [line for line in fig.axes[1].get_lines() if line.get_label() == fc.FAMILIES[nested]]
+    assert fit.get_marker() == family[0].get_marker() not in (None, "None", "")
+
+
+@pytest.mark.parametrize("nested", [True, False])
+@pytest.mark.parametrize("size", range(1, 13))
+def test_the_best_fit_figure_keeps_its_legends_clear_of_the_data(size, nested):
+    """Whatever the widget shows, no drawn point of either panel lies under that panel's legend."""
+    fig = plot_function_classes(size, nested)
+    fig.canvas.draw()
+    for ax in fig.axes:
+        box = ax.get_legend().get_window_extent()
+        for line in ax.get_lines():
+            xy = np.column_stack([line.get_xdata(), line.get_ydata()]).astype(float)
+            shown = ax.transData.transform(xy[~np.isnan(xy).any(axis=1)])
+            assert not box.count_contains(shown), (ax.get_title(), line.get_label())
 
 
 def tiny_trained_net():
@@ -216,9 +275,7 @@ def test_insertion_plot_tells_the_seeds_of_one_variant_apart_without_colour():
     assert seed1.get_markerfacecolor() != seed2.get_markerfacecolor() == "white"  # filled, then open
     labels = [t.get_text() for t in top.get_legend().get_texts()]
     assert "seed 1: filled markers" in labels and "seed 2: open markers" in labels
-    texts = [t for ax in fig.axes for t in (ax.title, ax.xaxis.label, ax.yaxis.label, *ax.get_legend().get_texts(),
-                                            *ax.get_xticklabels(), *ax.get_yticklabels()) if t.get_text()]
-    assert min(t.get_fontsize() for t in texts) >= 12
+    assert png_width(fig) <= DISPLAY_PX and min(shown_sizes(fig)) >= 14  # every text, as the notebook shows it
 
 
 def test_insertion_plot_zooms_on_the_close_curves_and_says_where_the_damaged_one_is():

@@ -3,10 +3,12 @@ training after a trained net is grown by one layer."""
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import Any
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
+import numpy as np
 from matplotlib.patches import Circle
 
 from ..lessons.function_classes import (
@@ -25,7 +27,11 @@ from ..lessons.function_classes import (
 from .style import COLORS, seed_markers, variant_style
 from .widget_output import Explorer
 
-FONT = 13  # points, at dpi 80: readable from the back of a room when the figure is shown at its own width
+# Points, at dpi 80. The figures are drawn at most WIDTH inches wide (760 px at dpi 80), inside a notebook shown
+# about 780 px wide on a projector: they are shown at their own size, their text at these sizes.
+WIDTH = 9.5
+FONT = 16  # the two figures of the idea (nested classes, best fit): read from the back of a room
+RUNS_FONT = 14  # the busier figure of the training runs: four variants, two seeds, two legends
 
 # family -> line style: nested blue solid with circles, non-nested orange dashed with squares
 FAMILY_STYLES: dict[bool, dict[str, str]] = {
@@ -38,12 +44,12 @@ def plot_nested_classes() -> plt.Figure:
     """d2l §7.6.1's picture, redrawn: function classes as regions, the truth f* as a star. Left, non-nested classes
     F1 … F4 that grow but drift, so a bigger class can land farther from f*; right, nested classes F1 ⊆ F2 ⊆ F3 ⊆ F4,
     so each bigger class keeps every member of the smaller ones and can only come closer."""
-    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4.8), dpi=80)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(WIDTH, 4.8), dpi=80)
     star = (3.3, 0.9)
     drifting = [((-1.8, -0.2), 0.55), ((-0.2, 0.9), 0.8), ((-1.0, -1.1), 1.1), ((1.3, -0.5), 1.35)]
     growing = [((-2.0 + r, -0.3), r) for r in (0.6, 1.1, 1.7, 2.4)]  # all touch at x = -2: each inside the next
-    panels = ((left, drifting, "non-nested classes", "a bigger class can be farther from f*"),
-              (right, growing, "nested classes", "a bigger class is never farther from f*"))
+    panels = ((left, drifting, "non-nested classes", "a bigger class can be\nfarther from f*"),
+              (right, growing, "nested classes", "a bigger class is never\nfarther from f*"))
     for nested, (ax, regions, title, caption) in enumerate(panels):
         style = FAMILY_STYLES[bool(nested)]
         for i, ((x, y), r) in enumerate(regions, start=1):
@@ -53,9 +59,9 @@ def plot_nested_classes() -> plt.Figure:
             ax.text(label_x, y, f"F{i}", fontsize=FONT, ha="center", va="center")
         ax.plot(*star, marker="*", markersize=20, color="black")
         ax.text(star[0], star[1] + 0.35, "f*", fontsize=FONT, ha="center")
-        ax.set(xlim=(-2.6, 3.8), ylim=(-3.5, 2.3), aspect="equal")
+        ax.set(xlim=(-2.6, 3.8), ylim=(-3.6, 2.3), aspect="equal")
         ax.set_title(title, fontsize=FONT + 1)
-        ax.text(0.6, -3.3, caption, fontsize=FONT, ha="center")
+        ax.text(0.6, -3.5, caption, fontsize=FONT, ha="center", va="bottom", linespacing=1.2)
         ax.axis("off")
     fig.tight_layout()
     fig.subplots_adjust(top=0.92)
@@ -67,20 +73,33 @@ def pieces(size: int) -> str:
     return f"{size} piece" if size == 1 else f"{size} pieces"
 
 
+def with_gaps(x: Any, y: Any, jumps: list[float]) -> tuple[np.ndarray, np.ndarray]:
+    """``x`` and ``y`` (``x`` increasing) with a NaN put in between the two points either side of each jump: a
+    function that jumps is then drawn as two separate pieces, not joined by a vertical line it does not have."""
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    cuts = np.searchsorted(x, sorted(jumps))  # the first point at or after each jump
+    return np.insert(x, cuts, np.nan), np.insert(y, cuts, np.nan)
+
+
 def plot_function_classes(size: int, nested: bool, max_size: int = 12) -> plt.Figure:
-    """Left: f* and the best fit of one class. Right: best error vs class size for both families."""
+    """Left: f* and the best fit of one class, each jump drawn as a gap; the fit in its family's colour, line style
+    and marker (one marker per piece), as on the right. Right: best error vs class size for both families."""
     if not 1 <= size <= max_size:
         raise ValueError(f"size must be between 1 and max_size={max_size}, got {size!r}")
     x = grid()
-    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4.2), dpi=80)
-    left.plot(x, target(x), color=COLORS["reference"], linewidth=2.5, label="f*")
-    left.plot(x, best_fit(size, nested, x), color=FAMILY_STYLES[nested]["color"],
-              linestyle=FAMILY_STYLES[nested]["linestyle"], linewidth=2,
+    cuts = sorted(breakpoints(size, nested))
+    edges = [-1.0, *cuts, 1.0]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(WIDTH, 4.6), dpi=80)
+    left.plot(*with_gaps(x, target(x), [0.0]), color=COLORS["reference"], linewidth=3, label="f*")
+    fit_x, fit_y = with_gaps(x, best_fit(size, nested, x), cuts)
+    middles = [int(np.nanargmin(np.abs(fit_x - (a + b) / 2))) for a, b in pairwise(edges)]
+    left.plot(fit_x, fit_y, **FAMILY_STYLES[nested], markevery=middles, markersize=8, linewidth=2.2,
               label=f"best fit, {pieces(size)}")
     left.set_xlabel("x", fontsize=FONT)
-    left.set_ylabel("y = f(x)", fontsize=FONT)
+    left.set_ylabel("f(x)", fontsize=FONT)
     left.set_title(f"f* and its best fit, {FAMILIES[nested]}", fontsize=FONT)
-    left.legend(loc="upper left", fontsize=FONT - 1)
+    left.set(ylim=(-0.15, 2.9), yticks=[0, 1, 2])  # room above the curves for the legend
+    left.legend(loc="upper left", fontsize=FONT, borderaxespad=0.3, handlelength=2.4)
     sizes = range(1, max_size + 1)
     for flag, (name, errors) in zip(FAMILIES, error_curves(max_size).items(), strict=True):
         right.plot(sizes, errors, **FAMILY_STYLES[flag], label=name)
@@ -88,9 +107,10 @@ def plot_function_classes(size: int, nested: bool, max_size: int = 12) -> plt.Fi
     right.set_xlabel("class size (pieces)", fontsize=FONT)
     right.set_ylabel("best error (RMS) to f*", fontsize=FONT)
     right.set_title("best error vs class size", fontsize=FONT)
-    right.legend(loc="upper right", fontsize=FONT - 1)
+    right.set_xticks([1, 4, 8, 12])
+    right.legend(loc="upper right", fontsize=FONT, borderaxespad=0.3, handlelength=2.4)
     for ax in (left, right):
-        ax.tick_params(labelsize=FONT - 1)
+        ax.tick_params(labelsize=FONT)
     fig.tight_layout()
     return fig
 
@@ -140,7 +160,7 @@ def plot_insertion_runs(runs: InsertionRuns, before: float) -> plt.Figure:
     if set(runs.losses) - set(VARIANT_STYLES) or CONTROL not in runs.losses:
         raise ValueError(f"runs must be keyed by the variants {list(VARIANT_STYLES)}, the control {CONTROL!r} "
                          f"included, got {list(runs.losses)}")
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(10, 7.6), dpi=80, sharex=True,
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(WIDTH, 7.6), dpi=80, sharex=True,
                                       gridspec_kw={"height_ratios": (3, 2)})
     for variant, curves in runs.losses.items():
         for i, curve in enumerate(curves):
@@ -157,21 +177,21 @@ def plot_insertion_runs(runs: InsertionRuns, before: float) -> plt.Figure:
         damaged = [x for curve in runs.losses[DAMAGED] for x in curve]
         where = "above this panel\nat every step" if min(damaged) > top.get_ylim()[1] else "partly above\nthis panel"
         top.text(1.01, 0.0, f"{DAMAGED}:\nloss {min(damaged):.2f} to {max(damaged):.2f},\n{where}",
-                 transform=top.transAxes, ha="left", va="bottom", fontsize=FONT - 1, color=COLORS["plain"])
-    top.set_title(f"after growing by one layer, and the control ({len(runs.seeds)} seeds each)", fontsize=FONT)
-    top.set_ylabel("training loss\n(cross-entropy)", fontsize=FONT)
-    top.legend(fontsize=FONT - 1, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)  # clear of the data
+                 transform=top.transAxes, ha="left", va="bottom", fontsize=RUNS_FONT, color=COLORS["plain"])
+    top.set_title(f"after growing by one layer, and the control\n({len(runs.seeds)} seeds each)", fontsize=RUNS_FONT)
+    top.set_ylabel("training loss\n(cross-entropy)", fontsize=RUNS_FONT)
+    top.legend(fontsize=RUNS_FONT, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)  # clear of the data
     control = runs.losses[CONTROL]
     for variant in (v for v in IDENTITY_STARTS if v in runs.losses):
         for i, (curve, reference) in enumerate(zip(runs.losses[variant], control, strict=True)):
             bottom.plot(runs.steps, [a - b for a, b in zip(curve, reference, strict=True)], **VARIANT_STYLES[variant],
                         **seed_markers(i), label=variant if i == 0 else None)
     bottom.axhline(0, color=COLORS["reference"], linewidth=1.2, label="no difference")
-    bottom.set_title("identity-initialised layer's loss minus the control's, same seed", fontsize=FONT)
-    bottom.set_ylabel("loss difference\n(cross-entropy)", fontsize=FONT)
-    bottom.set_xlabel(f"SGD step after growing (batches of {BATCH_SIZE} images)", fontsize=FONT)
-    bottom.legend(fontsize=FONT - 1, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
+    bottom.set_title("identity-initialised layer's loss\nminus the control's, same seed", fontsize=RUNS_FONT)
+    bottom.set_ylabel("loss difference\n(cross-entropy)", fontsize=RUNS_FONT)
+    bottom.set_xlabel(f"SGD step after growing (batches of {BATCH_SIZE} images)", fontsize=RUNS_FONT)
+    bottom.legend(fontsize=RUNS_FONT, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
     for ax in (top, bottom):
-        ax.tick_params(labelsize=FONT - 1)
+        ax.tick_params(labelsize=RUNS_FONT)
     fig.tight_layout()
     return fig
