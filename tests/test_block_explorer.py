@@ -6,6 +6,7 @@ matplotlib.use("Agg")
 
 import pytest  # noqa: E402
 import torch  # noqa: E402
+from shown_size import DISPLAY_PX, png_width, shown_sizes  # noqa: E402
 from torch import nn  # noqa: E402
 
 from resnet_lib.blocks import PreActResidual, Residual  # noqa: E402
@@ -66,13 +67,20 @@ def test_diagram_has_a_box_per_step():
     assert any("1x1 conv" in t for t in texts) and "(4, 6, 3, 3)" in fig.axes[0].get_title()
 
 
-def test_diagram_text_is_large_enough_for_a_projector():
-    """Box text at 14 pt or more as shown at the notebook's width, for the 1x1-conv block and the identity one."""
-    from resnet_lib.ui.style import shown_font_sizes
+@pytest.mark.parametrize("block", [Residual(3, 6, True, 2), Residual(3, 3), PreActResidual(3, 6, True, 2)],
+                         ids=["1x1 conv", "identity", "pre-activation"])
+def test_diagram_text_is_large_enough_for_a_projector(block):
+    """Every text at 14 pt or more as the notebook shows it (DISPLAY_PX wide): the diagram, with as many steps as
+    the widget can draw, is no wider than that, so it is not scaled down."""
+    fig = draw_block(trace_block(block))
+    assert png_width(fig) <= DISPLAY_PX
+    assert min(shown_sizes(fig)) >= 14, sorted(set(shown_sizes(fig)))
 
-    for block in (Residual(3, 6, True, 2), Residual(3, 3)):
-        fig = draw_block(trace_block(block))
-        assert min(shown_font_sizes(fig)) >= 14, sorted(set(shown_font_sizes(fig)))
+
+def test_diagram_names_the_input_X_as_the_lesson_does():
+    """Lesson 02 calls the block's input X (d2l's name for a batch), in its text, its code and this diagram."""
+    texts = [t.get_text() for t in draw_block(trace_block(Residual(3, 3))).axes[0].texts]
+    assert texts[0] == "X\n3×6×6" and not any(t.split("\n")[0] == "x" for t in texts)
 
 
 def test_widget_slider_updates_text_and_figure():

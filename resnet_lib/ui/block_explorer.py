@@ -12,7 +12,10 @@ from ..lessons.block_anatomy import BLOCKS, BlockLayout, Step, describe, make_bl
 from .style import COLORS
 from .widget_output import Explorer
 
-FONT = 14  # points at dpi 80; the figure is at most 12 inches (960 px) wide, so it is shown at its own size
+# Points at dpi 80. The widest block the widget draws has 8 columns: 1.16 inches a column makes it 9.6 inches (about
+# 765 px) wide, no wider than the notebook as shown on a projector (about 780 px), so it is shown at its own size.
+FONT = 14
+COLUMN_IN = 1.16
 BOX_W, BOX_H = 0.9, 1.1  # data units: one column per step
 PLUS_R = 0.2
 
@@ -29,7 +32,7 @@ def draw_block(layout: BlockLayout) -> plt.Figure:
     at box edges; each box shows its output shape (channels × height × width)."""
     n, after = len(layout.branch), len(layout.after)
     columns = n + 2 + after  # input, the branch, +, the steps after the sum
-    fig, ax = plt.subplots(figsize=(min(1.32 * columns + 0.3, 12.0), 4.0), dpi=80)
+    fig, ax = plt.subplots(figsize=(COLUMN_IN * columns + 0.3, 4.0), dpi=80)
     ax.set(xlim=(-0.55, columns - 0.45), ylim=(-2.25, 0.75))
     ax.axis("off")
 
@@ -42,7 +45,7 @@ def draw_block(layout: BlockLayout) -> plt.Figure:
         ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=16, color=color, linewidth=1.8,
                                      connectionstyle=f"arc3,rad={rad}", shrinkA=0, shrinkB=0))
 
-    box(0, 0, "x\n" + "×".join(map(str, layout.input_shape[1:])), "black")
+    box(0, 0, "X\n" + "×".join(map(str, layout.input_shape[1:])), "black")  # the input batch, as lesson 02 names it
     for i, s in enumerate(layout.branch, start=1):
         box(i, 0, _step_text(s), COLORS["residual"])
         arrow((i - 1 + BOX_W / 2, 0), (i - BOX_W / 2, 0), COLORS["residual"])
