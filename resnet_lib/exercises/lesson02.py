@@ -88,14 +88,14 @@ EXERCISES: list[Exercise] = [
     Exercise(
         "02.1",
         "Stack ten Residual(3, 3) blocks in nn.Sequential, each with bn2's gamma set to 0. After "
-        "torch.manual_seed(0) draw x = torch.randn(4, 3, 6, 6), run the stack (training mode is fine) and "
-        "measure the largest |output - x|. (a number, to 3 decimals)",
+        "torch.manual_seed(0) draw X = torch.randn(4, 3, 6, 6), run the stack (training mode is fine) and "
+        "measure the largest |output - X|. (a number, to 3 decimals)",
         lambda a: abs(number(a) - zero_gamma_stack_change()) <= 5e-4 + 1e-9,
-        "compare the output with x entry by entry: where do they differ, and by how much? Then run a stack of "
-        "one block on the same x and compare.",
-        explanation="With γ = 0 every block computes relu(x). The first block zeroes the negative entries of x; "
+        "compare the output with X entry by entry: where do they differ, and by how much? Then run a stack of "
+        "one block on the same X and compare.",
+        explanation="With γ = 0 every block computes relu(X). The first block zeroes the negative entries of X; "
         "from then on the input is non-negative and each later block passes it on unchanged. So ten blocks change "
-        "x exactly as much as one: the largest change is the size of x's most negative entry. Zero-started blocks "
+        "X exactly as much as one: the largest change is the size of X's most negative entry. Zero-started blocks "
         "do not pile up changes with depth, which is why a deep stack of them starts as a shallow function. The "
         "same holds inside any ResNet built from these blocks, where each block's input comes out of the previous "
         "block's last ReLU and so is non-negative.",
@@ -141,17 +141,17 @@ EXERCISES: list[Exercise] = [
     Exercise(
         "02.4",
         "He et al.'s option A: when the shape changes, keep an identity shortcut and pad the missing channels "
-        "with zeros, instead of a 1x1 projection. Write pad_shortcut(x, channels, stride): take every stride-th "
-        "row and column of x and add zero channels up to channels. Check that torch.relu(block.branch(x) + "
-        "pad_shortcut(x, 128, 2)) has the shape of block(x) for block = Residual(64, 128, use_1x1conv=True, "
+        "with zeros, instead of a 1x1 projection. Write pad_shortcut(X, channels, stride): take every stride-th "
+        "row and column of X and add zero channels up to channels. Check that torch.relu(block.branch(X) + "
+        "pad_shortcut(X, 128, 2)) has the shape of block(X) for block = Residual(64, 128, use_1x1conv=True, "
         "strides=2), then count the parameters option A saves in the library's resnet18() (from resnet_lib.models; "
         "count_parameters from resnet_lib.measure). Answer (pad_shortcut, saved).",
         _option_a_answer,
-        "x[:, :, ::stride, ::stride] subsamples like a stride-2 1x1 conv; torch.cat with torch.zeros of the "
+        "X[:, :, ::stride, ::stride] subsamples like a stride-2 1x1 conv; torch.cat with torch.zeros of the "
         "missing channels (or torch.nn.functional.pad) adds the zero channels. The saving is the parameters of "
         "every block's conv3 (count_parameters(m.conv3) for the Residual modules m of resnet18() that have one).",
         explanation="Option A needs no parameters: the identity is kept and the new channels start from zero, "
-        "so on those channels the block computes relu(g(x)) with no shortcut at all. ResNet-18 has three "
+        "so on those channels the block computes relu(g(X)) with no shortcut at all. ResNet-18 has three "
         "projections (into its 128-, 256- and 512-channel stages), about 1.5 % of its parameters: option A saves "
         "little. He et al. (2015, Table 3) found projections slightly better (ResNet-34 top-1 error 24.52 % with "
         "projections where needed against 25.03 % with zero-padding) and explain it by the padded channels having "
