@@ -28,3 +28,17 @@ def test_slider_redraws_up_to_the_iteration_and_the_toggle_hides_zero_init():
 def test_too_short_runs_are_refused():
     with pytest.raises(ValueError, match="at least 2 steps"):
         IterationExplorer({Run("plain", 20): {0: Curve([1.0], [0.5])}}, window=1)
+
+
+def test_the_picture_draws_each_nets_mean_only_each_line_its_own_style():
+    """The widget's picture (also the static one on the site) shows one line per net, the mean over its seeds; no
+    two lines of a panel share line style, marker and marker fill."""
+    explorer = IterationExplorer(CURVES, window=2)
+    explorer.show()
+    for ax in explorer.figure.axes:
+        lines = ax.get_lines()
+        assert [line.get_label() for line in lines] == [line.get_label() for line in lines
+                                                        if not line.get_label().startswith("_")]
+        looks = {(line.get_linestyle(), line.get_marker(), line.get_markerfacecolor()) for line in lines}
+        assert len(looks) == len(lines)
+    assert sum(len(ax.get_lines()) for ax in explorer.figure.axes) == len(CURVES)

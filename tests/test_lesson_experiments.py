@@ -114,8 +114,8 @@ def test_draw_converged_puts_plain_left_residual_right_with_dashed_training_erro
     runs = {name: {0: run, 1: run} for name in ("plain-20", "plain-56", "ResNet-20", "ResNet-56")}
     fig = draw_converged(runs, "t")
     left, right = fig.axes
-    assert [t.get_text() for t in left.get_legend().get_texts()][:2] == ["plain-20 train", "plain-20 test"]
-    assert all("ResNet" in t.get_text() for t in right.get_legend().get_texts())
+    assert [t.get_text() for t in left.texts][:2] == ["plain-20 train", "plain-20 test"]  # named at the line ends
+    assert all("ResNet" in t.get_text() for t in right.texts)
     styles = {line.get_label(): (line.get_linestyle(), line.get_linewidth()) for line in left.lines}
     assert styles["plain-56 train"][0] == "--" and styles["plain-56 test"][0] == "-"
     assert styles["plain-56 test"][1] > styles["plain-56 train"][1]

@@ -237,13 +237,13 @@ def test_converged_figure_text_is_readable_from_the_back_of_the_room():
         use_projector_fonts()  # as every lesson does in its first cell
         fig = draw_converged(runs, "t")
         assert min(shown_font_sizes(fig)) >= MIN_FONT_PT  # tick labels included
-    assert "pass over the training images" in fig.axes[0].xaxis.label.get_text()
+    assert "pass over the training images" in " ".join(fig.axes[0].xaxis.label.get_text().split())
     plt.close(fig)
 
 
 def test_converged_figure_draws_each_seed_faintly_under_the_mean():
     """Lesson 06's figure of the runs trained to the end: each seed's training and test error, thin and faint in
-    the mean's colour and line style, under the mean (which alone is in the legend), so the seeds' spread shows."""
+    the mean's colour and line style, under the mean (which alone is named), so the seeds' spread shows."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -259,7 +259,7 @@ def test_converged_figure_draws_each_seed_faintly_under_the_mean():
         seeds = [line for line in ax.get_lines() if line.get_label().startswith("_")]
         assert sorted(means) == sorted(f"{kind}-{d} {what}" for d in (20, 56) for what in ("train", "test"))
         assert len(seeds) == 2 * 2 * 3  # two nets, training and test, three seeds
-        assert [t.get_text() for t in ax.get_legend().get_texts()] == list(means)  # the seeds stay out of it
+        assert sorted(t.get_text() for t in ax.texts) == sorted(means)  # the seeds are not named
         for name in (f"{kind}-20", f"{kind}-56"):
             for what, key in (("train", "train_error"), ("test", "test_error")):
                 mean = means[f"{name} {what}"]
@@ -297,3 +297,159 @@ def test_training_curves_say_their_unit_and_smoothing_and_twins_differ_without_c
     styles = {line.get_label(): line.get_linestyle() for line in ax.get_lines()}
     assert styles["plain-20"] == "--" and styles["ResNet-20"] == "-"
     plt.close(fig)
+
+
+# The notebook's output area on the classroom projector is about 780 px wide (the course guide): a wider figure is
+# shown scaled down, and its text with it.
+LESSON_WIDTH_PX = 780
+
+
+@pytest.fixture
+def projector(monkeypatch):
+    """The lesson's fonts (as its first cell sets them) and figures measured as shown at ``LESSON_WIDTH_PX``."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from resnet_lib.ui import style
+
+    monkeypatch.setattr(style, "NOTEBOOK_WIDTH_PX", LESSON_WIDTH_PX)
+    with matplotlib.rc_context():
+        style.use_projector_fonts()
+        yield style
+
+
+def converged_example(seeds=(0, 1, 2)):
+    """Runs trained to the end shaped like the lesson's: plain-56's two errors on top of each other, ResNet-20 and
+    ResNet-56 close together."""
+    curve = [0.9, 0.6, 0.4, 0.3]
+    ends = {"plain-20": (0.06, 0.14), "plain-56": (0.30, 0.31), "ResNet-20": (0.013, 0.132),
+            "ResNet-56": (0.025, 0.135)}
+    return {name: {s: {"train_error": [*curve[:3], train + s / 1000], "test_error": [*curve[:3], test + s / 1000]}
+                   for s in seeds} for name, (train, test) in ends.items()}
+
+
+def test_converged_figure_text_is_12_pt_at_the_lessons_width(projector):
+    from resnet_lib.ui.plain_vs_residual import draw_converged
+
+    fig = draw_converged(converged_example(), "t")
+    assert min(projector.shown_font_sizes(fig)) >= projector.MIN_FONT_PT, sorted(set(projector.shown_font_sizes(fig)))
+
+
+def test_converged_figure_names_each_mean_line_at_its_end_clear_of_the_others(projector):
+    """Each mean line is labelled at its right end in its own colour ("plain-56 train", ...), no legend; the labels
+    of lines that end close together are moved apart so that none overlaps another, and stay near their line."""
+    import matplotlib.pyplot as plt
+    from matplotlib.text import Text
+
+    from resnet_lib.ui.plain_vs_residual import draw_converged
+
+    runs = converged_example()
+    fig = draw_converged(runs, "t")
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    for ax, kind in zip(fig.axes, ("plain", "ResNet"), strict=True):
+        assert ax.get_legend() is None
+        means = {line.get_label(): line for line in ax.get_lines() if not line.get_label().startswith("_")}
+        labels = {t.get_text(): t for t in ax.texts}
+        assert sorted(labels) == sorted(means) == sorted(f"{kind}-{d} {w}" for d in (20, 56) for w in ("train", "test"))
+        boxes = [Text.get_window_extent(t, renderer) for t in labels.values()]  # the words, not the leader line
+        assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+        for name, text in labels.items():
+            line = means[name]
+            assert text.get_color() == line.get_color()
+            x, y = text.get_position()
+            assert x > line.get_xdata()[-1] and abs(y - line.get_ydata()[-1]) < 0.2, name
+    plt.close(fig)
+
+
+def test_converged_figure_tells_every_line_apart_without_colour(projector):
+    """Training dashed, test solid; the two depths by colour and by marker; the markers of lines that may lie on
+    top of each other (a net's training and test error, the two depths' same error) fall on alternate epochs."""
+    import matplotlib.pyplot as plt
+
+    from resnet_lib.ui.plain_vs_residual import draw_converged
+
+    fig = draw_converged(converged_example(), "t")
+    for ax, kind in zip(fig.axes, ("plain", "ResNet"), strict=True):
+        means = {line.get_label(): line for line in ax.get_lines() if not line.get_label().startswith("_")}
+        for d in (20, 56):
+            assert means[f"{kind}-{d} train"].get_linestyle() == "--"
+            assert means[f"{kind}-{d} test"].get_linestyle() == "-"
+        for what in ("train", "test"):
+            shallow, deep = means[f"{kind}-20 {what}"], means[f"{kind}-56 {what}"]
+            assert shallow.get_color() != deep.get_color() and shallow.get_marker() != deep.get_marker()
+        for a, b in ((f"{kind}-56 train", f"{kind}-56 test"), (f"{kind}-20 train", f"{kind}-20 test"),
+                     (f"{kind}-20 train", f"{kind}-56 train"), (f"{kind}-20 test", f"{kind}-56 test")):
+            (start_a, step_a), (start_b, step_b) = means[a].get_markevery(), means[b].get_markevery()
+            assert step_a == step_b == 2 and start_a != start_b, (a, b)
+    plt.close(fig)
+
+
+def test_fig6_text_is_12_pt_at_the_lessons_width_and_can_leave_out_the_seeds(projector):
+    import matplotlib.pyplot as plt
+
+    from resnet_lib.ui.plain_vs_residual import draw_fig6
+
+    curves = {pvr.Run(kind, depth): {s: pvr.Curve([1.0] * 8, [0.5 + s / 10] * 8) for s in (0, 1, 2)}
+              for kind in pvr.KINDS for depth in (20, 56)}
+    fig = draw_fig6(curves, 2, "training error, first 4 iterations", upto=4, per_seed=False)
+    assert min(projector.shown_font_sizes(fig)) >= projector.MIN_FONT_PT, sorted(set(projector.shown_font_sizes(fig)))
+    left, right = fig.axes
+    assert len(left.get_lines()) == 2 and len(right.get_lines()) == 4  # the means only
+    assert right.get_xlim()[1] >= 7  # the axis spans the whole run, whatever the iteration drawn up to
+    plt.close(fig)
+
+
+def test_errors_by_seed_prints_each_nets_errors_and_spread_at_the_digits_shown():
+    errors = {pvr.Run("plain", 20): {0: 0.3234, 1: 0.3736}, pvr.Run("residual, γ = 0", 56): {0: 0.2374, 1: 0.2755}}
+    assert pvr.errors_by_seed(errors).splitlines() == [
+        "plain-20           seed 0: 0.323  seed 1: 0.374   spread 0.051",  # 0.374 - 0.323, not 0.0502
+        "ResNet-56, γ = 0   seed 0: 0.237  seed 1: 0.276   spread 0.039",
+    ]
+
+
+def test_converged_gap_is_the_difference_of_the_mean_curves(tmp_path):
+    from resnet_lib.record import Record
+
+    info = {"machine": "Some CPU, 4 logical CPUs, torch 2", "load_average_at_start": 0.5, "wall_s": 60.0,
+            "recipe": {"seeds": [0, 1], "epochs": 2}}
+    runs = {"plain-20": {s: {"train_error": [0.5, 0.1 + s / 10], "test_error": [0.6, 0.2]} for s in (0, 1)},
+            "plain-56": {s: {"train_error": [0.7, 0.4], "test_error": [0.8, 0.5]} for s in (0, 1)}}
+    Record(info, runs).save(tmp_path / "converged.json")
+    ended = pvr.converged_runs(tmp_path / "converged.json")
+    assert ended.gap("plain-56", "plain-20", "training") == pytest.approx([0.2, 0.25])
+    assert ended.gap("plain-56", "plain-20", "test") == pytest.approx([0.2, 0.3])
+
+
+def test_plan_in_words_says_what_this_computers_sizes_mean_for_the_lesson():
+    from resnet_lib.lessons.plans import lesson06_plan
+
+    line = pvr.plan_in_words(lesson06_plan("cpu"), 10_000, torch.device("cpu"))
+    assert line == ("What these settings mean for this lesson: 10,000 Fashion-MNIST training images; CIFAR-style nets "
+                    "of width 8 at 14 px, 100 SGD steps of 128 images per run, seeds 0, 1; ResNet-18/34 and their "
+                    "plain twins of width 8 at 28 px, 100 steps; on cpu.")
+
+
+def test_markers_keep_the_whole_runs_spacing_when_drawn_up_to_an_iteration_and_alternate_between_lines(projector):
+    """The widget draws the curves up to a slider's iteration: markers stay an eighth of the whole run apart (not of
+    the part drawn, which crowded them), and each line of a panel starts its markers elsewhere, so that lines lying
+    on top of each other still show each one's markers."""
+    import matplotlib.pyplot as plt
+
+    from resnet_lib.ui.plain_vs_residual import draw_panel
+
+    curves = {pvr.Run(kind, d): {0: pvr.Curve([1.0] * 80, [0.5] * 80)} for kind in ("residual", "residual, γ = 0")
+              for d in (20, 56)}
+    fig, ax = plt.subplots()
+    draw_panel(ax, curves, list(curves), 2, upto=20, per_seed=False)
+    marks = [line.get_markevery() for line in ax.get_lines()]
+    assert [step for _, step in marks] == [10] * 4 and len({start for start, _ in marks}) == 4
+    plt.close(fig)
+
+
+def test_spaced_labels_keep_their_gap_and_stay_in_range():
+    from resnet_lib.ui.plain_vs_residual import spaced
+
+    assert spaced([0.31, 0.30, 0.6], gap=0.1, low=0.0, high=1.0) == pytest.approx([0.4, 0.3, 0.6])
+    assert spaced([0.96, 0.95], gap=0.1, low=0.0, high=1.0) == pytest.approx([1.0, 0.9])  # pushed down from the top
+    assert spaced([0.0], gap=0.1, low=0.02, high=1.0) == [0.02]

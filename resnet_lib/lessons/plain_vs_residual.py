@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import nn
@@ -22,6 +22,10 @@ from ..models import FAMILY, ResNet, build_resnet, cifar_resnet, family_member
 from ..record import Record
 from ..training import short_run
 from .records import RESULTS, cpu_in_words, time_taken
+from .seeds import DIGITS
+
+if TYPE_CHECKING:
+    from .plans import Lesson06Plan
 
 KINDS = ("plain", "residual", "residual, γ = 0")  # lesson 06's comparison
 # every kind run_degradation can train: how its CIFAR-style net differs from the residual one
@@ -144,6 +148,28 @@ def tail_errors(curves: Curves, fraction: float = 0.2) -> dict[Run, dict[int, fl
     return {run: {seed: c.tail_error(fraction) for seed, c in runs.items()} for run, runs in curves.items()}
 
 
+def errors_by_seed(errors: dict[Run, dict[int, float]]) -> str:
+    """One line per net of :func:`tail_errors`' result: its error on each seed, and the spread between its seeds,
+    at the digits printed (a reader who subtracts two printed errors gets the printed spread)."""
+    width = max(len(str(run)) for run in errors) + 1
+    lines = []
+    for run, by_seed in errors.items():
+        shown = [round(e, DIGITS) for e in by_seed.values()]
+        lines.append(f"{run:<{width}}" + "".join(f"  seed {s}: {e:.3f}" for s, e in by_seed.items())
+                     + f"   spread {max(shown) - min(shown):.3f}")
+    return "\n".join(lines)
+
+
+def plan_in_words(plan: Lesson06Plan, train_images: int, device: torch.device) -> str:
+    """What this computer's plan means for lesson 06, in one line: the images, the CIFAR-style runs, the
+    ResNet-18/34 twin runs and the device."""
+    seeds = ", ".join(map(str, plan.seeds))
+    return (f"What these settings mean for this lesson: {train_images:,} Fashion-MNIST training images; CIFAR-style "
+            f"nets of width {plan.width} at {plan.image_size} px, {plan.steps} SGD steps of {plan.batch_size} images "
+            f"per run, seeds {seeds}; ResNet-18/34 and their plain twins of width {plan.twin_width} at "
+            f"{plan.twin_image_size} px, {plan.twin_steps} steps; on {device.type}.")
+
+
 def smooth(values: Sequence[float], window: int) -> list[float]:
     """Trailing moving average over ``window`` steps (shorter at the start), as training curves are drawn."""
     check_positive(window=window)
@@ -257,6 +283,10 @@ class ConvergedRuns:
     def mean_curve(self, name: str, what: str) -> list[float]:
         """Net ``name``'s training or test error after every epoch, the mean over its seeds."""
         return mean_over_seeds(self.runs[name], self._key(what))
+
+    def gap(self, a: str, b: str, what: str) -> list[float]:
+        """Net ``a``'s mean curve minus net ``b``'s (``what``: "training" or "test" error), epoch by epoch."""
+        return [x - y for x, y in zip(self.mean_curve(a, what), self.mean_curve(b, what), strict=True)]
 
 
 def mean_over_seeds(by_seed: dict[int, dict[str, list[float]]], key: str) -> list[float]:
