@@ -408,3 +408,20 @@ def test_lesson06_summary_quotes_row_3_of_the_end_of_training_table(lesson06_tab
     text = lesson06_markdown()
     assert f"higher on every seed, {quoted}, {verdict}" in text and "nearly removes the harm of" in text
     assert "removes the harm of depth" not in text.replace("nearly removes", "")
+
+
+def test_lesson06_gap_lines_say_what_the_text_reads_off_them():
+    """After the end-of-training errors, one line per pair of depths: the mean gap over the passes. The text reads
+    the plain gap as largest after pass 3 and smallest after the last pass, the residual one as above zero always."""
+    lesson06 = printed("06_plain_vs_residual.ipynb")
+    gaps = {deeper: (float(largest), int(at), float(smallest), int(then), float(last)) for deeper, largest, at,
+            smallest, then, last in re.findall(r"^(plain-56|ResNet-56) minus \S+, training error, mean over seeds: "
+                                               r"largest ([+-][\d.]+) \(pass (\d+)\), smallest ([+-][\d.]+) \(pass "
+                                               r"(\d+)\), after the last pass ([+-][\d.]+)$", lesson06, re.M)}
+    passes = int(number(r"3 seeds per net, (\d+) passes over the training images", lesson06))
+    largest, at, smallest, then, last = gaps["plain-56"]
+    assert at == 3 and then == passes and smallest == last > 0
+    assert gaps["ResNet-56"][2] > 0
+    text = lesson06_markdown()
+    assert "largest after pass 3 and then narrowed, with ups and downs, to its smallest after the last pass" in text
+    assert "even the smallest difference is above zero" in text

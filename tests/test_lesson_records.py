@@ -45,6 +45,29 @@ def test_lesson06_shortcuts_remove_the_penalty(ended):
     assert not level.decided and max(abs(d) for d in level.differences.values()) < 0.01  # "test errors are level"
 
 
+def test_lesson06_text_reads_the_whole_curves_of_the_runs_trained_to_the_end():
+    """What lesson 06 says of the curves trained to the end holds after every pass, not only after the last."""
+    from resnet_lib.lessons.plain_vs_residual import converged_runs
+
+    _, info = load_converged()
+    recipe = info["recipe"]  # "width 8, 14 px, 10,000 images", "all 10,000 training images and 10,000 test images"
+    assert (recipe["width"], recipe["image_size"], recipe["train_images"], recipe["test_images"]) == (8, 14, 10_000,
+                                                                                                      10_000)
+    runs = converged_runs()
+    train, test = ({name: runs.mean_curve(name, what) for name in runs.runs} for what in ("training", "test"))
+    # "after every pass its training and test lines lie almost on top of each other"
+    assert all(abs(b - a) < 0.02 for a, b in zip(train["plain-56"], test["plain-56"], strict=True))
+    for name in ("plain-20", "ResNet-20", "ResNet-56"):  # "the other nets' two lines start close together, draw apart"
+        apart = [b - a for a, b in zip(train[name], test[name], strict=True)]
+        assert apart[0] < 0.02 and apart[-1] > 0.07, name
+    # "largest after pass 3 and then narrowed, with ups and downs, to its smallest after the last pass; but it stays"
+    plain = runs.gap("plain-56", "plain-20", "training")
+    assert plain.index(max(plain)) == 2 and plain.index(min(plain)) == len(plain) - 1 and min(plain) > 0.1
+    # "ResNet-56 lies far below plain-56 after every pass"; "a little above ResNet-20's after every pass"
+    assert all(d < -0.2 for d in runs.gap("ResNet-56", "plain-56", "training"))
+    assert all(0 < d < 0.05 for d in runs.gap("ResNet-56", "ResNet-20", "training"))
+
+
 def test_every_curve_has_flattened_by_the_end(ended):
     runs, _ = load_converged()
     for name, by_seed in runs.items():
