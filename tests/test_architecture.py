@@ -308,3 +308,17 @@ def test_explorer_picture_compares_an_odd_size_with_half_of_it_rounded_down():
     _, bars = draw_input_size(resnet18(), 97).axes
     assert [t.get_text() for t in bars.get_legend().get_texts()] == ["48 px", "97 px"]
     assert f"×{(97 / 48) ** 2:.2f}" in bars.get_title()
+
+
+def test_slider_can_land_on_a_size_where_a_part_grows_more_than_the_area():
+    """Lesson 03's "Try it": at an odd size, where half the size is rounded down, a part can grow more than the area
+    (at 33 px b4's map is 3x3, at 16 px 1x1); at an even size no part does."""
+    slider = InputSizeExplorer(value=96).controls["input_size"]
+
+    def grows_more_than_the_area(size: int) -> bool:
+        half, area = size_report(size // 2), (size / (size // 2)) ** 2
+        return any(b / a > area for a, b in zip(half.stage_flops, size_report(size).stage_flops, strict=True))
+
+    sizes = range(slider.min, slider.max + 1, slider.step)
+    assert grows_more_than_the_area(33) and 33 in sizes
+    assert not any(grows_more_than_the_area(size) for size in sizes if size % 2 == 0)
