@@ -30,27 +30,18 @@ from resnet_lib.ui.architecture import (
     plot_input_size,
     plot_size_and_compute,
 )
-from resnet_lib.ui.style import MIN_FONT_PT, NOTEBOOK_WIDTH_PX, shown_font_sizes
+from resnet_lib.ui.style import MIN_FONT_PT, NOTEBOOK_WIDTH_PX, shown_font_sizes, shown_width_px
 
 matplotlib.use("Agg")  # headless: the widget and the diagram draw without a display
 
-SITE_WIDTH_PX = 780  # the course site's text column: figures wider than it are shown scaled down to it
 
-
-def shown_on_site(fig) -> list[float]:
-    """Every text's size in points as shown in the site's column (``shown_font_sizes`` is at the notebook's wider
-    ``NOTEBOOK_WIDTH_PX``): the figure is scaled down to ``SITE_WIDTH_PX``, its text with it."""
-    width = fig.get_figwidth() * fig.dpi
-    scale = min(1.0, SITE_WIDTH_PX / width) / min(1.0, NOTEBOOK_WIDTH_PX / width)
-    return [size * scale for size in shown_font_sizes(fig)]
-
-
-def test_shown_on_site_scales_a_notebook_wide_figure_to_the_sites_column():
+def test_shown_font_sizes_measure_the_picture_as_the_notebook_shows_it():
+    """The picture is cropped to what is drawn: a figure with a narrow drawing in a wide canvas is shown 1:1."""
     import matplotlib.pyplot as plt
 
-    fig = plt.figure(figsize=(NOTEBOOK_WIDTH_PX / 80, 3), dpi=80)
+    fig = plt.figure(figsize=(2 * NOTEBOOK_WIDTH_PX / 80, 3), dpi=80)
     fig.text(0.5, 0.5, "x", fontsize=12)
-    assert shown_font_sizes(fig) == [12.0] and shown_on_site(fig) == [pytest.approx(12 * 780 / 960)]
+    assert shown_width_px(fig) < NOTEBOOK_WIDTH_PX and shown_font_sizes(fig) == [12.0]
 
 
 def test_the_18_are_17_main_path_convs_and_1_linear_and_the_3_shortcuts_are_excluded():
@@ -198,7 +189,7 @@ def test_diagram_draws_every_shortcut_and_marks_the_1x1_projections(layers):
 
 @pytest.mark.parametrize("size", [28, 96, 224])
 def test_diagram_text_is_readable_on_a_projector(size):
-    sizes = shown_on_site(draw_architecture(resnet18(), size))
+    sizes = shown_font_sizes(draw_architecture(resnet18(), size))
     assert len(sizes) > 30 and min(sizes) >= MIN_FONT_PT
 
 
@@ -207,7 +198,10 @@ def test_shown_font_sizes_scale_a_figure_wider_than_the_notebook():
 
     fig = plt.figure(figsize=(2 * NOTEBOOK_WIDTH_PX / 80, 3), dpi=80)
     fig.text(0.5, 0.5, "x", fontsize=20)
-    assert shown_font_sizes(fig) == [10.0]  # shown at half size
+    fig.add_artist(plt.Line2D([0, 1], [0.2, 0.2]))  # the drawing spans the whole canvas: shown at half size
+    width = shown_width_px(fig)  # the canvas and a margin of 0.1 inch each side
+    assert width == 2 * NOTEBOOK_WIDTH_PX + 16
+    assert shown_font_sizes(fig) == [pytest.approx(20 * NOTEBOOK_WIDTH_PX / width)]
 
 
 def test_slider_can_land_on_the_answers_to_its_own_question():
@@ -238,7 +232,7 @@ def test_input_size_plot_draws_one_line_per_run_with_labelled_axes():
     assert len({s[0] for s in styles}) == len({s[1] for s in styles}) == len({s[2] for s in styles}) == 2  # ... all 3
     faces = {(line.get_color(), line.get_markerfacecolor()) for line in runs}
     assert len(faces) == 4  # the two seeds of one size told apart without colour: filled and open markers
-    assert min(shown_on_site(fig)) >= MIN_FONT_PT
+    assert min(shown_font_sizes(fig)) >= MIN_FONT_PT
     assert len([t for t in ax_f.get_xticklabels() if t.get_text()]) >= 3  # a log axis read off more than 10^k
     assert "TFLOPs" in ax_f.get_xlabel()
 
@@ -266,7 +260,7 @@ def test_size_and_compute_bars_are_readable_and_show_both_counts():
     ax_p, ax_f = fig.axes
     assert [round(b.get_width(), 6) for b in ax_p.patches] == [round(p / 1e6, 6) for p, _ in measured.values()]
     assert [round(b.get_width(), 6) for b in ax_f.patches] == [round(f.total / 1e9, 6) for _, f in measured.values()]
-    assert min(shown_on_site(fig)) >= MIN_FONT_PT
+    assert min(shown_font_sizes(fig)) >= MIN_FONT_PT
     for ax in (ax_p, ax_f):  # ResNets and AlexNets told apart without colour: the AlexNets' bars hatched
         assert [bool(b.get_hatch()) for b in ax.patches] == [False, True]
     renderer = fig.canvas.get_renderer()
@@ -301,7 +295,7 @@ def test_explorer_picture_shows_what_its_question_asks_the_flops_at_half_the_siz
     assert not any(box.overlaps(p.get_window_extent(renderer)) for p in bars.patches)  # clear of the bars
     assert not any(box.overlaps(t.get_window_extent(renderer)) for t in bars.texts)  # and of their factors
     assert fig.bbox.contains(box.x0, box.y0) and fig.bbox.contains(box.x1, box.y1)  # and inside the picture
-    assert min(shown_on_site(fig)) >= MIN_FONT_PT
+    assert min(shown_font_sizes(fig)) >= MIN_FONT_PT
 
 
 def test_explorer_picture_compares_an_odd_size_with_half_of_it_rounded_down():

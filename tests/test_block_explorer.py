@@ -6,13 +6,13 @@ matplotlib.use("Agg")
 
 import pytest  # noqa: E402
 import torch  # noqa: E402
-from shown_size import DISPLAY_PX, png_width, shown_sizes  # noqa: E402
 from torch import nn  # noqa: E402
 
 from resnet_lib.blocks import PreActResidual, Residual  # noqa: E402
 from resnet_lib.lessons.block_anatomy import make_block, trace_block  # noqa: E402
 from resnet_lib.measure import count_parameters as count  # noqa: E402
 from resnet_lib.ui.block_explorer import BlockExplorer, draw_block  # noqa: E402
+from resnet_lib.ui.style import NOTEBOOK_WIDTH_PX, shown_font_sizes, shown_width_px  # noqa: E402
 
 
 @pytest.mark.parametrize("kind", ["Residual", "PreActResidual"])
@@ -73,8 +73,8 @@ def test_diagram_text_is_large_enough_for_a_projector(block):
     """Every text at 14 pt or more as the notebook shows it (DISPLAY_PX wide): the diagram, with as many steps as
     the widget can draw, is no wider than that, so it is not scaled down."""
     fig = draw_block(trace_block(block))
-    assert png_width(fig) <= DISPLAY_PX
-    assert min(shown_sizes(fig)) >= 14, sorted(set(shown_sizes(fig)))
+    assert shown_width_px(fig) <= NOTEBOOK_WIDTH_PX
+    assert min(shown_font_sizes(fig)) >= 14, sorted(set(shown_font_sizes(fig)))
 
 
 def test_diagram_names_the_input_X_as_the_lesson_does():

@@ -10,7 +10,6 @@ from itertools import combinations, pairwise  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
-from shown_size import DISPLAY_PX, png_width, shown_sizes  # noqa: E402
 
 from resnet_lib.lessons import function_classes as fc  # noqa: E402
 from resnet_lib.presets import get_preset  # noqa: E402
@@ -21,6 +20,7 @@ from resnet_lib.ui.function_classes import (  # noqa: E402
     plot_insertion_runs,
     plot_nested_classes,
 )
+from resnet_lib.ui.style import NOTEBOOK_WIDTH_PX, shown_font_sizes, shown_width_px  # noqa: E402
 
 
 def test_nested_breakpoints_extend_each_other():
@@ -108,8 +108,8 @@ def test_the_idea_figures_text_is_16_pt_as_the_notebook_shows_them(draw):
     """Lesson 01's two figures of the idea are read from the back of a room: every text (ticks, labels, legends,
     notes) at least 16 pt as shown in a notebook DISPLAY_PX wide, the figure no wider than that (not scaled down)."""
     fig = draw()
-    assert png_width(fig) <= DISPLAY_PX
-    assert min(shown_sizes(fig)) >= 16, sorted(set(shown_sizes(fig)))
+    assert shown_width_px(fig) <= NOTEBOOK_WIDTH_PX
+    assert min(shown_font_sizes(fig)) >= 16, sorted(set(shown_font_sizes(fig)))
 
 
 def _segments(line) -> list[tuple[float, float]]:
@@ -275,7 +275,7 @@ def test_insertion_plot_tells_the_seeds_of_one_variant_apart_without_colour():
     assert seed1.get_markerfacecolor() != seed2.get_markerfacecolor() == "white"  # filled, then open
     labels = [t.get_text() for t in top.get_legend().get_texts()]
     assert "seed 1: filled markers" in labels and "seed 2: open markers" in labels
-    assert png_width(fig) <= DISPLAY_PX and min(shown_sizes(fig)) >= 14  # every text, as the notebook shows it
+    assert shown_width_px(fig) <= NOTEBOOK_WIDTH_PX and min(shown_font_sizes(fig)) >= 14  # every text, as shown
 
 
 def test_insertion_plot_zooms_on_the_close_curves_and_says_where_the_damaged_one_is():

@@ -21,7 +21,6 @@ from resnet_lib.ui import gradient_figures as figures  # noqa: E402
 from resnet_lib.ui import style  # noqa: E402
 from resnet_lib.ui.gradient_explorer import GradientExplorer  # noqa: E402
 
-SHOWN_PX = 780  # the notebook's width on the course site and on a projector
 RUNS = ("plain+BN", "residual+BN, γ=0")
 DEPTHS = (2, 10, 100)
 
@@ -92,9 +91,8 @@ FIGURES = {
 
 
 @pytest.fixture
-def shown_at_780(monkeypatch):
-    """The lesson's fonts (its first cell calls use_projector_fonts) and the site's width, for one test."""
-    monkeypatch.setattr(style, "NOTEBOOK_WIDTH_PX", SHOWN_PX)
+def shown_at_780():
+    """The lesson's fonts (its first cell calls use_projector_fonts), for one test."""
     with matplotlib.rc_context():
         style.use_projector_fonts()
         yield
@@ -108,7 +106,7 @@ def test_figure_text_is_at_least_12_pt_at_the_notebooks_width(name, shown_at_780
     assert min(sizes) >= style.MIN_FONT_PT, sorted(set(sizes))
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", bbox_inches="tight")  # as the notebook's inline backend saves it
-    assert Image.open(buffer).width <= SHOWN_PX  # shown 1:1, not scaled down with its text
+    assert Image.open(buffer).width <= style.NOTEBOOK_WIDTH_PX  # shown 1:1, not scaled down with its text
 
 
 def _look(handle: Line2D) -> tuple[str, str, bool]:

@@ -299,20 +299,14 @@ def test_training_curves_say_their_unit_and_smoothing_and_twins_differ_without_c
     plt.close(fig)
 
 
-# The notebook's output area on the classroom projector is about 780 px wide (the course guide): a wider figure is
-# shown scaled down, and its text with it.
-LESSON_WIDTH_PX = 780
-
-
 @pytest.fixture
 def projector(monkeypatch):
-    """The lesson's fonts (as its first cell sets them) and figures measured as shown at ``LESSON_WIDTH_PX``."""
+    """The lesson's fonts (as its first cell sets them) and figures measured as shown (``style.NOTEBOOK_WIDTH_PX``)."""
     import matplotlib
 
     matplotlib.use("Agg")
     from resnet_lib.ui import style
 
-    monkeypatch.setattr(style, "NOTEBOOK_WIDTH_PX", LESSON_WIDTH_PX)
     with matplotlib.rc_context():
         style.use_projector_fonts()
         yield style

@@ -10,7 +10,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 from resnet_lib import progress  # noqa: E402
 from resnet_lib.history import History  # noqa: E402
-from resnet_lib.ui import live  # noqa: E402
+from resnet_lib.ui import live, style  # noqa: E402
 
 
 def one_epoch() -> History:
@@ -148,20 +148,6 @@ def test_one_bar_serves_the_whole_run_and_names_the_epoch_it_is_in(monkeypatch):
     assert bars[0].closed and reporter.bar is None
 
 
-def shown_on_site(fig, column_px: int = 780) -> list[float]:
-    """Every text's size in points (at the course's 80 dpi) as the course site shows ``fig``: the PNG the inline
-    backend saves, cropped to its contents, scaled down to the site's column when it is wider."""
-    import struct
-
-    from resnet_lib.ui.style import NOTEBOOK_WIDTH_PX, shown_font_sizes
-
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", bbox_inches="tight")
-    png_px = struct.unpack(">I", buffer.getvalue()[16:20])[0]  # the PNG header's width
-    in_notebook = min(1.0, NOTEBOOK_WIDTH_PX / (fig.get_figwidth() * fig.dpi))  # what shown_font_sizes applied
-    return [size / in_notebook * min(1.0, column_px / png_px) for size in shown_font_sizes(fig)]
-
-
 def test_the_live_figure_is_readable_on_a_projector_and_its_legends_cover_no_curve(monkeypatch):
     """The review measured ~11 px ticks on the live figures: every text is at least 13 pt as shown in the site's
     780 px column, and the legends sit below the panels, outside the data."""
@@ -177,7 +163,7 @@ def test_the_live_figure_is_readable_on_a_projector_and_its_legends_cover_no_cur
         curves.add("train_acc", x, acc)
     curves.add("test_acc", 1.0, 0.78)
     curves.redraw()
-    assert min(shown_on_site(curves.fig)) >= 13
+    assert min(style.shown_font_sizes(curves.fig)) >= 13
     curves.fig.draw_without_rendering()
     for ax in curves.axes:
         legend = ax.get_legend()

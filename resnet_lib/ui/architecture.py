@@ -55,10 +55,9 @@ def _block_shapes(net: nn.Sequential, image_size: int) -> tuple[tuple[int, ...],
     return stem_shape, per_stage
 
 
-# The course site shows figures in a column SITE_WIDTH_PX wide: a figure drawn NOTEBOOK_WIDTH_PX wide (12 inches at
-# FIGURE_DPI) is scaled down to it, so its text is drawn at FONT_PT to be MIN_FONT_PT there.
-SITE_WIDTH_PX = 780
-FONT_PT = math.ceil(MIN_FONT_PT * NOTEBOOK_WIDTH_PX / SITE_WIDTH_PX)  # 15
+# These figures are drawn 12 inches wide at FIGURE_DPI (and a margin) and shown scaled down to NOTEBOOK_WIDTH_PX, so
+# their text is drawn at FONT_PT to be at least MIN_FONT_PT as shown.
+FONT_PT = math.ceil(MIN_FONT_PT * (12 + 0.2) * FIGURE_DPI / NOTEBOOK_WIDTH_PX)  # 16
 DIAGRAM_PT = FONT_PT  # the diagram's labels are read from the back of a room, inside small boxes
 
 

@@ -28,10 +28,10 @@ def seed_markers(index: int) -> dict[str, Any]:
     return filled if index == 0 else {**filled, "markerfacecolor": "white", "linewidth": 1.2}
 
 
-# Type for a projector: text of the course's figures is at least MIN_FONT_PT as shown in the notebook. A figure
-# wider than NOTEBOOK_WIDTH_PX (JupyterLab's output area on a 1280-px-wide projector) is scaled down to it, and its
-# text with it; figures are drawn at FIGURE_DPI, so a 12-inch-wide figure is shown 1:1.
-NOTEBOOK_WIDTH_PX = 960
+# Type for a projector: text of the course's figures is at least MIN_FONT_PT as shown. The course site's text column
+# and JupyterLab's output area on a classroom projector are about NOTEBOOK_WIDTH_PX wide: a wider figure is scaled
+# down to it, and its text with it; figures are drawn at FIGURE_DPI, so one 9.75 inches wide is shown 1:1.
+NOTEBOOK_WIDTH_PX = 780
 FIGURE_DPI = 80
 MIN_FONT_PT = 12
 
@@ -44,14 +44,25 @@ def use_projector_fonts() -> None:
     mpl.rcParams.update({"font.size": MIN_FONT_PT, "legend.fontsize": MIN_FONT_PT, "axes.titlesize": MIN_FONT_PT + 1})
 
 
+def shown_width_px(fig) -> int:
+    """Width in pixels of the picture the notebook shows for ``fig``: the PNG saved as the inline backend saves it,
+    cropped to what is drawn (``bbox_inches="tight"``)."""
+    import io
+    import struct
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", bbox_inches="tight")
+    return int(struct.unpack(">I", buffer.getvalue()[16:20])[0])  # the PNG header's width field
+
+
 def shown_font_sizes(fig) -> list[float]:
     """The size, in points at ``FIGURE_DPI``, of every non-empty text of ``fig`` (titles, labels, tick labels,
-    legends, annotations) as shown at the notebook's width: a figure wider than ``NOTEBOOK_WIDTH_PX`` is scaled
+    legends, annotations) as shown: a picture wider than ``NOTEBOOK_WIDTH_PX`` (:func:`shown_width_px`) is scaled
     down, its text too; one drawn at a higher dpi shows its text larger."""
     from matplotlib.text import Text
 
     fig.canvas.draw()  # tick labels exist only once drawn
     hidden = {id(t) for ax in fig.axes if not ax.axison for axis in (ax.xaxis, ax.yaxis) for t in axis.findobj(Text)}
-    scale = min(1.0, NOTEBOOK_WIDTH_PX / (fig.get_figwidth() * fig.dpi)) * fig.dpi / FIGURE_DPI  # as at 80 dpi
+    scale = min(1.0, NOTEBOOK_WIDTH_PX / shown_width_px(fig)) * fig.dpi / FIGURE_DPI  # as at 80 dpi
     return [t.get_fontsize() * scale for t in fig.findobj(Text)
             if t.get_visible() and t.get_text().strip() and id(t) not in hidden]
