@@ -85,3 +85,15 @@ def test_natural_types_are_accepted_and_a_wrong_type_is_named():
 def test_a_wrong_type_is_reported_as_such(capsys):
     assert check_exercise("01.3", "12") is False
     assert "answer with a whole number" in "".join(capsys.readouterr())
+
+
+def test_every_lesson_says_when_the_explanation_appears_as_the_checker_shows_it():
+    """The checker shows 'Why:' only after a right answer; each lesson's exercise introduction says so."""
+    import json
+    from pathlib import Path
+
+    said = {}
+    for path in sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb")):
+        text = " ".join("".join(c["source"]) for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "markdown")
+        said[path.name] = ("(*Why:*) after any answer" in text, "(*Why:*) after a right answer" in text)
+    assert all(right and not wrong for wrong, right in said.values()), said
