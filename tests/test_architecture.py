@@ -193,6 +193,42 @@ def test_diagram_text_is_readable_on_a_projector(size):
     assert len(sizes) > 30 and min(sizes) >= MIN_FONT_PT
 
 
+PROJECTOR_PT = 14  # lessons 01 and 02 draw their figures' text at 14-16 pt, shown 1:1
+
+
+def _lesson_figures():
+    net = resnet18()
+    measured = {"ResNet-18 (d2l, 1 ch, 10 classes)": (count_parameters(net), count_flops(net, (1, 224, 224))),
+                "AlexNet (torchvision, 3 ch, 10 classes)": (count_parameters(d2l_alexnet()),
+                                                            count_flops(d2l_alexnet(), (1, 224, 224)))}
+    plan = SizePlan(sizes=(28, 48, 96), seeds=(0, 1), epochs=4)
+    runs = [SizeRun(size, seed, [0.4, 0.7, 0.8, 0.85], [1.0] * 4) for seed in (0, 1) for size in (28, 48, 96)]
+    return {"diagram 224": lambda: draw_architecture(net, 224),
+            "diagram 28, no key": lambda: draw_architecture(net, 28, caption=False),
+            "size and compute": lambda: plot_size_and_compute(measured),
+            "input size runs": lambda: plot_input_size(SizeRecord(plan, runs)),
+            "explorer 96": lambda: draw_input_size(net, 96),
+            "explorer 224": lambda: draw_input_size(net, 224)}
+
+
+@pytest.mark.parametrize("name", list(_lesson_figures()))
+def test_every_figure_is_shown_one_to_one_with_its_text_at_14_pt_or_more(name):
+    """Drawn no wider than the notebook (not scaled down), so the text is shown at the size it is drawn."""
+    import matplotlib.pyplot as plt
+
+    fig = _lesson_figures()[name]()
+    assert shown_width_px(fig) <= NOTEBOOK_WIDTH_PX
+    assert min(shown_font_sizes(fig)) >= PROJECTOR_PT
+    plt.close(fig)
+
+
+def test_the_second_diagram_can_leave_out_the_key_the_first_one_gave():
+    with_key = [t.get_text() for t in draw_architecture(resnet18(), 28).axes[0].texts]
+    without = [t.get_text() for t in draw_architecture(resnet18(), 28, caption=False).axes[0].texts]
+    assert any("/2: stride 2" in t for t in with_key) and not any("/2: stride 2" in t for t in without)
+    assert len(without) < len(with_key)
+
+
 def test_shown_font_sizes_scale_a_figure_wider_than_the_notebook():
     import matplotlib.pyplot as plt
 
@@ -264,10 +300,13 @@ def test_size_and_compute_bars_are_readable_and_show_both_counts():
     for ax in (ax_p, ax_f):  # ResNets and AlexNets told apart without colour: the AlexNets' bars hatched
         assert [bool(b.get_hatch()) for b in ax.patches] == [False, True]
     renderer = fig.canvas.get_renderer()
-    legend = ax_p.get_legend().get_window_extent(renderer)
-    (line,) = ax_p.lines  # the misread count's dotted line: the legend that names it does not cover it
-    assert not legend.overlaps(line.get_window_extent(renderer))
-    assert not any(legend.overlaps(b.get_window_extent(renderer)) for b in ax_p.patches)
+    (line,) = ax_p.lines  # the misread count's dotted line, named at its foot by a label beside it
+    (label,) = [t for t in ax_p.texts if "18M" in t.get_text()]
+    box = label.get_window_extent(renderer)
+    assert box.x0 > line.get_window_extent(renderer).x1  # right of the line: it covers no part of it
+    assert box.y0 < ax_p.get_window_extent(renderer).y0 + 0.3 * ax_p.get_window_extent(renderer).height  # its foot
+    assert not any(box.overlaps(b.get_window_extent(renderer)) for b in ax_p.patches)
+    assert ax_p.get_legend() is None
 
 
 def test_explorer_picture_shows_what_its_question_asks_the_flops_at_half_the_size_and_at_this_size():

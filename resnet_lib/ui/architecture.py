@@ -55,10 +55,16 @@ def _block_shapes(net: nn.Sequential, image_size: int) -> tuple[tuple[int, ...],
     return stem_shape, per_stage
 
 
-# These figures are drawn 12 inches wide at FIGURE_DPI (and a margin) and shown scaled down to NOTEBOOK_WIDTH_PX, so
-# their text is drawn at FONT_PT to be at least MIN_FONT_PT as shown.
-FONT_PT = math.ceil(MIN_FONT_PT * (12 + 0.2) * FIGURE_DPI / NOTEBOOK_WIDTH_PX)  # 16
+# These figures are drawn WIDTH_IN inches wide at FIGURE_DPI, and the picture saved is cropped to what they draw
+# (plus a margin): no wider than NOTEBOOK_WIDTH_PX, so they are shown 1:1 and their text at the FONT_PT it is drawn at.
+WIDTH_IN = NOTEBOOK_WIDTH_PX / FIGURE_DPI - 0.25  # 9.5: a drawing this wide and its margins fit in 780 px
+FONT_PT = MIN_FONT_PT + 2  # 14, as lessons 01 and 02 draw theirs
 DIAGRAM_PT = FONT_PT  # the diagram's labels are read from the back of a room, inside small boxes
+KEY = ("Grey: the image, the stem b1 (64 ch, /2: 64 output channels, stride 2), the head.\n"
+       "Blue: a residual block (two 3x3 convs with batch norm), its output channels inside.\n"
+       "/2: stride 2, which halves height and width. Arc: the shortcut, added at ⊕;\n"
+       "dashed: a 1x1 conv with stride 2 turns it into the new shape. In the image and\n"
+       "under the boxes: channels x height x width (under: each part's output).")  # no wider than the drawing
 
 
 def _draw_diagram(ax: Axes, net: nn.Sequential, image_size: int, caption: bool = True) -> tuple[float, float]:
@@ -125,13 +131,9 @@ def _draw_diagram(ax: Axes, net: nn.Sequential, image_size: int, caption: bool =
     right = x + side_w + 0.05
     if caption:
         low = min(shapes_y - 0.75, -box_height(in_shape) / 2 - 0.3)
-        ax.text(0, low, "Grey: the image, the stem b1 (64 ch, /2: 64 output channels, stride 2) and the head. Blue "
-                "box: a residual\nblock (two 3x3 convs with batch norm), its output channels inside. /2: stride 2, "
-                "which halves height\nand width. Arc: the shortcut, added at ⊕; dashed: a 1x1 conv with stride 2 "
-                "turns it into the new\nshape. In the image and under the boxes: channels x height x width (under: "
-                "each part's output).",
-                ha="left", va="top", linespacing=1.25, **font)
-        bottom = low - 1.75
+        ax.text(0, low, KEY, ha="left", va="top", linespacing=1.25, **font)
+        units_per_pt = (right + 0.1) / (WIDTH_IN * 72)  # one data unit as tall as wide
+        bottom = low - (KEY.count("\n") + 1) * 1.25 * DIAGRAM_PT * units_per_pt - 0.1
     else:
         bottom = min(shapes_y - 0.45, -box_height(in_shape) / 2 - 0.1)
     ax.set(xlim=(-0.1, right), ylim=(bottom, names_y + 0.5))
@@ -139,19 +141,21 @@ def _draw_diagram(ax: Axes, net: nn.Sequential, image_size: int, caption: bool =
     return right + 0.1, names_y + 0.5 - bottom
 
 
-def draw_architecture(net: nn.Sequential, image_size: int = 224) -> Figure:
+def draw_architecture(net: nn.Sequential, image_size: int = 224, caption: bool = True) -> Figure:
     """ResNet-18 (or any d2l-style ResNet of basic blocks) left to right: the input, the stem b1, every residual
     block of b2..b5 with its shortcut arc (dashed, and marked "1x1, /2", where a 1x1 conv projects it), the head.
 
     Labels come from ``net``'s own modules, shapes from a pass of an ``image_size`` input; box heights from
     :func:`box_height`. The names (b1 ... head) stand on one line above the arcs and the output shapes of the stem,
     the stages and the head on one line below the boxes. Every text is ``DIAGRAM_PT`` (above ``MIN_FONT_PT``) at
-    the notebook's width."""
-    fig, ax = plt.subplots(figsize=(12, 4.4), dpi=FIGURE_DPI)  # its height is set once the drawing's is known
-    width, height = _draw_diagram(ax, net, image_size)
-    fig.set_size_inches(12, 12 * height / width + 0.4)  # one unit as tall as wide: round +
+    the notebook's width. ``caption``: the key under the drawing (what grey, blue, /2 and the arcs mean); a second
+    diagram in the same lesson can leave it out."""
+    fig, ax = plt.subplots(figsize=(WIDTH_IN, 4), dpi=FIGURE_DPI)  # its height is set once the drawing's is known
+    width, height = _draw_diagram(ax, net, image_size, caption=caption)
+    fig.set_size_inches(WIDTH_IN, WIDTH_IN * height / width + 0.4)  # one unit as tall as wide: round +
     ax.set_title(f"ResNet-18 as built, {image_size}x{image_size} input", fontsize=DIAGRAM_PT + 1)
-    fig.tight_layout()
+    for _ in range(2):  # the drawing as wide as the notebook allows: the second pass sees the key fit under it
+        fig.tight_layout(pad=0.2)
     return fig
 
 
@@ -164,7 +168,7 @@ def plot_input_size(record: SizeRecord) -> Figure:
     style and marker; the first seed's markers are filled, the others' open (``style.seed_markers``); one
     legend below both panels, clear of the data; every text is at least ``MIN_FONT_PT`` in the site's column."""
     plan = record.plan
-    fig, (ax_e, ax_f) = plt.subplots(1, 2, figsize=(12, 5.4), dpi=FIGURE_DPI, sharey=True)
+    fig, (ax_e, ax_f) = plt.subplots(1, 2, figsize=(WIDTH_IN, 5.6), dpi=FIGURE_DPI, sharey=True)
     sizes = record.sizes()
     for i, size in enumerate(sizes):
         line, marker = ("-", "--", ":", "-.")[(len(sizes) - 1 - i) % 4], "o^sDv"[i % 5]  # largest: solid
@@ -181,38 +185,54 @@ def plot_input_size(record: SizeRecord) -> Figure:
         ax_e.plot([], [], color=COLORS["reference"], linestyle="none", marker="o",
                   **{**seed_markers(i), "markersize": 8}, label=f"seed {seed} ({'filled' if i == 0 else 'open'})")
     font = FONT_PT
-    ax_e.set_xlabel(f"epoch\n(one pass over the {plan.train_images:,} training images)", fontsize=font)
+    ax_e.set_xlabel(f"epoch (one pass over\nthe {plan.train_images:,} training images)", fontsize=font)
     ax_e.set_ylabel("test accuracy (fraction correct)", fontsize=font)
-    ax_e.set_title("Equal steps: same images, same steps", fontsize=font + 1)
+    ax_e.set_title("Equal steps", fontsize=font + 1)
     ax_e.set_xticks(range(1, plan.epochs + 1))
     ax_f.set_xscale("log")
     ax_f.xaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
     ax_f.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
     ax_f.xaxis.set_minor_formatter(NullFormatter())
-    ax_f.set_xlabel("training compute\n(TFLOPs of forward passes, log scale)", fontsize=font)
+    ax_f.set_xlabel("training compute (TFLOPs of\nforward passes, log scale)", fontsize=font)
     ax_f.set_title("Against compute", fontsize=font + 1)
     for ax in (ax_e, ax_f):
         ax.tick_params(labelsize=font)
         ax.grid(alpha=0.3)
     handles, labels = ax_e.get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=font, frameon=False)
-    fig.tight_layout(rect=(0, 0.08, 1, 1))  # the bottom strip holds the legend, below both panels
+    fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=font, frameon=False,
+               handlelength=2.2, columnspacing=1.2, handletextpad=0.5)
+    fig.tight_layout(rect=(0, 0.08, 1, 1), pad=0.3)  # the bottom strip holds the legend, below both panels
     return fig
+
+
+def _two_lines(name: str, longest: int = 24) -> str:
+    """A model's name, its part in brackets on a second line, split once more after a comma if that is long."""
+    head, _, brackets = name.partition(" (")
+    if not brackets:
+        return name
+    brackets = "(" + brackets
+    if len(brackets) > longest and ", " in brackets:
+        first, _, rest = brackets.rpartition(", ")
+        brackets = f"{first},\n{rest}"
+    return f"{head}\n{brackets}"
 
 
 def plot_size_and_compute(measured: dict[str, tuple[int, FlopCount]], misread: float = 18e6) -> Figure:
     """Two bar charts for ``{model name: (parameters, FLOPs)}``: parameters in millions (a dotted line at the
     ``misread`` count) and GFLOPs per image. ResNets blue, the others orange and hatched; a name's part in
-    brackets goes on a second line."""
+    brackets goes on a second line (a long one on two). The misread count's line is named at its foot, in a strip
+    below the last bar, so the label covers neither the line nor a bar."""
     names = list(measured)
     resnet = [name.startswith("ResNet") for name in names]
     looks: dict[str, Any] = {"color": [COLORS["residual" if r else "plain"] for r in resnet],
                              "hatch": [None if r else "//" for r in resnet], "edgecolor": "white"}
-    labels = [name.replace(" (", "\n(") for name in names]
-    fig, (ax_p, ax_f) = plt.subplots(1, 2, figsize=(12, 4.6), dpi=FIGURE_DPI, sharey=True)
+    labels = [_two_lines(name) for name in names]
+    fig, (ax_p, ax_f) = plt.subplots(1, 2, figsize=(WIDTH_IN, 5.2), dpi=FIGURE_DPI, sharey=True)
     ax_p.barh(labels, [measured[n][0] / 1e6 for n in names], **looks)
-    ax_p.axvline(misread / 1e6, color=COLORS["reference"], linestyle=":", lw=2,
-                 label=f"misread: 'about {misread / 1e6:.0f}M'")
+    ax_p.axvline(misread / 1e6, color=COLORS["reference"], linestyle=":", lw=2)
+    strip = len(names) - 0.5 + 0.35  # the middle of a strip under the last bar, where the line meets the axis
+    ax_p.text(misread / 1e6 + 1, strip, f"misread: 'about {misread / 1e6:.0f}M'", ha="left", va="center",
+              color="black", fontsize=FONT_PT)
     ax_f.barh(labels, [measured[n][1].total / 1e9 for n in names], **looks)
     font = FONT_PT
     ax_p.set_xlabel("parameters (millions)", fontsize=font)
@@ -221,9 +241,8 @@ def plot_size_and_compute(measured: dict[str, tuple[int, FlopCount]], misread: f
     ax_f.set_title("Compute", fontsize=font + 1)
     for ax in (ax_p, ax_f):
         ax.tick_params(labelsize=font)
-    ax_p.legend(loc="upper right", fontsize=font)  # beside the first bar, clear of the line
-    ax_p.invert_yaxis()
-    fig.tight_layout()
+    ax_p.set_ylim(len(names) - 0.5 + 0.7, -0.5)  # the first model on top; the strip for the line's label below
+    fig.tight_layout(pad=0.3)
     return fig
 
 
@@ -260,15 +279,15 @@ def _plot_doubling(ax: Axes, image_size: int) -> None:
 def draw_input_size(net: nn.Sequential, image_size: int) -> Figure:
     """The input-size widget's picture: the diagram of ``net`` at ``image_size`` (without its key, given in the
     lesson above) and, under it, each part's FLOPs at half that size and at that size (:func:`_plot_doubling`)."""
-    fig = plt.figure(figsize=(12, 1), dpi=FIGURE_DPI)
+    fig = plt.figure(figsize=(WIDTH_IN, 1), dpi=FIGURE_DPI)
     diagram = fig.add_axes((0, 0, 1, 1))
     width, height = _draw_diagram(diagram, net, image_size, caption=False)
     diagram.set_title(f"ResNet-18 as built, {image_size}x{image_size} input", fontsize=DIAGRAM_PT + 1)
-    top_in, bars_in, gap_in, title_in, bottom_in = 12 * height / width, 2.9, 0.8, 0.45, 1.0  # inches
+    top_in, bars_in, gap_in, title_in, bottom_in = WIDTH_IN * height / width, 2.9, 1.1, 0.45, 1.0  # inches
     total = top_in + bars_in + gap_in + title_in + bottom_in
-    fig.set_size_inches(12, total)
-    diagram.set_position((0, (bottom_in + bars_in + gap_in) / total, 1, top_in / total))
-    bars = fig.add_axes((0.09, bottom_in / total, 0.74, bars_in / total))  # the legend to its right
+    fig.set_size_inches(WIDTH_IN, total)
+    diagram.set_position((0.01, (bottom_in + bars_in + gap_in) / total, 0.98, top_in / total))  # a margin: 1:1
+    bars = fig.add_axes((0.1, bottom_in / total, 0.74, bars_in / total))  # the legend to its right
     _plot_doubling(bars, image_size)
     return fig
 
