@@ -94,6 +94,7 @@ def test_every_lesson_says_when_the_explanation_appears_as_the_checker_shows_it(
 
     said = {}
     for path in sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb")):
-        text = " ".join("".join(c["source"]) for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "markdown")
+        cells = json.loads(path.read_text())["cells"]
+        text = " ".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
         said[path.name] = ("(*Why:*) after any answer" in text, "(*Why:*) after a right answer" in text)
     assert all(right and not wrong for wrong, right in said.values()), said
