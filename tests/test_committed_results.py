@@ -69,11 +69,78 @@ def test_lesson04_the_ablation_with_every_batch_full_is_what_the_text_says(lesso
     assert re.fullmatch(r"one-cycle lr \(\+0\.0\d\d\), all \(\+0\.0\d\d\)", above[1])
     assert "momentum (" in overlap[1] and "momentum (" in above[0]
     assert rule[1][1] == "no row" and float(rule[1][0]) < 0.05 < float(rule[0][0])
-    flips = re.search(r"test-time flip minus none, seed by seed: (.*)$", lesson04, re.M)
-    assert flips and all(float(d) < 0 for d in flips.group(1).split(", "))
+    flips = re.search(r"^1 +test-time flip vs none \(every batch full\) +(\S+) +(\S+) +(\S+) +([\d.]+) +(.*)$",
+                      lesson04, re.M)
+    assert flips and all(float(d) < 0 for d in flips.groups()[:3]) and flips.group(5) == "not told apart"
     means = {m.group(1): (float(m.group(2)), float(m.group(3)))
-             for m in re.finditer(r"(?m)^(none|momentum) +(0\.\d{3}) +(0\.\d{3}) +[+-]\d\.\d{3}, [+-]", lesson04)}
+             for m in re.finditer(r"(?m)^(none|momentum) +(0\.\d{3}) +(0\.\d{3}) +[+-]\d\.\d{3} +[+-]\d\.\d{3}, [+-]",
+                                  lesson04)}
     assert abs(means["momentum"][1] - means["momentum"][0]) < 0.03 and means["none"][1] - means["none"][0] > 0.3
+
+
+def ablation_rows(lesson04: str) -> list[dict[str, list[float]]]:
+    """The two ablation tables' seeds, ``{row: [seed 0, seed 1, seed 2]}`` as printed: the first, then the second."""
+    tables = []
+    for line in lesson04.splitlines():
+        if line.startswith("switched on") and "test acc (each seed)" in line:
+            tables.append({})
+        elif tables and (m := re.match(r"^([a-z -]+?) +(0\.\d{3}) (0\.\d{3}) (0\.\d{3}) +0\.\d{3} +[+-]", line)):
+            tables[-1][m.group(1)] = [float(v) for v in m.groups()[1:]]
+    assert len(tables) == 2 and all(len(t) == 8 for t in tables), tables
+    return tables
+
+
+def test_lesson04_section3_tests_below_the_running_train_accuracy_after_a_short_last_batch(lesson04):
+    """Section 3's "Above or below?": the test accuracy ended below the running training accuracy, and the epoch
+    ended with a short batch, of 96 (section 6: "on a batch of 96")."""
+    m = re.search(r"section 3: 60,000 training images, 1 epoch\(s\): train acc ([\d.]+), test acc ([\d.]+)", lesson04)
+    train_acc, test_acc = float(m.group(1)), float(m.group(2))
+    assert test_acc < train_acc
+    assert "60,000 training images = 234 batches of 256 and a short one of 96" in lesson04
+
+
+def test_lesson04_all_six_against_the_best_single_switch_is_what_the_text_says(lesson04):
+    """Section 6: "all six together ended above it on every seed. With every batch full the margin is +0.001 on two of
+    the three seeds (row 2), smaller than the spread between seeds (0.004) ... level, at 0.862"."""
+    rows = {m.group(1): ([float(d) for d in m.group(2).split()], float(m.group(3)), m.group(4))
+            for m in re.finditer(r"(?m)^\d +(all vs one-cycle lr \([a-z ]+\)) +((?:[+-]\d\.\d{3} +){3})([\d.]+) +(.*)$",
+                                 lesson04)}
+    assert list(rows) == ["all vs one-cycle lr (short last batch)", "all vs one-cycle lr (every batch full)"]
+    first, second = ablation_rows(lesson04)
+    for (diffs, spread, said), table in zip(rows.values(), (first, second), strict=True):
+        assert diffs == [round(a - b, 3) for a, b in zip(table["all"], table["one-cycle lr"], strict=True)]
+        assert spread == round(max(max(table[n]) - min(table[n]) for n in ("all", "one-cycle lr")), 3)
+        assert all(d > 0 for d in diffs) and said == "not told apart"
+    assert sorted(rows["all vs one-cycle lr (every batch full)"][0])[:2] == [0.001, 0.001]
+    assert rows["all vs one-cycle lr (every batch full)"][1] == 0.004
+    assert min(second["all"]) == max(second["one-cycle lr"]) == 0.862
+    means = {name: sum(v) / 3 for name, v in second.items() if name not in ("none", "all")}
+    assert max(means, key=means.get) == "one-cycle lr"  # the best single switch, in both tables
+    means = {name: sum(v) / 3 for name, v in first.items() if name not in ("none", "all")}
+    assert max(means, key=means.get) == "one-cycle lr"
+
+
+def test_lesson04_rises_between_the_two_ablations_are_what_the_text_says(lesson04):
+    """'That of "none" rose by 0.370; momentum's by only 0.018 ... rose by 0.217 to 0.345'; 'none' alone spreads
+    0.029 with every batch full, as its printed seeds give."""
+    rise = {m.group(1): float(m.group(2)) for m in
+            re.finditer(r"(?m)^([a-z -]+?) +0\.\d{3} +0\.\d{3} +([+-]\d\.\d{3}) +[+-]\d\.\d{3}, [+-]", lesson04)}
+    assert rise["none"] == 0.370 and rise["momentum"] == 0.018
+    plain = [rise[n] for n in ("weight decay", "label smoothing", "flips", "test-time flip")]
+    assert (min(plain), max(plain)) == (0.217, 0.345)
+    first, second = ablation_rows(lesson04)
+    assert re.search(r"'none' alone spreads 0\.029\): no row", lesson04)
+    assert round(max(second["none"]) - min(second["none"]), 3) == 0.029
+
+
+def test_lesson04_the_two_runs_of_seed_0_of_none_and_the_processors_are_what_the_text_says(lesson04):
+    """'In the first table seed 0 of "none" ended at 0.115 ... (epoch 5, short batch kept), ended at 0.296. The first
+    table's runs were made on an Intel Xeon, the second table's on an AMD EPYC'."""
+    first, _ = ablation_rows(lesson04)
+    assert first["none"][0] == 0.115
+    assert number(r"(?m)^epoch 5: last step on 16 images .* before it, ([\d.]+) after it$", lesson04) == 0.296
+    setups = re.findall(r"^24 runs made in advance on a 2-core (.+?), \d+ minutes", lesson04, re.M)
+    assert len(setups) == 2 and "Intel(R) Xeon(R)" in setups[0] and setups[1] == "AMD EPYC"
 
 
 def seed_lines(text: str) -> dict[str, list[float]]:
