@@ -132,8 +132,8 @@ def measure(path: Path, preset: str, timeout: int, python: Path | None = None,
         shutil.copyfile(path, copy)
         nb = nbformat.read(copy, as_version=4)
         os.environ["RESNET_PRESET"] = preset  # the kernel inherits it
-        client = NotebookClient(nb, km=kernel_manager(python, Path(tmp) / "kernels"), timeout=timeout,
-                                resources={"metadata": {"path": str(path.parent)}})
+        km = kernel_manager(python, Path(tmp) / "kernels")
+        client = NotebookClient(nb, km=km, timeout=timeout, resources={"metadata": {"path": str(path.parent)}})
         error = None
         start = time.perf_counter()
         with Peak() as peak:
@@ -141,6 +141,9 @@ def measure(path: Path, preset: str, timeout: int, python: Path | None = None,
                 client.execute()
             except CellExecutionError as err:
                 error = str(err).strip().splitlines()[-1]
+            finally:  # a kernel manager given to nbclient is not shut down by it: one left running would count
+                if km.has_kernel:  # in the next lesson's peak
+                    km.shutdown_kernel(now=True)
         wall = time.perf_counter() - start
     return {"wall_s": round(wall, 1), "error": error, **{f"peak_{k}_mib": round(v / MIB) for k, v in peak.peak.items()}}
 

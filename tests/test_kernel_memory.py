@@ -69,6 +69,10 @@ def test_the_memory_benchmark_runs_the_kernel_with_the_python_it_is_given(tmp_pa
     result = kernel_memory.measure(tmp_path / "which.ipynb", "smoke", timeout=60, python=other)
     assert result["error"] is None and result["peak_uss_mib"] > 0
     assert (tmp_path / "exe.txt").read_text() == str(other)
+    import psutil
+
+    kernels = [p for p in psutil.Process().children(recursive=True) if "ipykernel" in " ".join(p.cmdline())]
+    assert not kernels, "the measured kernel is still running: the next lesson's peak would count it"
 
 
 def test_the_companion_process_holds_pytorch_loaded_while_a_kernel_is_measured_and_is_gone_after():
