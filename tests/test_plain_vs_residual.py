@@ -256,7 +256,8 @@ def test_converged_figure_draws_each_seed_faintly_under_the_mean():
     fig = draw_converged(runs, "t")
     for ax, kind in zip(fig.axes, ("plain", "ResNet"), strict=True):
         means = {line.get_label(): line for line in ax.get_lines() if not line.get_label().startswith("_")}
-        seeds = [line for line in ax.get_lines() if line.get_label().startswith("_")]
+        seeds = [line for line in ax.get_lines() if line.get_label().startswith("_")
+                 and not line.get_label().startswith("_key ")]  # the labels' keys are not seeds
         assert sorted(means) == sorted(f"{kind}-{d} {what}" for d in (20, 56) for what in ("train", "test"))
         assert len(seeds) == 2 * 2 * 3  # two nets, training and test, three seeds
         assert sorted(t.get_text() for t in ax.texts) == sorted(means)  # the seeds are not named
@@ -330,7 +331,7 @@ def test_converged_figure_text_is_12_pt_at_the_lessons_width(projector):
 
 
 def test_converged_figure_names_each_mean_line_at_its_end_clear_of_the_others(projector):
-    """Each mean line is labelled at its right end in its own colour ("plain-56 train", ...), no legend; the labels
+    """Each mean line is labelled at its right end ("plain-56 train", ...), no legend; the labels
     of lines that end close together are moved apart so that none overlaps another, and stay near their line."""
     import matplotlib.pyplot as plt
     from matplotlib.text import Text
@@ -350,7 +351,6 @@ def test_converged_figure_names_each_mean_line_at_its_end_clear_of_the_others(pr
         assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
         for name, text in labels.items():
             line = means[name]
-            assert text.get_color() == line.get_color()
             x, y = text.get_position()
             assert x > line.get_xdata()[-1] and abs(y - line.get_ydata()[-1]) < 0.2, name
     plt.close(fig)
@@ -447,3 +447,105 @@ def test_spaced_labels_keep_their_gap_and_stay_in_range():
     assert spaced([0.31, 0.30, 0.6], gap=0.1, low=0.0, high=1.0) == pytest.approx([0.4, 0.3, 0.6])
     assert spaced([0.96, 0.95], gap=0.1, low=0.0, high=1.0) == pytest.approx([1.0, 0.9])  # pushed down from the top
     assert spaced([0.0], gap=0.1, low=0.02, high=1.0) == [0.02]
+
+
+def test_run_twins_trains_each_depths_plain_twin_and_resnet_on_every_seed(tiny_data):
+    images, labels = tiny_data
+    twins = pvr.run_twins(images, labels, stages={18: (1, 1, 1, 1)}, seeds=(0, 1), steps=2, width=2,
+                          image_size=14, batch_size=16)
+    assert list(twins) == [pvr.Run("plain", 18), pvr.Run("residual", 18)]
+    assert all(sorted(runs) == [0, 1] and all(len(c.errors) == 2 for c in runs.values()) for runs in twins.values())
+    again = pvr.run_twins(images, labels, stages={18: (1, 1, 1, 1)}, seeds=(0,), steps=2, width=2, image_size=14,
+                          batch_size=16)
+    assert again[pvr.Run("residual", 18)][0] == twins[pvr.Run("residual", 18)][0]  # the same run per seed
+
+
+def test_plain_minus_residual_is_the_printed_difference_per_seed():
+    errors = {pvr.Run("plain", 18): {0: 0.4012, 1: 0.3604}, pvr.Run("residual", 18): {0: 0.2158, 1: 0.2361}}
+    assert pvr.plain_minus_residual(errors, 18) == pytest.approx({0: 0.185, 1: 0.124})
+
+
+def test_converged_end_lines_label_the_seeds_and_gap_line_reads_the_whole_curve(tmp_path):
+    from resnet_lib.record import Record
+
+    info = {"machine": "Some CPU, 4 logical CPUs, torch 2", "load_average_at_start": 0.5, "wall_s": 60.0,
+            "recipe": {"seeds": [0, 1], "epochs": 3}}
+    runs = {"plain-20": {s: {"train_error": [0.5, 0.2, 0.1], "test_error": [0.6, 0.3, 0.2 + s / 10]} for s in (0, 1)},
+            "plain-56": {s: {"train_error": [0.9, 0.8, 0.3], "test_error": [0.9, 0.8, 0.3]} for s in (0, 1)}}
+    Record(info, runs).save(tmp_path / "converged.json")
+    ended = pvr.converged_runs(tmp_path / "converged.json")
+    assert ended.end_lines().splitlines() == [
+        "           training error    test error",
+        "           seed 0  seed 1    seed 0  seed 1",
+        "plain-20    0.100   0.100     0.200   0.300",
+        "plain-56    0.300   0.300     0.300   0.300",
+    ]
+    assert ended.gap_line("plain-56", "plain-20") == (
+        "plain-56 minus plain-20, training error, mean over seeds: largest +0.600 (pass 2), smallest +0.200 (pass 3), "
+        "after the last pass +0.200")
+
+
+def test_stays_below_finds_the_iteration_from_which_a_curve_stays_below_another():
+    assert pvr.stays_below([0.5, 0.3, 0.1, 0.2], [0.4, 0.4, 0.4, 0.4]) == 2  # 1-based: from iteration 2 on
+    assert pvr.stays_below([0.5, 0.3, 0.5], [0.4, 0.4, 0.4]) is None  # above again at the end
+    assert pvr.stays_below([0.1, 0.1], [0.4, 0.4]) == 1
+
+
+def test_explore_answer_reads_each_panel_from_the_mean_curves():
+    curves = {pvr.Run.named(name): {0: pvr.Curve([1.0] * 4, errors)} for name, errors in (
+        ("plain-20", [0.9, 0.6, 0.5, 0.4]), ("plain-56", [0.9, 0.8, 0.8, 0.7]),
+        ("ResNet-56", [0.9, 0.5, 0.4, 0.3]), ("ResNet-56, γ = 0", [0.8, 0.6, 0.3, 0.2]))}
+    lines = pvr.explore_answer(curves, window=1, shallow=20, deep=56).splitlines()
+    assert lines == ["left panel: plain-56 lies above plain-20 from iteration 2 on, to the end",
+                     "right panel: ResNet-56, γ = 0 lies below ResNet-56 at 1 of the first 2 iterations and at 2 "
+                     "of the last 2"]
+
+
+def test_batch_norm_conv_bias_and_projection_norm_parameters_are_counted_apart():
+    from resnet_lib.models import family_member
+
+    with torch.device("meta"):
+        d2l = pvr.twin((2, 2, 2, 2), True, 64, 0)
+        tv = family_member("ResNet-18", style="torchvision")
+        pre = family_member("pre-activation ResNet-18", style="torchvision")
+    assert pvr.conv_bias_parameters(d2l) > 0 and pvr.conv_bias_parameters(tv) == 0
+    assert pvr.projection_norm_parameters(tv) == 2 * (128 + 256 + 512) and pvr.projection_norm_parameters(d2l) == 0
+    from resnet_lib.measure import count_parameters
+
+    assert count_parameters(tv) - count_parameters(pre) == pvr.norm_parameters(tv) - pvr.norm_parameters(pre)
+
+
+def test_converged_figure_gives_the_residual_panel_its_own_range_and_dark_labels_by_a_marker(projector):
+    """The residual nets' lines lie in the bottom third of a 0-1 axis: their panel has its own y range, just above
+    its highest line (the text and the alt text say so). Labels are dark text (light shades are faint on a
+    projector), each beside a marker drawn as its line's, so that labels whose lines end together still say which
+    is which; no two labels overlap."""
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import to_rgb
+    from matplotlib.text import Text
+
+    from resnet_lib.ui.plain_vs_residual import draw_converged
+
+    runs = converged_example()
+    fig = draw_converged(runs, "t")
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    left, right = fig.axes
+    assert left.get_ylim()[1] >= 1.0
+    highest = max(max(numbers[key]) for name in ("ResNet-20", "ResNet-56") for numbers in runs[name].values()
+                  for key in ("train_error", "test_error"))
+    assert highest < right.get_ylim()[1] <= highest + 0.1
+    assert "0.35" in right.get_title() or "own" in right.get_title() or "y axis" in right.get_title()
+    for ax in fig.axes:
+        means = {line.get_label(): line for line in ax.get_lines() if not line.get_label().startswith("_")}
+        for text in ax.texts:
+            assert sum(to_rgb(text.get_color())) / 3 < 0.3, text.get_text()  # dark
+        keys = [line for line in ax.get_lines() if line.get_label().startswith("_key ")]
+        assert sorted(line.get_label()[5:] for line in keys) == sorted(means)
+        for key in keys:
+            mean = means[key.get_label()[5:]]
+            assert (key.get_marker(), key.get_color(), key.get_markerfacecolor()) == (
+                mean.get_marker(), mean.get_color(), mean.get_markerfacecolor())
+        boxes = [Text.get_window_extent(t, renderer) for t in ax.texts]
+        assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+    plt.close(fig)

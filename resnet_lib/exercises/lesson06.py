@@ -1,6 +1,6 @@
 """Exercises for lesson 06 (plain vs residual, the ResNet family). 06.1 and 06.2 compute their answer; 06.3 (depth
-32 between 20 and 56) reads the learner's own training errors; 06.4 tests the learner's option-A shortcut and
-counts the 1x1 projections it replaces."""
+32 between 20 and 56) computes the training errors from the learner's own runs (section 2's and plain-32's); 06.4
+tests the learner's option-A shortcut and counts the 1x1 projections it replaces."""
 
 from __future__ import annotations
 
@@ -10,13 +10,14 @@ from typing import Any
 import torch
 
 from ..blocks import Bottleneck, Residual, ResNeXtBlock
+from ..lessons.plain_vs_residual import Run, tail_errors
 from ..measure import count_flops, count_parameters
 from ..models import build_resnet, cifar_resnet, family_member
 from . import AnswerTypeError, Exercise, number, whole_number
 
 SHOWN = 0.001  # training errors are printed with 3 decimals
 DISAGREE = "seeds disagree"  # 06.3's answer when plain-32 is closer to plain-20 on one seed and to plain-56 on another
-ANSWER_06_3 = f"answer with ({{20: {{seed: error}}, 32: {{seed: error}}, 56: {{seed: error}}}}, 20, 56 or {DISAGREE!r})"
+ANSWER_06_3 = f"answer with (curves | curves32, 20, 56 or {DISAGREE!r}): section 2's runs with plain-32's added"
 
 IMAGENET: dict[str, Any] = {"in_channels": 3, "num_classes": 1000, "style": "torchvision"}  # the family table's setting
 
@@ -64,29 +65,31 @@ def _check_option_a(answer: Any) -> bool:
     return _is_option_a(shortcut) and whole_number(saved) == projection_parameters(64)
 
 
-def _per_seed(errors: Any, depth: int) -> dict[int, float]:
-    by_seed = errors[depth]
-    if not isinstance(by_seed, dict) or len(by_seed) < 2:
-        raise AnswerTypeError(f"give plain-{depth}'s training errors per seed, as in errors: {{seed: error, ...}}, "
-                              "at least 2 seeds")
-    e = {whole_number(s): number(v) for s, v in by_seed.items()}
-    if not all(0 <= v <= 1 for v in e.values()):
-        raise AnswerTypeError("give training errors as fractions between 0 and 1")
-    return e
+def _lesson_errors(runs: Any) -> dict[int, dict[int, float]]:
+    """06.3: plain-20's, plain-32's and plain-56's training errors over the last 20 % of the steps, per seed, computed
+    here from the runs themselves (section 2's ``curves`` with plain-32's ``curves32`` added)."""
+    if not isinstance(runs, dict) or not all(isinstance(run, Run) for run in runs):
+        raise AnswerTypeError(f"{ANSWER_06_3}: give the runs themselves, not numbers typed from them")
+    missing = [f"plain-{d}" for d in (20, 32, 56) if Run("plain", d) not in runs]
+    if missing:
+        raise AnswerTypeError(f"the runs have no {', '.join(missing)}: {ANSWER_06_3}")
+    plain = {d: runs[Run("plain", d)] for d in (20, 32, 56)}
+    if not set(plain[20]) == set(plain[32]) == set(plain[56]) or len(plain[32]) < 2:
+        raise AnswerTypeError("train plain-32 on the same seeds as section 2's runs (seeds=plan.seeds), at least 2")
+    steps = {len(curve.errors) for by_seed in plain.values() for curve in by_seed.values()}
+    if len(steps) != 1:
+        raise AnswerTypeError("train plain-32 for as many steps as section 2's runs (steps=plan.steps)")
+    return {d: tail_errors({Run("plain", d): plain[d]})[Run("plain", d)] for d in (20, 32, 56)}
 
 
 def _check_depth_32(answer: Any) -> bool:
-    """06.3: ``(errors, closer)``: errors = {20: {seed: e}, 32: {seed: e}, 56: {seed: e}} of the learner's plain nets;
-    closer is 20 or 56 when plain-32's error is closer to that net's on every seed, "seeds disagree" otherwise. A
-    seed whose two distances tie at 3 decimals may be read either way."""
+    """06.3: ``(runs, closer)``: runs = section 2's curves with plain-32's added (``curves | curves32``), from which
+    the checker takes the three plain nets' errors; closer is 20 or 56 when plain-32's error is closer to that net's
+    on every seed, "seeds disagree" otherwise. A seed whose two distances tie at 3 decimals may be read either way."""
     if isinstance(answer, str) or not isinstance(answer, tuple | list) or len(answer) != 2:
         raise AnswerTypeError(ANSWER_06_3)
-    errors, closer = answer
-    if not isinstance(errors, dict) or sorted(errors) != [20, 32, 56]:
-        raise AnswerTypeError("give the training errors as a dict {20: {seed: error}, 32: {...}, 56: {...}}")
-    e = {d: _per_seed(errors, d) for d in (20, 32, 56)}
-    if not set(e[20]) == set(e[32]) == set(e[56]):
-        raise AnswerTypeError("give the three nets' errors for the same seeds")
+    runs, closer = answer
+    e = _lesson_errors(runs)
     readings = []  # per seed: the depths plain-32 may be read as closer to
     for s in e[32]:
         to20, to56 = abs(e[32][s] - e[20][s]), abs(e[32][s] - e[56][s])
@@ -133,8 +136,8 @@ EXERCISES: list[Exercise] = [
         "06.3",
         "Put depth 32 between 20 and 56: train plain-32 with section 2's short run on the same seeds and compare "
         "its training error with plain-20's and plain-56's, seed by seed. Is it closer to plain-20 or to plain-56 "
-        "on every seed? Answer a pair (errors, verdict): errors is {20: {seed: error}, 32: {seed: error}, "
-        "56: {seed: error}}, and verdict is 20, 56 or 'seeds disagree'.",
+        "on every seed? Answer a pair (runs, verdict): runs is section 2's curves with plain-32's added "
+        "(curves | curves32), and verdict is 20, 56 or 'seeds disagree'.",
         _check_depth_32,
         "take the training error over the last 20 % of the steps (tail_errors) of the three plain nets, per seed, "
         "and on each seed compare the two distances |e32 - e20| and |e32 - e56|; answer 20 or 56 only if every "

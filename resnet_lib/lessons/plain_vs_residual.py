@@ -22,7 +22,7 @@ from ..models import FAMILY, ResNet, build_resnet, cifar_resnet, family_member
 from ..record import Record
 from ..training import short_run
 from .records import RESULTS, cpu_in_words, time_taken
-from .seeds import DIGITS
+from .seeds import DIGITS, compare_seeds
 
 if TYPE_CHECKING:
     from .plans import Lesson06Plan
@@ -288,6 +288,27 @@ class ConvergedRuns:
         """Net ``a``'s mean curve minus net ``b``'s (``what``: "training" or "test" error), epoch by epoch."""
         return [x - y for x, y in zip(self.mean_curve(a, what), self.mean_curve(b, what), strict=True)]
 
+    def end_lines(self) -> str:
+        """Every net's training and test error after the last epoch, one line per net, a column per seed under
+        a header that names the seeds."""
+        train, test = self.final("training"), self.final("test")
+        width = max(len(name) for name in self.runs) + 1
+        columns = "".join(f"  seed {s}" for s in self.seeds)
+        lines = [" " * width + f"{'  training error':<{len(columns)}}" + "    test error",
+                 " " * width + columns + "  " + columns]
+        for name in self.runs:
+            row = ["".join(f"{by_seed[s]:>8.3f}" for s in self.seeds) for by_seed in (train[name], test[name])]
+            lines.append(f"{name:<{width}}" + row[0] + "  " + row[1])
+        return "\n".join(line.rstrip() for line in lines)
+
+    def gap_line(self, deeper: str, shallower: str) -> str:
+        """One line on :meth:`gap` of the training error: its largest and smallest value over the epochs (and
+        after which pass), and its value after the last pass."""
+        gap = self.gap(deeper, shallower, "training")
+        low, high = gap.index(min(gap)), gap.index(max(gap))
+        return (f"{deeper} minus {shallower}, training error, mean over seeds: largest {gap[high]:+.3f} "
+                f"(pass {high + 1}), smallest {gap[low]:+.3f} (pass {low + 1}), after the last pass {gap[-1]:+.3f}")
+
 
 def mean_over_seeds(by_seed: dict[int, dict[str, list[float]]], key: str) -> list[float]:
     """One curve of a net trained to the end (``key``: "train_error" or "test_error"), epoch by epoch, the mean
@@ -300,3 +321,68 @@ def converged_runs(path: str | Path = CONVERGED_RECORD) -> ConvergedRuns:
     runs, info = load_converged(path)
     recipe = info["recipe"]
     return ConvergedRuns(runs, tuple(recipe["seeds"]), recipe["epochs"], time_taken(info))
+
+
+def run_twins(images: torch.Tensor, labels: torch.Tensor, *, stages: dict[int, Sequence[int]], seeds: Sequence[int],
+              steps: int, width: int, image_size: int, batch_size: int = 128,
+              device: torch.device | str = "cpu") -> Curves:
+    """Section 3's runs: for each ``depth: blocks per stage`` of ``stages`` (ResNet-18: ``(2, 2, 2, 2)``), d2l's
+    plain twin and ResNet (:func:`twin`) trained on every seed under one recipe; ``{run: {seed: Curve}}``."""
+    twins: Curves = {}
+    for depth, layers in stages.items():
+        for shortcut in (False, True):
+            run = Run("residual" if shortcut else "plain", depth)
+            for seed in seeds:
+                model = twin(layers, shortcut, width, seed).to(device)
+                twins.setdefault(run, {})[seed] = train_curve(model, images, labels, steps, batch_size=batch_size,
+                                                              image_size=image_size, seed=seed)
+    return twins
+
+
+def plain_minus_residual(errors: dict[Run, dict[int, float]], depth: int) -> dict[int, float]:
+    """The plain net's error minus the residual net's at ``depth``, per seed, at the digits printed: what the
+    shortcuts gained on each seed."""
+    return compare_seeds(errors[Run("plain", depth)], errors[Run("residual", depth)]).differences
+
+
+def stays_below(a: Sequence[float], b: Sequence[float]) -> int | None:
+    """The first iteration (counted from 1) from which curve ``a`` lies below curve ``b`` to the end; None when it
+    does not end below."""
+    since = None
+    for i, (x, y) in enumerate(zip(a, b, strict=True), start=1):
+        since = (since or i) if x < y else None
+    return since
+
+
+def explore_answer(curves: Curves, window: int, shallow: int, deep: int) -> str:
+    """The answer to section 5's questions, read off the mean curves as the widget draws them: from which
+    iteration plain-``deep`` lies above plain-``shallow`` to the end (left panel), and at how many of the first and
+    the last half of the iterations the γ = 0 ResNet-``deep`` lies below the default one (right panel)."""
+    from ..ui.plain_vs_residual import mean_curve  # the curves as drawn
+
+    plain_shallow, plain_deep = (mean_curve(curves[Run("plain", d)], window) for d in (shallow, deep))
+    above = stays_below(plain_shallow, plain_deep)
+    left = (f"left panel: plain-{deep} lies above plain-{shallow} from iteration {above} on, to the end"
+            if above is not None else f"left panel: plain-{deep} does not end above plain-{shallow}")
+    zero, default = (mean_curve(curves[Run(kind, deep)], window) for kind in ("residual, γ = 0", "residual"))
+    half = len(zero) // 2
+    below = [z < d for z, d in zip(zero, default, strict=True)]
+    right = (f"right panel: {Run('residual, γ = 0', deep)} lies below {Run('residual', deep)} at "
+             f"{sum(below[:half])} of the first {half} iterations and at {sum(below[half:])} of the last "
+             f"{len(below) - half}")
+    return f"{left}\n{right}"
+
+
+def norm_parameters(net: nn.Module) -> int:
+    """Parameters of ``net``'s batch norms (their scales and shifts)."""
+    return sum(count_parameters(m) for m in net.modules() if isinstance(m, nn.BatchNorm2d))
+
+
+def conv_bias_parameters(net: nn.Module) -> int:
+    """Parameters of ``net``'s conv biases (d2l's convs have them, torchvision's none)."""
+    return sum(m.bias.numel() for m in net.modules() if isinstance(m, nn.Conv2d) and m.bias is not None)
+
+
+def projection_norm_parameters(net: nn.Module) -> int:
+    """Parameters of the batch norms after ``net``'s 1x1 projection shortcuts (torchvision's style has them)."""
+    return sum(count_parameters(b.bn3) for b in net.modules() if isinstance(b, Residual) and b.bn3 is not None)

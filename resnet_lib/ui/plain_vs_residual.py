@@ -4,6 +4,7 @@ only), and the runs trained to the end. Figures are at most ``FIGURE_WIDTH_IN`` 
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import ipywidgets as widgets
@@ -145,18 +146,32 @@ def spaced(ends: list[float], gap: float, low: float, high: float) -> list[float
     return heights
 
 
+LABEL_COLOR = "#1a1a1a"  # the words naming the lines: near black, readable whatever the line's shade
+
+
+def panel_top(runs: dict[str, dict[int, dict[str, list[float]]]], names: list[str]) -> float:
+    """The top of a panel's y axis: the next 0.05 above the highest error of ``names`` (any seed, training or test),
+    with room for the markers."""
+    highest = max(max(numbers[key]) for name in names for numbers in runs[name].values()
+                  for key in ("train_error", "test_error"))
+    return min(1.02, math.ceil((highest + 0.02) / 0.05) * 0.05)
+
+
 def draw_converged(runs: dict[str, dict[int, dict[str, list[float]]]], title: str) -> Figure:
     """He et al.'s Fig. 6 for runs trained to the end: plain nets left, residual nets right; per net the mean over
     seeds of the training error (dashed, hollow markers) and the test error (solid, filled markers) after every
     epoch, as the fraction of images misclassified (as the lesson prints them), with each seed's curve faint beneath
     it, in the same colour and line style. Depths are told apart by shade (deeper = darker) and marker; the markers
     of lines that may lie on top of each other fall on alternate epochs, so both show. Each mean line is named at
-    its right end in its own colour (no legend); labels of lines that end close together are spread apart."""
-    fig, panels = plt.subplots(1, 2, figsize=(FIGURE_WIDTH_IN, 5.4), sharey=True)
+    its right end (no legend) in dark words after a key, the line's marker in its colour; labels of lines that end
+    close together are spread apart. The residual panel's y axis has its own range (:func:`panel_top`): on the
+    plain panel's 0-1 its lines would share its bottom third."""
+    fig, panels = plt.subplots(1, 2, figsize=(FIGURE_WIDTH_IN, 5.4))
     epochs = max(len(numbers["train_error"]) for by_seed in runs.values() for numbers in by_seed.values())
     for ax, kind in zip(panels, ("plain", "ResNet"), strict=True):
         names = sorted((n for n in runs if n.startswith(kind)), key=lambda n: int(n.split("-")[1]))
         shades = depth_shades(COLORS["plain" if kind == "plain" else "residual"], len(names))
+        top = 1.02 if kind == "plain" else panel_top(runs, names)
         ends = []
         for rank, (name, color) in enumerate(zip(names, shades, strict=True)):
             # training lines (dashed, hollow markers) on top: where a net's two errors meet, both stay visible
@@ -169,18 +184,23 @@ def draw_converged(runs: dict[str, dict[int, dict[str, list[float]]]], title: st
                 ax.plot(range(1, len(mean) + 1), mean, linestyle=style, linewidth=width, color=color, zorder=z,
                         marker=DEPTH_MARKERS[rank % len(DEPTH_MARKERS)], markersize=8, markerfacecolor=face,
                         markeredgewidth=1.6, markevery=((rank + (what == "test")) % 2, 2), label=f"{name} {what}")
-                ends.append((mean[-1], f"{name} {what}", color))
-        heights = spaced([y for y, _, _ in ends], gap=0.085, low=0.02, high=0.98)
-        for (y, label, color), height in zip(ends, heights, strict=True):
-            ax.annotate(label, xy=(epochs, y), xytext=(epochs + 1.1, height), color=color, fontsize=12,
+                key_style = {"marker": DEPTH_MARKERS[rank % len(DEPTH_MARKERS)], "markersize": 8,
+                             "markerfacecolor": face, "markeredgewidth": 1.6, "color": color}
+                ends.append((mean[-1], f"{name} {what}", key_style))
+        heights = spaced([y for y, _, _ in ends], gap=0.085 * top, low=0.02 * top, high=0.98 * top)
+        for (y, label, key_style), height in zip(ends, heights, strict=True):
+            # dark words (a light shade is faint on a projector) after a key: the line's own marker and colour
+            ax.annotate(label, xy=(epochs, y), xytext=(epochs + 2.0, height), color=LABEL_COLOR, fontsize=12,
                         va="center", annotation_clip=False,
-                        arrowprops={"arrowstyle": "-", "color": color, "linewidth": 1.0, "shrinkA": 0, "shrinkB": 3,
-                                    "relpos": (0, 0.5)})
+                        arrowprops={"arrowstyle": "-", "color": key_style["color"], "linewidth": 1.0, "shrinkA": 0,
+                                    "shrinkB": 3, "relpos": (0, 0.5)})
+            ax.plot([epochs + 1.3], [height], linestyle="none", clip_on=False, zorder=4, label=f"_key {label}",
+                    **key_style)
         ax.set_xlim(0.5, epochs + 0.5)
-        ax.set_title("plain nets" if kind == "plain" else "residual nets", fontsize=13)
+        ax.set_ylim(0, top)
+        ax.set_title("plain nets" if kind == "plain" else f"residual nets (y axis to {top:.2f})", fontsize=13)
         ax.set_xlabel("epoch (pass over the\ntraining images)", fontsize=12)
         ax.grid(alpha=0.3)
-    panels[0].set_ylim(0, 1.02)
     panels[0].set_ylabel("training error (dashed) and\ntest error (solid),\nfraction misclassified", fontsize=12)
     fig.suptitle(title, fontsize=13)
     fig.tight_layout()
