@@ -53,25 +53,64 @@ def test_03_2_with_other_sizes_measured_far_from_the_change_still_needs_the_boun
     assert check_exercise("03.2", (sides, 28), quiet=True) is False  # 1x1 at 28, but 29..63 never measured
 
 
-WITH, WITHOUT = [0.62, 0.64, 0.60], [0.70, 0.66, 0.68]
+WITH, WITHOUT = {0: 0.62, 1: 0.64, 2: 0.60}, {0: 0.70, 1: 0.69, 2: 0.68}  # spread 0.04, differences 0.08, 0.05, 0.08
+
+
+@pytest.fixture
+def rerun(monkeypatch):
+    """The checker's own re-run of the first seed, replaced by the accuracies given (a real one trains two nets)."""
+    import resnet_lib.exercises.lesson03 as lesson03
+
+    def use(with_pool: dict[int, float], without_pool: dict[int, float]) -> None:
+        monkeypatch.setattr(lesson03, "pool_accuracy",
+                            lambda max_pool, seed: (with_pool if max_pool else without_pool)[seed])
+
+    return use
 
 
 @pytest.mark.parametrize(("with_pool", "without_pool", "verdict"), [
     (WITH, WITHOUT, "without"),
     (WITHOUT, WITH, "with"),
-    ([0.62, 0.69, 0.60], WITHOUT, "can't tell"),  # one seed with the pool beats one without
-    ([0.66, 0.64, 0.60], WITHOUT, "can't tell"),  # a tie at the rounded digits
+    ({0: 0.62, 1: 0.69, 2: 0.60}, WITHOUT, "can't tell"),  # one seed with the pool beats one without
+    ({0: 0.62, 1: 0.64, 2: 0.66}, {0: 0.70, 1: 0.69, 2: 0.68}, "can't tell"),  # ahead on every seed, by less
+    # than the spread on seed 2 (0.02 < 0.04): the worst-beats-best rule would say "without", the course's does not
 ])
-def test_03_3_judges_the_conclusion_from_the_learners_own_accuracies(with_pool, without_pool, verdict, judge):
+def test_03_3_judges_the_conclusion_by_the_course_rule_from_the_learners_own_accuracies(
+        with_pool, without_pool, verdict, judge, rerun):
+    rerun(with_pool, without_pool)
     others = [c for c in ("with", "without", "can't tell") if c != verdict]
     judge("03.3", (with_pool, without_pool, verdict), [(with_pool, without_pool, c) for c in others])
     assert pool_verdict(with_pool, without_pool) == verdict
 
 
-def test_03_3_wants_three_seeds_of_nets_that_learned():
-    assert check_exercise("03.3", (WITH[:2], WITHOUT[:2], "without"), quiet=True) is False
-    assert check_exercise("03.3", (WITH, WITHOUT[:2], "without"), quiet=True) is False
-    assert check_exercise("03.3", ([0.1, 0.11, 0.12], [0.15, 0.16, 0.17], "without"), quiet=True) is False  # chance
+def test_03_3_checks_the_accuracies_against_its_own_run_of_the_first_seed(rerun):
+    rerun(WITH, WITHOUT)
+    assert check_exercise("03.3", (WITH, WITHOUT, "without"), quiet=True)
+    made_up = {0: 0.5, 1: 0.5, 2: 0.5}, {0: 0.6, 1: 0.6, 2: 0.6}
+    assert check_exercise("03.3", (*made_up, "without"), quiet=True) is False  # what the review's made-up numbers got
+    off = {**WITHOUT, 0: WITHOUT[0] + 0.01}  # 10 test images more than the net gets right
+    assert check_exercise("03.3", (WITH, off, "without"), quiet=True) is False
+
+
+@pytest.mark.slow
+def test_03_3_reference_run_is_repeatable_so_the_checker_can_compare_with_it():
+    from resnet_lib.exercises.lesson03 import pool_accuracy
+
+    first = pool_accuracy(True, 0)
+    pool_accuracy.cache_clear()
+    assert pool_accuracy(True, 0) == first and 0.5 < first < 1
+
+
+def test_03_3_wants_three_seeds_of_nets_that_learned(rerun):
+    rerun(WITH, WITHOUT)
+    two = ({0: 0.62, 1: 0.64}, {0: 0.70, 1: 0.69})
+    assert check_exercise("03.3", (*two, "without"), quiet=True) is False
+    assert check_exercise("03.3", (WITH, {0: 0.70, 1: 0.69, 3: 0.68}, "without"), quiet=True) is False  # not the
+    # same seeds
+    rerun({0: 0.1, 1: 0.11, 2: 0.12}, {0: 0.15, 1: 0.16, 2: 0.17})
+    assert check_exercise("03.3", ({0: 0.1, 1: 0.11, 2: 0.12}, {0: 0.15, 1: 0.16, 2: 0.17}, "without"),
+                          quiet=True) is False  # chance
+    rerun(WITH, WITHOUT)
     assert check_exercise("03.3", (WITH, WITHOUT, " Without "), quiet=True)  # case and spaces do not matter
 
 
@@ -86,7 +125,8 @@ def test_03_4_wants_all_layers_and_the_name(judge):
     ("03.3", ["without"], (WITH, WITHOUT, "with")),
     ("03.4", [ALL_26, NAME_26], (1, 1)),
 ])
-def test_neither_hint_nor_explanation_prints_the_answer(key, right, wrong, capsys):
+def test_neither_hint_nor_explanation_prints_the_answer(key, right, wrong, capsys, rerun):
+    rerun(WITH, WITHOUT)
     check_exercise(key, wrong)
     out = "".join(capsys.readouterr())
     assert "Hint:" in out and "Why:" not in out  # the explanation comes only with a right answer
@@ -100,8 +140,9 @@ def test_malformed_answers_are_wrong_not_crashes(capsys):
     assert check_exercise("03.4", 26) is False
     assert check_exercise("03.2", True) is False
     assert check_exercise("03.2", ({28: 1}, "32")) is False
-    assert check_exercise("03.3", ([0.6] * 3, [0.7] * 3, "yes")) is False
-    assert check_exercise("03.3", ([60, 61, 62], [70, 71, 72], "without")) is False  # percentages
+    assert check_exercise("03.3", (WITH, WITHOUT, "yes")) is False
+    assert check_exercise("03.3", ({0: 60, 1: 61, 2: 62}, {0: 70, 1: 71, 2: 72}, "without")) is False  # percentages
+    assert check_exercise("03.3", ([0.6] * 3, [0.7] * 3, "without")) is False  # lists: which seed is which?
     assert check_exercise("03.3", None) is False
     assert "Traceback" not in "".join(capsys.readouterr())
 
@@ -110,7 +151,7 @@ def test_resnet18_layout_has_18_main_path_layers_and_3_shortcut_convs():
     assert weighted_layer_counts((2, 2, 2, 2)) == (21, 18)
 
 
-def test_03_3_explanation_gives_the_flop_factor_measured_at_the_exercise_width(capsys):
+def test_03_3_explanation_gives_the_flop_factor_measured_at_the_exercise_width(capsys, rerun):
     from torch import nn
 
     from resnet_lib import resnet18
@@ -122,7 +163,9 @@ def test_03_3_explanation_gives_the_flop_factor_measured_at_the_exercise_width(c
             net[0][3] = nn.Identity()
         return count_flops(net, (1, 28, 28)).total
 
-    check_exercise("03.3", ([0.5, 0.5, 0.5], [0.5, 0.5, 0.5], "can't tell"))
+    level = {0: 0.5, 1: 0.5, 2: 0.5}
+    rerun(level, level)
+    check_exercise("03.3", (level, level, "can't tell"))
     why = " ".join(capsys.readouterr().out.split())
     assert f"{flops(False) / flops(True):.1f} times the FLOPs at width 8" in why
     assert "about 4 times" not in why
