@@ -81,3 +81,21 @@ def test_the_companion_process_holds_pytorch_loaded_while_a_kernel_is_measured_a
     with kernel_memory.another_kernel(Path(sys.executable)) as companion:
         assert any("libtorch" in m.path for m in companion.memory_maps())
     assert not companion.is_running() or companion.status() == "zombie"
+
+
+def test_the_readmes_table_of_the_two_builds_is_the_records():
+    """Every peak USS in the README's comparison of PyTorch's CUDA and CPU-only builds is the committed record's."""
+    import json
+    import re
+
+    readme = (ROOT / "README.md").read_text()
+    table = readme[readme.index("| lesson | CUDA build"):].split("\n\n")[0]
+    records = [json.loads((ROOT / "benchmarks/results" / name).read_text())
+               for name in re.findall(r"`(kernel_memory-[\w-]+\.json)`", table.splitlines()[0])]
+    assert [r["kernel_torch"].split("+")[1] for r in records] == ["cu130", "cpu"]
+    assert all(r["beside_another"] for r in records)
+    for row in table.splitlines()[2:]:
+        lesson, *cells = [c.strip(" `") for c in row.strip("|").split("|")]
+        for record, cell in zip(records, cells, strict=True):
+            measured = record["notebooks"].get(f"{lesson}.ipynb")
+            assert cell == (f"{measured['peak_uss_mib']} MiB" if measured else "not measured"), (lesson, cell)
