@@ -1,6 +1,7 @@
 """Exercises for lesson 05: predict what a gradient does, then let a fresh measurement judge. 05.2, 05.4 and 05.5
-re-measure on the learner's own batch; 05.6 (the lesion experiment on another seed) and 05.7 (a wider plain net)
-read the learner's own measurements."""
+re-measure on the learner's own batch; 05.6 (the lesion experiment on another seed) deletes the blocks of the
+learner's own trained nets again, after checking they were trained from seed 2; 05.7 (a wider plain net) re-runs
+the first steps of the learner's two runs on the learner's images before it reads their ends."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ from typing import Any, cast
 
 import torch
 
-from ..lessons.degradation import final_loss
+from ..lessons.degradation import final_loss, lesion_losses
 from ..lessons.gradients import VARIANTS, Block, DeepMLP, first_last_ratio, grad_norms, jacobian_chain, profile_at_init
+from ..training import short_run
 from . import AnswerTypeError, Exercise, number, whole_number
 
 BRANCH_SCALES = (0.05, 0.1, 0.15, 0.2, 0.3, 0.5)
@@ -23,6 +25,9 @@ BATCH_SIZES = (8, 32, 128)  # 05.2
 OVERFLOW_DEPTHS = (420, 440, 460, 480, 500)  # 05.4
 SHOWN = 0.001  # losses are printed with 3 decimals
 GAMMAS = (0.01, 0.03, 0.3, 1.0)  # 05.5
+LESION_SEED = 2  # 05.6
+WIDE = 64  # 05.7: the width, seed, learning rate, and how many first steps the checker repeats
+WIDE_SEED, WIDE_LR, REPEATED_STEPS = 0, 0.02, 10
 
 
 @contextmanager
@@ -60,7 +65,7 @@ def _measured(name: str, measure: Callable[[torch.Tensor, torch.Tensor], Any], x
 
 
 def _one_of(answer: Any, allowed: tuple[float, ...]) -> float:
-    value = number(answer)
+    value = whole_number(answer) if all(isinstance(a, int) for a in allowed) else number(answer)
     if value not in allowed:
         raise AnswerTypeError(f"answer with one of the values tried, {allowed} (got {answer!r})")
     return value
@@ -144,57 +149,104 @@ def _check_deepest_finite(answer: Any) -> bool:
     return _one_of(depth, OVERFLOW_DEPTHS) == _measured("05.4", deepest_finite, x, y)
 
 
-def _lesion(measured: Any) -> tuple[float, list[float]]:
-    """``measured`` as lesion_losses returned it: (whole net's loss, [loss with block i deleted])."""
-    try:
-        whole, without = measured
-        whole, without = number(whole), [float(v) for v in without]
-    except (TypeError, ValueError, AnswerTypeError):
-        raise AnswerTypeError("give what lesion_losses(net, x, y) returned for each net: "
-                              "(loss, list of losses)") from None
-    if len(without) < 2:
-        raise AnswerTypeError("delete the blocks of a net with at least 2 blocks")
-    return whole, without
-
-
 def _hurt(whole: float, without: list[float], by: float) -> int:
     """Blocks whose deletion raises the loss by more than ``by`` (a NaN loss counts as raised)."""
     return sum(not v - whole <= by for v in without)
 
 
+def started_from_seed(net: DeepMLP, seed: int) -> bool:
+    """Whether ``net`` was built after ``torch.manual_seed(seed)`` (as ``run`` builds it) and then trained: its weights
+    moved, yet its typical block still points the way it started. Over a block's weights, the cosine between the
+    trained net and that start is ~0.7 or more after section 3's 150 steps, ~0.0 for a start of any other seed."""
+    with torch.random.fork_rng():
+        torch.manual_seed(seed)
+        start = DeepMLP(len(net.blocks), width=net.stem.out_features, in_features=net.stem.in_features,
+                        residual=net.residual, batch_norm=net.batch_norm, zero_init_residual=net.zero_init_residual)
+    pairs = [(cast(Block, a).linear.weight.detach(), cast(Block, b).linear.weight.detach())
+             for a, b in zip(net.blocks, start.blocks, strict=True)]
+    cosines = sorted(float(torch.nn.functional.cosine_similarity(a.flatten(), b.flatten(), dim=0)) for a, b in pairs)
+    moved = max(float((a - b).abs().max()) for a, b in pairs) > 1e-4
+    return moved and cosines[len(cosines) // 2] > 0.3
+
+
+def _lesion_net(net: Any, name: str) -> DeepMLP:
+    if not isinstance(net, DeepMLP):
+        raise AnswerTypeError("give the two trained nets themselves, trained[name, deep, 2] (the checker deletes "
+                              "their blocks again on x_eval)")
+    if net.variant() != name:
+        raise AnswerTypeError(f"the nets in the order asked: first the {'plain+BN'!r} net, then the "
+                              f"{'residual+BN'!r} one (got a {net.variant()!r} net where the {name!r} one goes)")
+    return net
+
+
 def _check_lesion_counts(answer: Any) -> bool:
-    """05.6: ``(plain, residual, n_plain, n_residual)``: how many blocks each net cannot lose without its loss rising
-    by more than 0.1. Counts a reader of the 3-decimal print could give are accepted."""
-    if isinstance(answer, str) or not isinstance(answer, tuple | list) or len(answer) != 4:
-        raise AnswerTypeError("answer with (plain net's lesion_losses, residual net's lesion_losses, "
-                              "blocks that matter in the plain net, blocks that matter in the residual net)")
-    plain, residual = _lesion(answer[0]), _lesion(answer[1])
-    if len(plain[1]) != len(residual[1]):
-        raise AnswerTypeError("compare nets of the same depth: the two lists have different lengths")
+    """05.6: ``(plain net, residual net, n_plain, n_residual, x_eval, y_eval)``: the checker deletes each block of
+    the learner's two trained nets itself (:func:`lesion_losses` on ``x_eval``) and counts the deletions that raise
+    the loss by more than 0.1, after checking both nets were trained from seed 2; counts a reader of the
+    3-decimal print could give are accepted."""
+    if isinstance(answer, str) or not isinstance(answer, tuple | list) or len(answer) != 6:
+        raise AnswerTypeError("answer with (the trained plain+BN net, the trained residual+BN net, blocks that "
+                              "matter in the plain net, blocks that matter in the residual net, x_eval, y_eval)")
+    nets = _lesion_net(answer[0], "plain+BN"), _lesion_net(answer[1], "residual+BN")
+    if len(nets[0].blocks) != len(nets[1].blocks):
+        raise AnswerTypeError("compare nets of the same depth: the two nets have different numbers of blocks")
+    _, x, y = _on_batch((None, answer[4], answer[5]), "x_eval, y_eval", "...")
+    if not all(started_from_seed(net, LESION_SEED) for net in nets):
+        raise AnswerTypeError(f"train both nets from seed {LESION_SEED}, run(name, deep, {LESION_SEED}, steps, 0.02), "
+                              f"and give those trained nets (these were not trained from seed {LESION_SEED})")
+    with _one_thread():
+        measured = [lesion_losses(net, x, y) for net in nets]
     return all(_hurt(*m, 0.1 + SHOWN) <= whole_number(n) <= _hurt(*m, 0.1 - SHOWN)
-               for m, n in ((plain, answer[2]), (residual, answer[3])))
+               for m, n in zip(measured, answer[2:4], strict=True))
 
 
 def _curve(losses: Any) -> list[float]:
     if isinstance(losses, str) or not hasattr(losses, "__len__") or len(losses) < 20:
-        raise AnswerTypeError("give the list of losses short_run returned (at least 20 steps)")
+        raise AnswerTypeError("give the list of losses short_run returned for each depth (at least 20 steps)")
     return [float(v) for v in losses]
 
 
-def _check_wider(answer: Any) -> bool:
-    """05.7: ``(shallow losses, deep losses, True/False)``: does the deep plain net still end more than 0.1 above the
-    shallow one? A gap within 0.001 of 0.1 may be read either way."""
-    if isinstance(answer, str) or not isinstance(answer, tuple | list) or len(answer) != 3:
-        raise AnswerTypeError("answer with (the shallow net's losses, the deep net's losses, True or False)")
-    shallow, deep = _curve(answer[0]), _curve(answer[1])
-    if len(shallow) != len(deep):
-        raise AnswerTypeError("train both nets for the same number of steps")
-    if not isinstance(answer[2], bool):
-        raise AnswerTypeError(f"answer the question with True or False (got {answer[2]!r})")
+def wider_still_worse(shallow: list[float], deep: list[float]) -> set[bool]:
+    """The answers to "does the deep net still end more than 0.1 above the shallow one?" that the two loss curves
+    allow: a gap within 0.001 of 0.1 may be read either way; a deep run that diverged certainly ended worse."""
     gap = final_loss(deep) - final_loss(shallow)
     if math.isnan(gap):
-        return answer[2] is True  # the deep run diverged: it certainly ended worse
-    return answer[2] in {gap > 0.1 - SHOWN, gap > 0.1 + SHOWN}
+        return {True}
+    return {gap > 0.1 - SHOWN, gap > 0.1 + SHOWN}
+
+
+def first_wide_steps(depth: int, images: torch.Tensor, labels: torch.Tensor) -> list[float]:
+    """The first REPEATED_STEPS losses of 05.7's run: a ``depth``-block plain+BN net ``WIDE`` units wide, built after
+    ``torch.manual_seed(WIDE_SEED)``, trained with section 3's recipe on ``(images, labels)``."""
+    with torch.random.fork_rng():
+        torch.manual_seed(WIDE_SEED)
+        net = DeepMLP(depth, width=WIDE, **VARIANTS["plain+BN"])
+        return short_run(net, images, labels, REPEATED_STEPS, lr=WIDE_LR, seed=WIDE_SEED)
+
+
+def _check_wider(answer: Any) -> bool:
+    """05.7: ``({depth: losses} for the shallow and the deep net, True/False, images, labels)``: the checker re-runs
+    the first steps of both runs on the learner's images, then reads whether the deep net still ends more than 0.1
+    above the shallow one."""
+    if isinstance(answer, str) or not isinstance(answer, tuple | list) or len(answer) != 4 or \
+            not isinstance(answer[0], dict) or len(answer[0]) != 2:
+        raise AnswerTypeError("answer with ({shallow: its losses, deep: its losses}, True or False, "
+                              "data.train_images, y): the checker repeats the first steps of your runs on your images")
+    (shallow, low), (deep, high) = sorted((whole_number(d), _curve(v)) for d, v in answer[0].items())
+    if len(low) != len(high):
+        raise AnswerTypeError("train both nets for the same number of steps")
+    if not isinstance(answer[1], bool):
+        raise AnswerTypeError(f"answer the question with True or False (got {answer[1]!r})")
+    images, labels = answer[2], answer[3]
+    if not (isinstance(images, torch.Tensor) and images.dtype == torch.uint8 and isinstance(labels, torch.Tensor)
+            and len(images) == len(labels)):
+        raise AnswerTypeError("give the images and labels the nets were trained on: data.train_images, y")
+    with _one_thread():
+        for depth, losses in ((shallow, low), (deep, high)):
+            repeated = zip(losses[:REPEATED_STEPS], first_wide_steps(depth, images, labels), strict=True)
+            if not all(abs(a - b) <= 1e-3 * max(1.0, abs(b)) for a, b in repeated):
+                return False  # not the run asked for: another width, seed or recipe
+    return answer[1] in wider_still_worse(low, high)
 
 
 def _check_branch_scale(answer: Any) -> bool:
@@ -274,11 +326,11 @@ EXERCISES: list[Exercise] = [
         "05.6",
         "Repeat section 4's lesion experiment with seed 2: train the 50-block plain+BN and residual+BN (γ = 1) nets "
         "with run(...), delete each block in turn with lesion_losses. For each net, how many blocks raise the loss "
-        "by more than 0.1 when deleted? Answer (plain net's lesion_losses, residual net's, count for the plain "
-        "net, count for the residual net).",
+        "by more than 0.1 when deleted? Answer (the trained plain net, the trained residual net, count for the "
+        "plain net, count for the residual net, x_eval, y_eval): the checker deletes the blocks of your nets again.",
         _check_lesion_counts,
-        "for each net, count the blocks with loss_without - loss_whole > 0.1, e.g. "
-        "sum(v - whole > 0.1 for v in without)",
+        "for each net, whole, without = lesion_losses(net, x_eval, y_eval), then count the blocks with "
+        "v - whole > 0.1: sum(v - whole > 0.1 for v in without)",
         "In the plain net many blocks matter, those near the input most: each later layer was trained on exactly what "
         "the block below it computed, so removing one feeds the rest inputs they have never seen. In the residual net "
         "each block adds a correction to a sum that flows past it, so the later blocks still see almost the input "
@@ -287,14 +339,19 @@ EXERCISES: list[Exercise] = [
     ),
     Exercise(
         "05.7",
-        "Is the deep plain net too narrow? Train the 3- and the 50-block plain+BN nets twice as wide "
-        "(width=64, the lesson's recipe, seed 0). Does the 50-block net still end with a loss more than 0.1 "
-        "above the 3-block one (final_loss)? Answer (the 3-block losses, the 50-block losses, True or False).",
+        "Is the deep plain net too narrow? Train the shallow and the deep plain+BN nets twice as wide "
+        "(width=64, the lesson's recipe, seed 0). Does the deep net still end with a loss more than 0.1 "
+        "above the shallow one (final_loss)? Answer ({shallow: its losses, deep: its losses}, True or False, "
+        "data.train_images, y): the checker repeats the first steps of your runs on your images.",
         _check_wider,
-        "compare final_loss(deep_losses) - final_loss(shallow_losses) with 0.1",
-        "Width gives every layer more room, but it does not remove the product of 50 Jacobians between the loss "
-        "and the low layers, nor the fact that the deep plain net must learn an identity-like map in every block "
-        "just to keep what the shallow net has for free. If the gap stays, degradation is a matter of depth and "
-        "optimisation, not of too few units per layer; the shortcut, not width, is the fix.",
+        "build each net with DeepMLP(depth, width=64, **VARIANTS['plain+BN']) after torch.manual_seed(0), train it "
+        "with short_run(net, data.train_images, y, steps, lr=0.02, seed=0), then compare "
+        "final_loss(deep net's losses) - final_loss(shallow net's losses) with 0.1",
+        "Your two runs decide which case holds. True, the gap stays at twice the width: width gives every layer "
+        "more room, but it removes neither the product of Jacobians between the loss and the low layers nor the "
+        "need for the deep plain net to learn an identity-like map in every block, just to keep what the shallow "
+        "net has for free; degradation is then a matter of depth and optimisation, not of too few units per "
+        "layer, and the shortcut, not width, is the fix. False, the gap closes: at this depth a narrow layer was "
+        "part of the trouble, and width alone would have helped here.",
     ),
 ]
