@@ -1,6 +1,7 @@
 """Lesson 05's figures (resnet_lib.ui.gradient_figures) and its widget's picture, read as a projector shows them:
-text of at least 12 pt at the notebook's width (about 780 px on the course site), and every line in a legend told
-apart from the others by its marker or line style, not by colour alone."""
+text of at least 14 pt (figures.FONT_PT, as lessons 01 and 02) at the notebook's width (about 780 px on the course
+site), tick labels in plain text (no superscripts, which mathtext draws at two thirds of the size), and every line in
+a legend told apart from the others by its marker or line style, not by colour alone."""
 
 import io
 import math
@@ -26,7 +27,7 @@ DEPTHS = (2, 10, 100)
 
 
 def _profiles() -> dict[str, dict[int, torch.Tensor]]:
-    return {name: {d: torch.logspace(k - 2, 0, d + 1, dtype=torch.float64) for d in DEPTHS}
+    return {name: {d: torch.logspace(-20 if k == 0 else k - 2, 0, d + 1, dtype=torch.float64) for d in DEPTHS}
             for k, name in enumerate(VARIANTS)}
 
 
@@ -100,10 +101,10 @@ def shown_at_780():
 
 
 @pytest.mark.parametrize("name", FIGURES)
-def test_figure_text_is_at_least_12_pt_at_the_notebooks_width(name, shown_at_780):
+def test_figure_text_is_at_least_14_pt_at_the_notebooks_width(name, shown_at_780):
     fig = FIGURES[name]()
     sizes = style.shown_font_sizes(fig)
-    assert min(sizes) >= style.MIN_FONT_PT, sorted(set(sizes))
+    assert min(sizes) >= figures.FONT_PT >= 14, sorted(set(sizes))
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", bbox_inches="tight")  # as the notebook's inline backend saves it
     assert Image.open(buffer).width <= style.NOTEBOOK_WIDTH_PX  # shown 1:1, not scaled down with its text
@@ -152,3 +153,50 @@ def test_a_diverged_run_is_marked_at_the_top_edge_not_at_a_value(shown_at_780):
     assert cross.get_transform() == ax.get_xaxis_transform() and not cross.get_clip_on()  # axes fraction in y
     assert "NaN (diverged)" in [t.get_text() for t in ax.get_legend().get_texts()]
     assert ax.get_ylim()[1] < 2.7  # the cross does not stretch the axis: the top is the curves' own
+
+
+def _tick_labels(ax, axis: str = "y") -> list[tuple[float, str]]:
+    ax.figure.canvas.draw()
+    ticks = getattr(ax, f"get_{axis}ticklabels")(minor=False) + getattr(ax, f"get_{axis}ticklabels")(minor=True)
+    low, high = sorted(getattr(ax, f"get_{axis}lim")())
+    return [(t.get_position()[1 if axis == "y" else 0], t.get_text()) for t in ticks
+            if t.get_visible() and t.get_text() and low <= t.get_position()[1 if axis == "y" else 0] <= high]
+
+
+@pytest.mark.parametrize("name", FIGURES)
+def test_tick_labels_are_plain_text_without_superscripts(name, shown_at_780):
+    fig = FIGURES[name]()
+    for ax in fig.axes:
+        for axis in ("x", "y"):
+            labels = [text for _, text in _tick_labels(ax, axis)]
+            assert not any("$" in text or "^" in text for text in labels), labels
+
+
+@pytest.mark.parametrize("name", ["chains", "profiles"])
+def test_a_log_axis_whose_lines_go_below_1_has_a_tick_below_1(name, shown_at_780):
+    """At depth 1000 the plain net's gradient is 1e-20 of the top layer's: the figure must let it be read."""
+    fig = FIGURES[name]()
+    for ax in fig.axes:
+        values = [v for line in ax.get_lines() for v in line.get_ydata() if isinstance(v, float) and v > 0]
+        if ax.get_yscale() == "log" and min(values, default=1) < 1e-3:
+            assert any(value < 1 for value, _ in _tick_labels(ax)), _tick_labels(ax)
+
+
+def test_the_chains_figure_names_the_ends_of_the_small_branches(shown_at_780):
+    """Branch x0.1 ends at ~1e2 and x0.0 at 1: two decades apart, the same height at a 30-decade tick spacing."""
+    chains = {f"residual, branch x{s}": jacobian_chain(50, residual=True, branch_scale=s) for s in (1.0, 0.1, 0.0)}
+    fig = figures.plot_chains(chains)
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    for s in (0.1, 0.0):
+        end = f"{float(chains[f'residual, branch x{s}'][-1]):.1e}"
+        assert any(f"x{s}" in t and end in t for t in texts), texts
+
+
+def test_the_training_profiles_show_three_steps_in_thick_lines(shown_at_780):
+    """Six shades of one colour map could not be told apart (step 30 from step 60): the first, middle and last."""
+    fig = figures.plot_training_profiles(_recorders(), 50, 0)
+    for ax in fig.axes:
+        lines = [line for line in ax.get_lines() if line.get_label().startswith("step")]
+        assert [line.get_label() for line in lines] == ["step 0", "step 90", "step 150"]
+        assert all(line.get_linewidth() >= 2.5 and line.get_markersize() >= 9 for line in lines)
+        assert len({(line.get_marker(), line.get_linestyle()) for line in lines}) == 3

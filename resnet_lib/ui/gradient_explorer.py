@@ -11,6 +11,7 @@ import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import torch
 from matplotlib.axes import Axes
+from matplotlib.ticker import FuncFormatter, NullFormatter
 
 from ..lessons.gradients import first_last_ratio, profile_at_init, variant_name
 from .style import FIGURE_DPI, variant_style
@@ -18,6 +19,27 @@ from .widget_output import Explorer
 
 DEPTHS: tuple[int, ...] = (2, 3, 5, 10, 20, 30, 50, 100, 200, 300, 500, 1000)
 WIDTH = 9.6  # inches of lesson 05's figures: 768 px at FIGURE_DPI, within the ~780 px the notebook is shown at
+FONT_PT, TITLE_PT = 14, 15  # lesson 05's type, as lessons 01 and 02 (their figures' text is 14-16 pt)
+
+
+def plain_number(value: float, _position: object = None) -> str:
+    """A log axis' tick label in plain text: ``0.01``, ``1``, ``1000``; ``1e-30``, ``1e+30`` beyond."""
+    if value <= 0:
+        return ""
+    return f"{value:g}" if 1e-3 <= value < 1e4 else f"{value:.0e}".replace("e-0", "e-").replace("e+0", "e+")
+
+
+def plain_log_ticks(ax: Axes) -> None:
+    """Label ``ax``'s log axes with :func:`plain_number` (matplotlib's default, 10 with a superscript, draws the
+    exponent at two thirds of the size). Minor ticks are labelled only where an axis spans less than a decade and
+    would otherwise have at most one label."""
+    for axis, scale, limits in ((ax.xaxis, ax.get_xscale(), ax.get_xlim()), (ax.yaxis, ax.get_yscale(), ax.get_ylim())):
+        if scale != "log":
+            continue
+        axis.set_major_formatter(FuncFormatter(plain_number))
+        low, high = sorted(limits)
+        majors = [v for v in axis.get_major_locator().tick_values(low, high) if low <= v <= high]
+        axis.set_minor_formatter(FuncFormatter(plain_number) if len(majors) < 2 else NullFormatter())
 
 
 def profile_style(residual: bool, batch_norm: bool, zero_init_residual: bool = False) -> dict[str, str]:
@@ -91,9 +113,10 @@ class GradientExplorer(Explorer):
         net = variant_name(residual, batch_norm, zero_init)
         ax.set_title(f"gradient reaching each layer at initialisation: {net} net, {depth} blocks\n"
                      f"first / last = {ratio:.3g} (above 1 it grows toward the input, below 1 it shrinks)",
-                     fontsize=14)
+                     fontsize=FONT_PT)
         for axis in (ax.xaxis, ax.yaxis):
-            axis.label.set_fontsize(14)
-        ax.tick_params(which="both", labelsize=13)
+            axis.label.set_fontsize(FONT_PT)
+        ax.tick_params(which="both", labelsize=FONT_PT)
+        plain_log_ticks(ax)
         flags = ", ".join(f"{k}={v}" for k, v in s.items())
         return fig, f"depth {depth}, {flags}: first/last gradient ratio {ratio:.3g}"
