@@ -421,6 +421,22 @@ def test_lesson03_printed_factors_are_the_ones_its_text_quotes():
     assert not re.search(r"(?<![\d.])0\.0%", lesson03)  # the stem's and the head's shares read "<0.1%", not zero
 
 
+def test_lesson03_text_quotes_the_gain_at_equal_steps_it_printed_and_03_3_reads_its_runs_by_the_course_rule():
+    lesson03 = printed("03_resnet18.ipynb")
+    text = " ".join("".join(c["source"]) for c in json.loads((NOTEBOOKS / "03_resnet18.ipynb").read_text())["cells"]
+                    if c["cell_type"] == "markdown").replace("\n", " ")
+    gain = re.search(r"equal steps: at the end 96 px is (\+0\.\d{3}) over 28 px", lesson03)
+    assert gain and f"4-5 points higher ({gain[1]})" in text and f"4-5 points more at the end, {gain[1]}" in text
+    assert "per step" not in text  # read as a gain at every step; the figure shows it at the end
+    line = re.search(r"without the max-pool ended with a (higher|lower) test accuracy than with it on all 3 seeds "
+                     r"\(([^)]*)\); (.*) -> (without|with|can't tell)$", lesson03, re.M)
+    assert line, "03.3's reference solution prints compare_seeds' sentence and the conclusion"
+    diffs = [abs(float(d)) for d in line[2].split(", ")]
+    spread = float(re.search(r"\((0\.\d{3})\)", line[3])[1])
+    decided = all(d > spread for d in diffs)
+    assert line[4] == ("can't tell" if not decided else "without" if line[1] == "higher" else "with")
+
+
 def test_lesson03_size_comparison_is_the_printed_accuracies_subtracted():
     """Section 7's numbers: a reader who subtracts two printed accuracies gets the printed difference, and the
     table's verdicts are the ones its text reads (rows 1 and 2 decided, row 3 not)."""
