@@ -70,3 +70,28 @@ def test_the_mistake_is_drawn_large_enough_for_a_projector():
     fig, _ = browser.draw()
     assert fig.get_figwidth() * fig.dpi >= 400 and min(shown_font_sizes(fig)) >= 14
     plt.close(fig)
+
+
+def test_the_confusion_matrix_counts_contrast_with_their_cells():
+    """Every count is written in black or white, whichever stands out more from its cell's colour (WCAG 4.5:1)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import to_rgb
+
+    from resnet_lib.ui.mistakes import plot_confusion
+
+    def luminance(rgb):
+        return sum(w * (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4)
+                   for w, c in zip((0.2126, 0.7152, 0.0722), rgb, strict=True))
+
+    cm = torch.tensor([[55 + 5 * i if i == j else 5 for j in range(10)] for i in range(10)])  # rates 0.52 to 0.74
+    fig, ax = plt.subplots()
+    plot_confusion(ax, cm)
+    image, rates = ax.images[0], cm.float() / cm.sum(1, keepdim=True)
+    for text in ax.texts:
+        col, row = (round(v) for v in text.get_position())
+        fill, ink = luminance(image.cmap(image.norm(float(rates[row, col])))[:3]), luminance(to_rgb(text.get_color()))
+        assert (max(fill, ink) + 0.05) / (min(fill, ink) + 0.05) >= 4.5, (row, col, float(rates[row, col]))
+    plt.close(fig)

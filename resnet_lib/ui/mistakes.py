@@ -11,14 +11,21 @@ from ..data import CLASSES
 from .widget_output import Explorer
 
 
+def _ink_on(rgb: tuple[float, ...]) -> str:
+    """Black or white, whichever contrasts more with a cell of colour ``rgb`` (WCAG relative luminance)."""
+    lum = sum(w * (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4)
+              for w, c in zip((0.2126, 0.7152, 0.0722), rgb, strict=True))
+    return "black" if (lum + 0.05) / 0.05 >= 1.05 / (lum + 0.05) else "white"
+
+
 def plot_confusion(ax: Axes, cm: torch.Tensor, classes: tuple[str, ...] = CLASSES) -> None:
     """The confusion matrix as row-normalised colours with the counts written in."""
     rates = cm.float() / cm.sum(1, keepdim=True).clamp(min=1)
-    ax.imshow(rates, cmap="Blues", vmin=0, vmax=1)
+    image = ax.imshow(rates, cmap="Blues", vmin=0, vmax=1)  # vmin=0, vmax=1: a rate is its place on the colour map
     for t in range(len(classes)):
         for p in range(len(classes)):
             ax.text(p, t, str(int(cm[t, p])), ha="center", va="center", fontsize=12,
-                    color="white" if rates[t, p] > 0.5 else "black")
+                    color=_ink_on(tuple(image.cmap(float(rates[t, p]))[:3])))  # the colour scale is 0 to 1
     ax.set_xticks(range(len(classes)), classes, rotation=45, ha="right", fontsize=12)
     ax.set_yticks(range(len(classes)), classes, fontsize=12)
     ax.set_xlabel("predicted class", fontsize=13)
