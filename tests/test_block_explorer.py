@@ -58,13 +58,51 @@ def test_unknown_kind_and_mismatch_are_value_errors():
         make_block("Residual", 3, 6)
 
 
+LABELS = ("branch g(X)", "shortcut", "Y")  # what the diagram names besides its boxes
+
+
 def test_diagram_has_a_box_per_step():
     layout = trace_block(Residual(3, 6, True, 2))
     fig = draw_block(layout)
     texts = [t.get_text() for t in fig.axes[0].texts]
-    boxes = [t for t in texts if t]  # x, the branch, the shortcut, +, the steps after it
+    boxes = [t for t in texts if t and t not in LABELS]  # x, the branch, the shortcut, +, the steps after it
     assert len(boxes) == 1 + len(layout.branch) + 1 + 1 + len(layout.after)
     assert any("1x1 conv" in t for t in texts) and "(4, 6, 3, 3)" in fig.axes[0].get_title()
+
+
+@pytest.mark.parametrize("block", [Residual(3, 6, True, 2), Residual(3, 3), PreActResidual(3, 6, True, 2)],
+                         ids=["1x1 conv", "identity", "pre-activation"])
+def test_diagram_names_the_branch_the_shortcut_and_the_output_Y(block):
+    """Which path is g(X) and which the shortcut, and which box is the block's output Y, read off the picture."""
+    texts = [t.get_text() for t in draw_block(trace_block(block)).axes[0].texts]
+    assert all(texts.count(label) == 1 for label in LABELS), texts
+
+
+@pytest.mark.parametrize("block", [Residual(3, 6, True, 2), PreActResidual(3, 6, True, 2)], ids=["post", "pre"])
+def test_diagram_arrows_between_boxes_are_long_enough_to_see(block):
+    """Adjacent boxes leave at least 15 px between them as the notebook shows the figure, so the arrow shows."""
+    from matplotlib.patches import FancyBboxPatch
+
+    fig = draw_block(trace_block(block))
+    fig.canvas.draw()
+    scale = NOTEBOOK_WIDTH_PX / max(NOTEBOOK_WIDTH_PX, shown_width_px(fig))  # as shown: scaled down if wider
+    row = sorted((b.get_window_extent() for b in fig.axes[0].patches if isinstance(b, FancyBboxPatch)
+                  and abs(b.get_y() + b.get_height() / 2) < 1e-6), key=lambda e: e.x0)
+    gaps = [(right.x0 - left.x1) * scale for left, right in zip(row, row[1:], strict=False)]
+    assert len(row) >= 6 and min(gaps) >= 15, gaps
+
+
+def test_diagram_text_stays_inside_its_box():
+    fig = draw_block(trace_block(Residual(3, 6, True, 2)))
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    from matplotlib.patches import FancyBboxPatch
+
+    boxes = [b.get_window_extent() for b in fig.axes[0].patches if isinstance(b, FancyBboxPatch)]
+    for text in fig.axes[0].texts:
+        if "\n" in text.get_text():  # a box's text
+            e = text.get_window_extent(renderer)
+            assert any(b.x0 <= e.x0 and e.x1 <= b.x1 and b.y0 <= e.y0 and e.y1 <= b.y1 for b in boxes), text.get_text()
 
 
 @pytest.mark.parametrize("block", [Residual(3, 6, True, 2), Residual(3, 3), PreActResidual(3, 6, True, 2)],

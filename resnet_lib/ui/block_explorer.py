@@ -16,7 +16,7 @@ from .widget_output import Explorer
 # 765 px) wide, no wider than the notebook as shown on a projector (about 780 px), so it is shown at its own size.
 FONT = 14
 COLUMN_IN = 1.16
-BOX_W, BOX_H = 0.9, 1.1  # data units: one column per step
+BOX_W, BOX_H = 0.76, 1.1  # data units: one column per step, leaving a gap an arrow shows in (about 19 px)
 PLUS_R = 0.2
 
 
@@ -32,8 +32,8 @@ def draw_block(layout: BlockLayout) -> plt.Figure:
     at box edges; each box shows its output shape (channels × height × width)."""
     n, after = len(layout.branch), len(layout.after)
     columns = n + 2 + after  # input, the branch, +, the steps after the sum
-    fig, ax = plt.subplots(figsize=(COLUMN_IN * columns + 0.3, 4.0), dpi=80)
-    ax.set(xlim=(-0.55, columns - 0.45), ylim=(-2.25, 0.75))
+    fig, ax = plt.subplots(figsize=(COLUMN_IN * columns + 0.3, 4.5), dpi=80)
+    ax.set(xlim=(-0.55, columns - 0.45), ylim=(-2.25, 1.1))
     ax.axis("off")
 
     def box(x: float, y: float, text: str, color: str) -> None:
@@ -42,7 +42,7 @@ def draw_block(layout: BlockLayout) -> plt.Figure:
         ax.text(x, y, text, ha="center", va="center", fontsize=FONT)
 
     def arrow(start: tuple[float, float], end: tuple[float, float], color: str, rad: float = 0.0) -> None:
-        ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=16, color=color, linewidth=1.8,
+        ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=13, color=color, linewidth=1.8,
                                      connectionstyle=f"arc3,rad={rad}", shrinkA=0, shrinkB=0))
 
     box(0, 0, "X\n" + "×".join(map(str, layout.input_shape[1:])), "black")  # the input batch, as lesson 02 names it
@@ -53,18 +53,23 @@ def draw_block(layout: BlockLayout) -> plt.Figure:
     ax.add_patch(Circle((add_x, 0), PLUS_R, facecolor="white", edgecolor="black", linewidth=2))
     ax.text(add_x, 0, "+", ha="center", va="center", fontsize=FONT + 4)
     arrow((n + BOX_W / 2, 0), (add_x - PLUS_R, 0), COLORS["residual"])
-    grey, low = COLORS["reference"], -1.55
+    ax.text((1 + n) / 2, BOX_H / 2 + 0.22, "branch g(X)", ha="center", va="center", fontsize=FONT,
+            color=COLORS["residual"])
+    grey, low, mid = COLORS["reference"], -1.55, add_x / 2
     if layout.shortcut:  # the arc dips under the branch, through the projection's box
-        mid = add_x / 2
         box(mid, low, "\n".join(_step_text(s) for s in layout.shortcut), grey)
         arrow((0, -BOX_H / 2), (mid - BOX_W / 2, low), grey, rad=0.3)
         arrow((mid + BOX_W / 2, low), (add_x, -PLUS_R), grey, rad=0.3)
+        ax.text(mid + BOX_W / 2 + 0.15, low - 0.35, "shortcut", ha="left", va="center", fontsize=FONT, color=grey)
     else:  # the identity: one arc from x to the sum
         arrow((0, -BOX_H / 2), (add_x, -PLUS_R), grey, rad=0.35)
-        ax.text(add_x / 2, low - 0.35, "identity", ha="center", va="center", fontsize=FONT, color=grey)
+        ax.text(mid, low - 0.2, "shortcut", ha="center", va="center", fontsize=FONT, color=grey)
+        ax.text(mid, low - 0.55, "identity", ha="center", va="center", fontsize=FONT, color=grey)
     for j, s in enumerate(layout.after, start=1):
         box(add_x + j, 0, _step_text(s), "black")
         arrow((add_x + j - 1 + (PLUS_R if j == 1 else BOX_W / 2), 0), (add_x + j - BOX_W / 2, 0), "black")
+    ax.text(add_x + after, (BOX_H / 2 if after else PLUS_R) + 0.22, "Y", ha="center", va="center", fontsize=FONT,
+            fontweight="bold")  # the block's output, as lesson 02 names it
     ax.set_title(f"{layout.input_shape} → {layout.output_shape}, {layout.params:,} parameters; "
                  "boxes: channels × height × width", fontsize=FONT)
     fig.tight_layout()
