@@ -153,8 +153,9 @@ EXERCISES: list[Exercise] = [
     ),
     Exercise(
         "01.4",
-        "Put a BatchNorm2d between the identity-initialised conv and its ReLU (conv -> BN -> ReLU, like "
-        "plain_layer). After torch.manual_seed(0), build small = small_cnn(4) and x = torch.randn(8, 1, 28, 28), "
+        "Put a torch.nn.BatchNorm2d between the identity-initialised conv and its ReLU (conv -> BN -> ReLU, "
+        "like plain_layer; conv, relu = identity_plain_layer(4), from resnet_lib.lessons.function_classes). "
+        "After torch.manual_seed(0), build small = small_cnn(4) and x = torch.randn(8, 1, 28, 28), "
         "insert the layer after the max-pool, and compare the outputs with both nets in training mode: what "
         "is the largest change? (a number, to 2 decimals)",
         lambda a: abs(number(a) - dirac_bn_layer_change()) <= 0.005 + 1e-9,
@@ -183,10 +184,14 @@ EXERCISES: list[Exercise] = [
         explanation="With γ = 0 the block computes relu(x + 0) = relu(x). After the ReLU (3) and after the "
         "max-pool (4) x is already non-negative, so relu(x) = x exactly. After the BN (2) the block zeroes the "
         "negative entries, but the net's own ReLU comes next and would have zeroed them anyway (relu(relu(x)) = "
-        "relu(x)), so the outputs are still exact. Between the conv and its BN (1) the zeroed entries would have "
-        "gone through the BN's shift and scale, so the outputs change wherever a channel's shift lifts them above "
-        "zero (in a trained net, almost surely some channel does). The 'identity start' of this block is really "
-        "relu: it holds where the input is non-negative or a ReLU follows.",
+        "relu(x)), so the outputs are still exact. Between the conv and its BN (1) the block turns the conv's "
+        "negative outputs into 0 before the BN, which maps 0 to β − γ·μ/σ in each channel (its shift β, scale γ, "
+        "running mean μ and standard deviation σ). The net's ReLU then zeroes the entry if that value is at most "
+        "0, as it would have zeroed the BN's output for the negative conv output itself if that too was at most "
+        "0; the outputs change only where one of the two lies above 0 (a channel that maps 0 above 0, or a "
+        "negative γ that lifts a negative conv output above 0). Which happens depends on the trained BN and the "
+        "images: your change at position 1 says whether it did in your net. The 'identity start' of this "
+        "block is really relu: it holds where the input is non-negative or a ReLU follows.",
     ),
     Exercise(
         "01.6",
@@ -206,9 +211,9 @@ EXERCISES: list[Exercise] = [
         "that moves the loss little. A new seed changes more: the order of every batch, and so the path each net "
         "takes, which moves a net's late loss from one seed to the next by about as much as, or more than, the "
         "residual layer moves it away from the control. With a spread between seeds that size, the rule says "
-        "'not told apart'. Check it on your "
-        "numbers: from verdicts2.late, work out each seed's difference and the spread, and see whether every "
-        "difference is larger. If your seeds did tell the two apart, look at how close the smaller difference came "
-        "to the spread: one pair of seeds is a small sample of a small effect.",
+        "'not told apart'. Check it on your numbers: print(verdicts2) shows each run's mean loss by seed, each "
+        "seed's difference and the spread; see whether every difference is larger. If your seeds did "
+        "tell the two apart, look at how close the smaller difference came to the spread: "
+        "one pair of seeds is a small sample of a small effect.",
     ),
 ]

@@ -127,24 +127,29 @@ EXERCISES: list[Exercise] = [
         "short_run returns the loss of every step: round(sum(run[-15:]) / 15, 3). Then compare_seeds(losses['plain'], "
         "losses['residual']): .decided says whether every seed's difference is larger than the spread between "
         "seeds, and the sign of .differences which way.",
-        explanation="Expect the plain net to end higher, on both seeds by more than the spread between seeds: in a "
-        "re-run made for this course it did. The two nets have the same layers and see the same batches; the plain "
-        "twin lacks only the nine shortcuts, so the difference is theirs. Through 19 stacked convolutions, each "
-        "started at PyTorch's default random weights (with γ = 1 neither net starts at the identity), the gradient "
-        "that reaches the plain net's early layers has been multiplied through every layer above them, so those "
-        "layers learn slowly; in the residual net the gradient also reaches them directly through the shortcuts, so "
-        "every layer learns from the first steps and the loss falls faster. Your verdict rests on your own numbers: "
-        "if it says 'not told apart', one of your differences was within your spread. Either way this is early "
-        "training only (60 steps); whether a gap survives to the end of training, He et al.'s degradation, is "
-        "lesson 6's question.",
+        explanation="The two nets have the same layers and see the same batches; the plain twin lacks only the "
+        "nine shortcuts, so any difference between them is the shortcuts'. Neither starts at the identity (with "
+        "γ = 1 every branch computes something from the first step). In the residual net each block adds a "
+        "correction to its input, so every block's output also reaches the loss unchanged through the shortcuts "
+        "above it; in the plain twin everything passes through all 19 convolutions, and SGD has to find weights "
+        "that work through the whole stack at once. He et al. (2015) called the result degradation: the deeper "
+        "plain net trains worse. It is not a gradient that vanishes on the way down: with batch norm after every "
+        "conv the gradient reaches the plain net's early layers: lesson 5 measures it growing, not shrinking, "
+        "toward the input at the start, and He et al. (§4.1) found the gradients of their plain nets healthy. "
+        "Read your verdict from your own numbers (the reference solution prints "
+        "them): 'plain higher' means the plain net ended higher on both seeds by more than the "
+        "spread between seeds; 'not told apart' means one of your differences was within your spread. Either way "
+        "this is early training only (60 steps); whether a gap survives to the end of training is lesson 6's "
+        "question.",
     ),
     Exercise(
         "02.4",
         "He et al.'s option A: when the shape changes, keep an identity shortcut and pad the missing channels "
         "with zeros, instead of a 1x1 projection. Write pad_shortcut(X, channels, stride): take every stride-th "
-        "row and column of X and add zero channels up to channels. Check that torch.relu(block.branch(X) + "
-        "pad_shortcut(X, 128, 2)) has the shape of block(X) for block = Residual(64, 128, use_1x1conv=True, "
-        "strides=2), then count the parameters option A saves in the library's resnet18() (from resnet_lib.models; "
+        "row and column of X and add zero channels up to channels. Check that torch.relu(block.branch(X64) + "
+        "pad_shortcut(X64, 128, 2)) has the shape of block(X64) for block = Residual(64, 128, use_1x1conv=True, "
+        "strides=2) and an input X64 with 64 channels, e.g. X64 = torch.rand(2, 64, 8, 8), then count the "
+        "parameters option A saves in the library's resnet18() (from resnet_lib.models; "
         "count_parameters from resnet_lib.measure). Answer (pad_shortcut, saved).",
         _option_a_answer,
         "X[:, :, ::stride, ::stride] subsamples like a stride-2 1x1 conv; torch.cat with torch.zeros of the "
