@@ -1,8 +1,8 @@
 import matplotlib
 import pytest
 
-from resnet_lib.lessons.plain_vs_residual import Curve, Run
-from resnet_lib.ui.plain_vs_residual import IterationExplorer, mean_curve
+from resnet_lib.lessons.plain_vs_residual import Curve, Run, mean_curve
+from resnet_lib.ui.plain_vs_residual import IterationExplorer
 
 matplotlib.use("Agg")
 

@@ -354,12 +354,16 @@ def stays_below(a: Sequence[float], b: Sequence[float]) -> int | None:
     return since
 
 
+def mean_curve(runs: dict[int, Curve], window: int) -> list[float]:
+    """The seeds' smoothed training errors, averaged step by step (as the iteration explorer draws them)."""
+    smoothed = [smooth(c.errors, window) for c in runs.values()]
+    return [sum(vals) / len(vals) for vals in zip(*smoothed, strict=True)]
+
+
 def explore_answer(curves: Curves, window: int, shallow: int, deep: int) -> str:
     """The answer to section 5's questions, read off the mean curves as the widget draws them: from which
     iteration plain-``deep`` lies above plain-``shallow`` to the end (left panel), and at how many of the first and
     the last half of the iterations the γ = 0 ResNet-``deep`` lies below the default one (right panel)."""
-    from ..ui.plain_vs_residual import mean_curve  # the curves as drawn
-
     plain_shallow, plain_deep = (mean_curve(curves[Run("plain", d)], window) for d in (shallow, deep))
     above = stays_below(plain_shallow, plain_deep)
     left = (f"left panel: plain-{deep} lies above plain-{shallow} from iteration {above} on, to the end"

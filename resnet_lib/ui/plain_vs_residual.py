@@ -13,19 +13,13 @@ from matplotlib.axes import Axes
 from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 
-from ..lessons.plain_vs_residual import Curve, Curves, Run, mean_over_seeds, smooth
+from ..lessons.plain_vs_residual import Curves, Run, mean_curve, mean_over_seeds, smooth
 from .style import COLORS
 from .widget_output import Explorer
 
 # The widest figure whose 12-pt text still shows at 12 pt in the lesson's output area (about 780 px on the classroom
 # projector; ``style.shown_font_sizes`` counts points at 80 dpi): 780 / 80 inches.
 FIGURE_WIDTH_IN = 9.75
-
-
-def mean_curve(runs: dict[int, Curve], window: int) -> list[float]:
-    """The seeds' smoothed training errors, averaged step by step."""
-    smoothed = [smooth(c.errors, window) for c in runs.values()]
-    return [sum(vals) / len(vals) for vals in zip(*smoothed, strict=True)]
 
 
 def line_style(run: Run, depth_rank: int, plain_dashed: bool = False) -> dict[str, Any]:
